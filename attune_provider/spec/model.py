@@ -9,10 +9,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Literal
 
-EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+class _EmptyMapping(Mapping[str, Any]):
+    """An immutable, hashable empty mapping: dataclass defaults must be hashable (Python 3.11+
+    rejects an unhashable ``MappingProxyType({})`` default as "mutable")."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+EMPTY: Mapping[str, Any] = _EmptyMapping()
 
 
 @dataclass(frozen=True)
@@ -158,6 +180,7 @@ class ActionSpec:
     source_file: Path | None = None
     pack_path: Path | None = None
     location: Location | None = None
+    warnings: tuple[SpecWarning, ...] = ()  # unknown keys etc. found in the action file
 
 
 @dataclass(frozen=True)
@@ -179,6 +202,8 @@ class WorkflowSpec:
     pack: PackSpec | None = None
     warnings: tuple[SpecWarning, ...] = ()
     back_edges: tuple[tuple[str, str], ...] = ()  # (from_task, to_task) dropped per SPEC 5.6
+    # tasks no entry task can reach (only inside a cycle nothing leads into): they never run
+    unreachable_tasks: tuple[str, ...] = ()
     content_hash: str = ""  # sha256 of the source bytes (graph + action file), for caches
 
     def task(self, name: str) -> TaskSpec:

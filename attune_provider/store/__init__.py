@@ -1,1 +1,57 @@
+"""Content-addressed random-access result store (SPEC 6.2, 7, 12).
 
+Public API::
+
+    ResultStore(url, compression="none", cache_size=4096, conn_id="")  / ResultStore.from_settings()
+      .put(value) -> key            .put_object(value) -> StoredObject(key, size)
+      .load(key, path=()) -> view or plain value        .load_plain(key) -> plain value
+      .exists(key) / .delete(key) / .iter_objects() / .read_bytes(key) / .stats / .begin_scope(label)
+    LazySequence / LazyMapping, to_plain(), json_default(), is_view()
+    make_reference() / is_reference() / parse_reference() / iter_reference_keys()
+    RunVariables(store, dag_id, run_id).seed() / .publish() / .snapshot()
+    StoreResultResolver(store, refs=..., pull=...).get(task_name)
+    collect(store, dry_run=..., grace_seconds=...) -> GCReport   (in attune_provider.store.gc)
+"""
+
+from attune_provider.store.errors import (
+    CorruptObjectError,
+    InvalidReferenceError,
+    ObjectNotFoundError,
+    StoreError,
+)
+from attune_provider.store.gc import GCReport, collect
+from attune_provider.store.lazy import LazyMapping, LazySequence, is_view, json_default, to_plain
+from attune_provider.store.reference import (
+    MARKER,
+    is_reference,
+    iter_reference_keys,
+    make_reference,
+    parse_reference,
+)
+from attune_provider.store.result_store import ObjectInfo, ResultStore, StoredObject, StoreStats
+from attune_provider.store.variables import RunVariables, StoreResultResolver
+
+__all__ = [
+    "MARKER",
+    "CorruptObjectError",
+    "GCReport",
+    "InvalidReferenceError",
+    "LazyMapping",
+    "LazySequence",
+    "ObjectInfo",
+    "ObjectNotFoundError",
+    "ResultStore",
+    "RunVariables",
+    "StoreError",
+    "StoreResultResolver",
+    "StoreStats",
+    "StoredObject",
+    "collect",
+    "is_reference",
+    "is_view",
+    "iter_reference_keys",
+    "json_default",
+    "make_reference",
+    "parse_reference",
+    "to_plain",
+]

@@ -1,0 +1,217 @@
+"""Run one child process the way attune's worker does: own process group, live log, capped capture.
+
+Used by pack actions and by ``core.local``/``core.shell``. stdout and stderr are read by two
+threads that log every line as it arrives (secrets masked) while keeping a capped copy; the
+parameter document is written by a third thread so a child that does not read stdin cannot
+deadlock us. A timeout kills the whole process group (SIGTERM, then SIGKILL after a grace
+period), so grandchildren die too. When the leader exits while background children still
+hold the pipes open, the leftover group is terminated the same way after a short wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from attune_provider.actions.masking import SecretMasker
+
+#: captured (stored) bytes per stream; the live log always sees every line
+CAPTURE_LIMIT = 1024 * 1024
+#: stdout kept for parsing structured output (json/yaml/jsonl), far above the stored cap
+PARSE_LIMIT = 64 * 1024 * 1024
+#: seconds between SIGTERM and SIGKILL of the process group
+KILL_GRACE = 5.0
+#: seconds to wait for pipes to close after the leader exited before killing leftovers
+LEFTOVER_WAIT = 1.0
+#: longest line written to the log in one record
+LOG_LINE_LIMIT = 16 * 1024
+
+
+@dataclass
+class ProcessOutcome:
+    exit_code: int | None
+    stdout: str  # capped copy (note appended when truncated)
+    stderr: str
+    full_stdout: str  # up to PARSE_LIMIT, for output parsing
+    full_stdout_complete: bool
+    stdout_truncated: bool
+    stderr_truncated: bool
+    timed_out: bool
+    duration_ms: int
+    start_error: str | None = None
+
+
+class _StreamReader(threading.Thread):
+    """Read lines from a pipe, log each one live, keep capped copies."""
+
+    def __init__(self, pipe, name: str, log: logging.Logger, masker: SecretMasker, keep: int, cap: int):
+        super().__init__(name=f"attune-{name}-reader", daemon=True)
+        self.pipe = pipe
+        self.stream = name
+        self.log = log
+        self.masker = masker
+        self.keep = keep
+        self.cap = cap
+        self.chunks: list[bytes] = []
+        self.kept = 0
+        self.total = 0
+
+    def run(self) -> None:
+        try:
+            for raw in iter(self.pipe.readline, b""):
+                self.total += len(raw)
+                if self.kept < self.keep:
+                    piece = raw[: self.keep - self.kept]
+                    self.chunks.append(piece)
+                    self.kept += len(piece)
+                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                if len(line) > LOG_LINE_LIMIT:
+                    line = line[:LOG_LINE_LIMIT] + f" ... [{len(line) - LOG_LINE_LIMIT} more characters]"
+                line = self.masker.redact(line)
+                if self.stream == "stdout":
+                    self.log.info("%s", line)
+                else:
+                    self.log.info("[stderr] %s", line)
+        except (OSError, ValueError):  # pipe closed under us while killing
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                self.pipe.close()
+
+    def text(self, limit: int) -> tuple[str, bool]:
+        data = b"".join(self.chunks)
+        truncated = self.total > limit
+        text = self.masker.redact(data[:limit].decode("utf-8", errors="replace"))
+        if truncated:
+            text += f"\n[attune: {self.stream} truncated: {self.total - limit} of {self.total} bytes not kept]"
+        return text, truncated
+
+
+def _kill_group(proc: subprocess.Popen, grace: float) -> None:
+    """SIGTERM the process group, then SIGKILL whatever is left after ``grace`` seconds."""
+    try:
+        pgid = os.getpgid(proc.pid)
+    except ProcessLookupError:
+        pgid = proc.pid  # leader already reaped; its group id was its pid (start_new_session)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if proc.poll() is not None and not _group_alive(pgid):
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_stdin(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass  # the child exited or closed stdin without reading it: attune does not fail on that
+    finally:
+        with contextlib.suppress(OSError, BrokenPipeError, ValueError):
+            pipe.close()
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    cwd: str | Path | None,
+    env: Mapping[str, str],
+    stdin_data: bytes | None,
+    timeout: float | None,
+    log: logging.Logger,
+    masker: SecretMasker,
+    keep_full_stdout: bool = False,
+    capture_limit: int = CAPTURE_LIMIT,
+    kill_grace: float | None = None,
+) -> ProcessOutcome:
+    """Start ``argv`` in a new session and wait for it (or for ``timeout`` seconds)."""
+    kill_grace = KILL_GRACE if kill_grace is None else kill_grace
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=str(cwd) if cwd is not None else None,
+            env=dict(env),
+            stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        return ProcessOutcome(
+            exit_code=None, stdout="", stderr="", full_stdout="", full_stdout_complete=True,
+            stdout_truncated=False,
+            stderr_truncated=False, timed_out=False,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            start_error=f"could not start {argv[0]!r}: {exc}",
+        )
+    keep = PARSE_LIMIT if keep_full_stdout else capture_limit
+    out = _StreamReader(proc.stdout, "stdout", log, masker, keep, capture_limit)
+    err = _StreamReader(proc.stderr, "stderr", log, masker, capture_limit, capture_limit)
+    threads: list[threading.Thread] = [out, err]
+    if stdin_data is not None:
+        threads.append(
+            threading.Thread(target=_write_stdin, args=(proc.stdin, stdin_data), name="attune-stdin", daemon=True)
+        )
+    for thread in threads:
+        thread.start()
+
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        log.warning("attune: timeout of %ss reached; killing process group %s", timeout, proc.pid)
+        _kill_group(proc, kill_grace)
+    except BaseException:  # task killed / KeyboardInterrupt: never leave the group behind
+        _kill_group(proc, kill_grace)
+        raise
+    # the leader is gone; background children may still hold the pipes open
+    out.join(LEFTOVER_WAIT)
+    err.join(LEFTOVER_WAIT)
+    if out.is_alive() or err.is_alive():
+        log.warning("attune: process %s exited but its children keep the output open; killing them", proc.pid)
+        _kill_group(proc, kill_grace)
+    for thread in threads:
+        thread.join(kill_grace)
+
+    stdout, stdout_truncated = out.text(capture_limit)
+    stderr, stderr_truncated = err.text(capture_limit)
+    full_stdout = ""
+    if keep_full_stdout:
+        full_stdout = b"".join(out.chunks).decode("utf-8", errors="replace")
+    return ProcessOutcome(
+        exit_code=proc.returncode,
+        stdout=stdout,
+        stderr=stderr,
+        full_stdout=full_stdout,
+        full_stdout_complete=out.total <= keep,
+        stdout_truncated=stdout_truncated,
+        stderr_truncated=stderr_truncated,
+        timed_out=timed_out,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )

@@ -1,0 +1,85 @@
+"""Airflow's environment for in-process commands, set BEFORE the first ``import airflow``.
+
+Airflow reads AIRFLOW_HOME and its configuration once, at import. The CLI therefore decides the
+home, the metadata DB and the XCom backend here and only then imports Airflow. Values a user
+already set in the environment always win; we only fill in embedded defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+XCOM_BACKEND = "attune_provider.xcom.AttuneXComBackend"
+
+
+def prepare(airflow_home: str | None = None) -> Path:
+    """Set AIRFLOW_HOME and defaults; return the home. Must run before Airflow is imported."""
+    if "airflow" in sys.modules and airflow_home:
+        current = os.environ.get("AIRFLOW_HOME")
+        if current and Path(current).resolve() != Path(airflow_home).resolve():
+            raise RuntimeError("Airflow was imported before the CLI could set AIRFLOW_HOME")
+    if airflow_home:
+        os.environ["AIRFLOW_HOME"] = str(Path(airflow_home).resolve())
+    home = Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow").resolve()
+    os.environ["AIRFLOW_HOME"] = str(home)
+    home.mkdir(parents=True, exist_ok=True)
+    configured = _configured_in_cfg(home)
+    if "database.sql_alchemy_conn" not in configured:
+        os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home}/airflow.db")
+    if "core.xcom_backend" not in configured:
+        os.environ.setdefault("AIRFLOW__CORE__XCOM_BACKEND", XCOM_BACKEND)
+    if "core.load_examples" not in configured:
+        os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    return home
+
+
+def _configured_in_cfg(home: Path) -> set[str]:
+    """``section.option`` names an existing airflow.cfg sets explicitly (so we do not override)."""
+    cfg = home / "airflow.cfg"
+    if not cfg.is_file():
+        return set()
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read(cfg, encoding="utf-8")
+    except configparser.Error:
+        return set()
+    return {f"{section}.{option}" for section in parser.sections() for option in parser[section]}
+
+
+def ensure_database() -> None:
+    """Create the metadata schema when the DB is new (SQLite file missing or empty)."""
+    from airflow.configuration import conf
+
+    url = conf.get("database", "sql_alchemy_conn")
+    if url.startswith("sqlite:///"):
+        db_file = Path(url[len("sqlite:///") :].split("?", 1)[0])
+        if db_file.is_file() and db_file.stat().st_size > 0 and _has_schema():
+            return
+    elif _has_schema():
+        return
+    from airflow.utils import db
+
+    db.initdb()
+
+
+def _has_schema() -> bool:
+    from airflow import settings
+    from sqlalchemy import inspect
+
+    try:
+        return inspect(settings.engine).has_table("dag_run")
+    except Exception:
+        return False
+
+
+def quiet_airflow_logging(verbose: bool = False) -> None:
+    """Keep Airflow's own INFO chatter off the terminal unless asked for it."""
+    import logging
+
+    level = logging.INFO if verbose else logging.WARNING
+    for name in ("airflow", "airflow.task", "airflow.processor", "sqlalchemy", "alembic"):
+        logging.getLogger(name).setLevel(level)

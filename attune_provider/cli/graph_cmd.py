@@ -1,0 +1,130 @@
+"""``attune-airflow graph``: the attune task graph as Mermaid or Graphviz DOT.
+
+Drawn from the loaded workflow (no Airflow needed): one node per task, one edge per transition
+target labelled with its condition (or ``__chart_meta__`` label) and publishes; back edges the
+compiler drops (SPEC 5.6) are drawn dashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+
+from attune_provider.cli.workflows import load_workflow
+from attune_provider.spec.model import TaskSpec, Transition, WorkflowSpec
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    label: str
+    dropped: bool
+
+
+def _condition_text(when: str | None) -> str:
+    if not when:
+        return ""
+    text = when.strip()
+    match = re.fullmatch(r"\{\{\s*(.*?)\s*\}\}", text, flags=re.S)
+    return " ".join((match.group(1) if match else text).split())
+
+
+def edge_label(transition: Transition) -> str:
+    parts = []
+    condition = transition.label or _condition_text(transition.when)
+    if condition:
+        parts.append(condition)
+    if transition.publish:
+        parts.append("publish " + ", ".join(name for name, _ in transition.publish))
+    return " / ".join(parts)
+
+
+def edges(workflow: WorkflowSpec) -> list[Edge]:
+    dropped = set(workflow.back_edges)
+    return [
+        Edge(task.name, target, edge_label(transition), (task.name, target) in dropped)
+        for task in workflow.tasks
+        for transition in task.next
+        for target in transition.do
+    ]
+
+
+def node_lines(task: TaskSpec) -> list[str]:
+    lines = [task.name]
+    if task.type == "workflow" or task.action:
+        lines.append(task.action or "workflow")
+    marks = []
+    if task.with_items is not None:
+        marks.append(
+            "with_items" + (f" x{task.batch_size}" if task.batch_size and task.batch_size > 1 else "")
+        )
+    if task.join:
+        marks.append(f"join {task.join}")
+    if task.retry and task.retry.count:
+        marks.append(f"retry {task.retry.count}")
+    if task.wait_for is not None:
+        marks.append("waits for inquiry")
+    if marks:
+        lines.append(", ".join(marks))
+    return lines
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def to_mermaid(workflow: WorkflowSpec) -> str:
+    ids = {task.name: f"t{i}" for i, task in enumerate(workflow.tasks)}
+    out = ["flowchart TD", f"  %% {workflow.ref}"]
+    out.append('  start(("start"))')
+    for task in workflow.tasks:
+        label = "<br/>".join(_mermaid_text(line) for line in node_lines(task))
+        out.append(f'  {ids[task.name]}["{label}"]')
+    for name in workflow.entry_tasks():
+        out.append(f"  start --> {ids[name]}")
+    for edge in edges(workflow):
+        if edge.target not in ids:
+            continue
+        arrow = "-.->" if edge.dropped else "-->"
+        label = edge.label + (" (back edge, never runs)" if edge.dropped else "")
+        text = f'|"{_mermaid_text(label)}"|' if label else ""
+        out.append(f"  {ids[edge.source]} {arrow}{text} {ids[edge.target]}")
+    return "\n".join(out) + "\n"
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def to_dot(workflow: WorkflowSpec) -> str:
+    out = [
+        f'digraph "{_dot_text(workflow.ref)}" {{',
+        "  rankdir=TB;",
+        '  node [shape=box, style="rounded", fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+        '  "__start__" [label="start", shape=circle];',
+    ]
+    for task in workflow.tasks:
+        label = "\\n".join(_dot_text(line) for line in node_lines(task))
+        out.append(f'  "{_dot_text(task.name)}" [label="{label}"];')
+    for name in workflow.entry_tasks():
+        out.append(f'  "__start__" -> "{_dot_text(name)}";')
+    for edge in edges(workflow):
+        attrs = []
+        label = edge.label + (" (back edge, never runs)" if edge.dropped else "")
+        if label:
+            attrs.append(f'label="{_dot_text(label)}"')
+        if edge.dropped:
+            attrs.append("style=dashed")
+        suffix = f" [{', '.join(attrs)}]" if attrs else ""
+        out.append(f'  "{_dot_text(edge.source)}" -> "{_dot_text(edge.target)}"{suffix};')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    workflow = load_workflow(args.workflow, args.ref)
+    print(to_mermaid(workflow) if args.format == "mermaid" else to_dot(workflow), end="")
+    return 0

@@ -1,0 +1,214 @@
+"""``attune-airflow render``: the compiled DAG as Airflow sees it, or one task's rendered input.
+
+The DAG part is read off the real ``airflow.sdk.DAG`` the compiler returns (not re-derived from
+the YAML), so what it prints is what the scheduler will run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from attune_provider.cli import environment
+from attune_provider.cli.errors import CliError
+from attune_provider.cli.workflows import apply_defaults, load_workflow, parse_params, to_plain
+from attune_provider.spec.model import WorkflowSpec
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def describe_task(task: Any) -> dict[str, Any]:
+    """The facts of one Airflow task that decide how it runs."""
+    group = task.task_group
+    mapped = bool(getattr(task, "is_mapped", False)) or type(task).__name__ == "MappedOperator"
+    info: dict[str, Any] = {
+        "task_id": task.task_id,
+        "group": group.group_id if group is not None and group.group_id else None,
+        "operator": getattr(task, "operator_name", None) or type(task).__name__,
+        "trigger_rule": str(getattr(task.trigger_rule, "value", task.trigger_rule)),
+        "upstream": sorted(task.upstream_task_ids),
+        "downstream": sorted(task.downstream_task_ids),
+        "mapped": mapped,
+        "retries": getattr(task, "retries", 0),
+    }
+    if mapped:
+        expand = getattr(task, "expand_input", None)
+        value = getattr(expand, "value", None)
+        if isinstance(value, Mapping):
+            info["expand"] = {
+                key: (f"XComArg({arg.operator.task_id})" if hasattr(arg, "operator") else _jsonable(arg))
+                for key, arg in value.items()
+            }
+        else:
+            info["expand"] = str(value) if value is not None else None
+        template = getattr(task, "map_index_template", None)
+        if template:
+            info["map_index_template"] = template
+    limit = getattr(task, "max_active_tis_per_dagrun", None)
+    if limit:
+        info["max_active_tis_per_dagrun"] = limit
+    timeout = getattr(task, "execution_timeout", None)
+    if timeout:
+        info["execution_timeout_s"] = timeout.total_seconds()
+    delay = getattr(task, "retry_delay", None)
+    if info["retries"] and delay is not None:
+        info["retry_delay_s"] = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
+        info["retry_exponential_backoff"] = getattr(task, "retry_exponential_backoff", False)
+    for attr in ("pool", "queue"):
+        value = getattr(task, attr, None)
+        if value and value not in ("default_pool", "default"):
+            info[attr] = value
+    return info
+
+
+def describe_params(dag: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, param in dag.params.items() if hasattr(dag.params, "items") else []:
+        raw = dag.params.get_param(name) if hasattr(dag.params, "get_param") else param
+        value = getattr(raw, "value", param)
+        schema = getattr(raw, "schema", {}) or {}
+        entry = {"default": _jsonable(value) if value is not None else None}
+        entry.update({k: _jsonable(v) for k, v in schema.items()})
+        out[name] = entry
+    return out
+
+
+def describe_dag(dag: Any) -> dict[str, Any]:
+    tasks = [describe_task(task) for task in dag.tasks]
+    tasks.sort(key=lambda t: (t["group"] or "", t["task_id"]))
+    return {
+        "dag_id": dag.dag_id,
+        "description": dag.description,
+        "schedule": str(getattr(dag, "timetable", None).summary) if getattr(dag, "timetable", None) else None,
+        "tags": sorted(dag.tags or []),
+        "params": describe_params(dag),
+        "groups": sorted({t["group"] for t in tasks if t["group"]}),
+        "leaves": sorted(t.task_id for t in dag.leaves),
+        "tasks": tasks,
+    }
+
+
+def format_dag_text(info: Mapping[str, Any]) -> str:
+    lines = [f"DAG {info['dag_id']}"]
+    if info.get("description"):
+        lines.append(f"  description: {info['description']}")
+    lines.append(f"  schedule: {info.get('schedule')}")
+    if info.get("tags"):
+        lines.append(f"  tags: {', '.join(info['tags'])}")
+    lines.append("params:" if info["params"] else "params: (none)")
+    for name, param in info["params"].items():
+        rest = ", ".join(f"{k}={json.dumps(v)}" for k, v in param.items() if k != "default")
+        lines.append(f"  {name} = {json.dumps(param['default'])}" + (f"  ({rest})" if rest else ""))
+    lines.append(f"tasks ({len(info['tasks'])}), leaves: {', '.join(info['leaves'])}")
+    for task in info["tasks"]:
+        flags = [task["operator"], f"trigger={task['trigger_rule']}"]
+        if task["mapped"]:
+            flags.append(f"mapped over {json.dumps(task.get('expand'))}")
+            if task.get("map_index_template"):
+                flags.append(f"label={task['map_index_template']!r}")
+        if task.get("max_active_tis_per_dagrun"):
+            flags.append(f"max_active={task['max_active_tis_per_dagrun']}")
+        if task["retries"]:
+            flags.append(f"retries={task['retries']}")
+        if task.get("execution_timeout_s"):
+            flags.append(f"timeout={task['execution_timeout_s']:g}s")
+        lines.append(f"  {task['task_id']}")
+        lines.append(f"      {'; '.join(flags)}")
+        if task["upstream"]:
+            lines.append(f"      after: {', '.join(task['upstream'])}")
+    return "\n".join(lines)
+
+
+def _render_vars(workflow: WorkflowSpec, ctx: Any) -> dict[str, Any]:
+    """``vars`` may themselves be templates over parameters; render them in order."""
+    from attune_provider.expressions import render
+
+    variables: dict[str, Any] = {}
+    for name, raw in workflow.vars.items():
+        try:
+            variables[name] = render(raw, ctx.with_variables(variables), where=f"vars.{name}")
+        except Exception:
+            variables[name] = raw
+    return variables
+
+
+def render_task_input(
+    workflow: WorkflowSpec, task_name: str, params: Mapping[str, Any], item_index: int | None
+) -> dict[str, Any]:
+    """What the task's action would receive for these parameters (and item), before any run."""
+    from attune_provider.expressions import WorkflowContext, render
+
+    try:
+        task = workflow.task(task_name)
+    except KeyError:
+        raise CliError(
+            f"{workflow.ref} has no task {task_name!r} (tasks: {', '.join(workflow.task_names)})"
+        ) from None
+    system = {"dag_id": workflow.ref, "run_id": "manual__render", "try_number": 1}
+    ctx = WorkflowContext(parameters=params, variables=dict(workflow.vars), results={}, system=system)
+    ctx = ctx.with_variables(_render_vars(workflow, ctx))
+    out: dict[str, Any] = {"task": task.name, "action": task.action, "parameters": dict(params)}
+    try:
+        if task.with_items is not None:
+            items = render(task.with_items, ctx, where=f"task {task.name!r} field 'with_items'")
+            items = to_plain(items)
+            if not isinstance(items, list):
+                items = [items]
+            size = task.batch_size if task.batch_size and task.batch_size > 1 else 1
+            units = [items[i : i + size] for i in range(0, len(items), size)] if size > 1 else items
+            index = 0 if item_index is None else item_index
+            if not units:
+                raise CliError(f"task {task.name!r}: with_items renders to an empty list (nothing runs)")
+            if not -len(units) <= index < len(units):
+                raise CliError(f"--item {index} is out of range: {len(units)} instance(s)")
+            index %= len(units)
+            out.update(items=len(items), instances=len(units), index=index, item=units[index])
+            ctx = ctx.with_item(units[index], index)
+        elif item_index is not None:
+            raise CliError(f"task {task.name!r} has no with_items; --item does not apply")
+        source = task.input if task.input is not None else dict(params)
+        out["input"] = to_plain(render(source, ctx, where=f"task {task.name!r} field 'input'"))
+    except CliError:
+        raise
+    except Exception as exc:
+        message = str(exc)
+        if "task" in message or "result" in message:
+            message += " (results of other tasks do not exist before a run; render shows static input)"
+        raise CliError(f"cannot render task {task.name!r}: {message}") from None
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    workflow = load_workflow(args.workflow, args.ref)
+    params = apply_defaults(workflow, parse_params(args.params, args.params_file))
+    if args.task:
+        result = render_task_input(workflow, args.task, params, args.item)
+        if args.format == "json":
+            print(json.dumps(result, indent=2, default=str))
+        else:
+            where = f" item {result['index']} of {result['items']}" if "index" in result else ""
+            print(f"task {result['task']} ({result['action']}){where}")
+            if "item" in result:
+                print(f"item: {json.dumps(result['item'], default=str)}")
+            print("input:")
+            print(json.dumps(result["input"], indent=2, default=str))
+        return 0
+    if args.item is not None:
+        raise CliError("--item needs --task")
+    environment.prepare(args.airflow_home)
+    from attune_provider.cli.dags import compile_dag
+
+    info = describe_dag(compile_dag(workflow))
+    if args.format == "json":
+        print(json.dumps(info, indent=2, default=str))
+    else:
+        print(format_dag_text(info))
+    return 0

@@ -1,0 +1,216 @@
+"""``attune-airflow run``: one real Airflow run of a workflow in this process (``dag.test()``).
+
+Steps: load the workflow (no Airflow yet) -> set AIRFLOW_HOME/DB/XCom backend -> put a loader
+file into the DAGs folder (``dag.test()`` serializes DAGs from a bundle, and the UI and a
+scheduler can then see the DAG) -> run with a progress display on stderr while Airflow's own
+output goes to a log file -> print the run's result (the leaf task's return value, resolved
+from the store) as JSON on stdout, exit 1 if the run failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from attune_provider.cli import environment
+from attune_provider.cli.errors import CliError
+from attune_provider.cli.workflows import apply_defaults, load_workflow, parse_params, to_json, to_plain
+
+
+@contextlib.contextmanager
+def stdout_to(path: Path | None) -> Iterator[None]:
+    """Send fd 1 (Airflow logs, task output) to ``path`` -- or to stderr when None."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if path else os.dup(2)
+    try:
+        os.dup2(target, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(target)
+
+
+def _source_of(workflow: Any, target: str) -> Path:
+    """The path a generated loader file should load (the pack folder for pack workflows)."""
+    if workflow.pack is not None:
+        return Path(workflow.pack.path)
+    path = Path(target)
+    if path.exists():
+        return path
+    return Path(workflow.source_file)
+
+
+def run_state(dag_run: Any) -> str:
+    state = getattr(dag_run, "state", None)
+    return str(getattr(state, "value", state))
+
+
+def task_instances(dag_id: str, run_id: str) -> list[tuple[str, int, str]]:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(TaskInstance.task_id, TaskInstance.map_index, TaskInstance.state).where(
+                TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id
+            )
+        ).all()
+    return [(t, m, str(getattr(s, "value", s))) for t, m, s in rows]
+
+
+def run_result(dag: Any, run_id: str, store: Any) -> Any:
+    """The run's result: the return value of the single leaf (the compiled ``end`` task)."""
+    from attune_provider.cli.stored import resolve, xcom_return_value
+
+    leaves = sorted(task.task_id for task in dag.leaves)
+    values = {}
+    for task_id in leaves:
+        raw = xcom_return_value(dag.dag_id, run_id, task_id)
+        if raw is not None:
+            values[task_id] = to_plain(resolve(raw, store))
+    if len(leaves) == 1:
+        return values.get(leaves[0])
+    return values or None
+
+
+def statistics(dag: Any, run_id: str, store: Any, before: dict[str, int], wall_time: float) -> dict[str, Any]:
+    """The numbers that matter: instances (mapped ones per task), store bytes read, wall time."""
+    tis = task_instances(dag.dag_id, run_id)
+    mapped: dict[str, int] = {}
+    for task_id, map_index, _ in tis:
+        if map_index >= 0:
+            mapped[task_id] = mapped.get(task_id, 0) + 1
+    states: dict[str, int] = {}
+    for _, _, state in tis:
+        states[state] = states.get(state, 0) + 1
+    by_scope = dict(getattr(store.stats, "by_scope", {}) or {})
+    per_instance = {
+        scope: n - before.get(scope, 0) for scope, n in by_scope.items() if n - before.get(scope, 0) > 0
+    }
+    mapped_reads = {scope: n for scope, n in per_instance.items() if _scope_map_index(scope) >= 0}
+    total_read = store.stats.bytes_read - before.get("__total__", 0)
+    stats: dict[str, Any] = {
+        "dag_id": dag.dag_id,
+        "run_id": run_id,
+        "wall_time_s": round(wall_time, 3),
+        "task_instances": len(tis),
+        "states": states,
+        "mapped_instances": sum(mapped.values()),
+        "mapped_instances_per_task": mapped,
+        "store_bytes_read_total": total_read,
+        "store_bytes_written": store.stats.bytes_written - before.get("__written__", 0),
+        "store_readers": len(per_instance),
+    }
+    if mapped_reads:
+        sizes = sorted(mapped_reads.values())
+        stats["store_bytes_read_per_mapped_instance"] = {
+            "instances": len(sizes),
+            "min": sizes[0],
+            "median": sizes[len(sizes) // 2],
+            "max": sizes[-1],
+            "mean": round(sum(sizes) / len(sizes), 1),
+        }
+    return stats
+
+
+def _scope_map_index(scope: str) -> int:
+    """Map index of a store reader scope ``dag/run/task/map_index/try`` (the XCom backend's label)."""
+    parts = scope.split("/")
+    try:
+        return int(parts[-2]) if len(parts) >= 5 else -1
+    except ValueError:
+        return -1
+
+
+def format_stats(stats: dict[str, Any]) -> str:
+    lines = [
+        f"run:                 {stats['dag_id']} / {stats['run_id']}",
+        f"wall time:           {stats['wall_time_s']:.1f} s",
+        f"task instances:      {stats['task_instances']} "
+        f"({', '.join(f'{n} {s}' for s, n in sorted(stats['states'].items()))})",
+        f"mapped instances:    {stats['mapped_instances']}",
+    ]
+    for task_id, count in sorted(stats["mapped_instances_per_task"].items()):
+        lines.append(f"  {task_id}: {count}")
+    lines.append(f"store bytes read:    {stats['store_bytes_read_total']:,} (all readers)")
+    per = stats.get("store_bytes_read_per_mapped_instance")
+    if per:
+        lines.append(
+            f"  per mapped instance: median {per['median']:,} B, min {per['min']:,}, max {per['max']:,} "
+            f"over {per['instances']} instances"
+        )
+    lines.append(f"store bytes written: {stats['store_bytes_written']:,}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    workflow = load_workflow(args.workflow, args.ref)
+    params = apply_defaults(workflow, parse_params(args.params, args.params_file))
+    home = environment.prepare(args.airflow_home)
+
+    from airflow.configuration import conf
+
+    environment.quiet_airflow_logging(args.task_logs)
+    dags_folder = Path(conf.get("core", "dags_folder")).expanduser()
+    from attune_provider.cli.dags import compile_dag, write_loader
+
+    write_loader(dags_folder, _source_of(workflow, args.workflow), workflow.ref)
+    environment.ensure_database()
+    dag = compile_dag(workflow)
+
+    from airflow.sdk import timezone
+
+    from attune_provider.cli.progress import ProgressDisplay
+    from attune_provider.cli.stored import result_store
+
+    store = result_store()
+    before = dict(store.stats.by_scope)
+    before["__total__"] = store.stats.bytes_read
+    before["__written__"] = store.stats.bytes_written
+    log_dir = home / "logs" / "attune-cli"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    logical_date = timezone.utcnow()
+    log_file = log_dir / f"{workflow.ref}-{logical_date:%Y%m%dT%H%M%S}.log"
+    progress = None if args.no_progress else ProgressDisplay(dag.dag_id).start()
+    print(f"running {workflow.ref} in {home} (Airflow log: {log_file})", file=sys.stderr)
+    started = time.monotonic()
+    try:
+        with stdout_to(None if args.task_logs else log_file):
+            dag_run = dag.test(run_conf=params, logical_date=logical_date)
+    finally:
+        if progress is not None:
+            progress.stop()
+    wall = time.monotonic() - started
+    if dag_run is None:
+        raise CliError("Airflow returned no DAG run", exit_code=1)
+    state = run_state(dag_run)
+    result = run_result(dag, dag_run.run_id, store)
+    if result is None:
+        failed = sorted(
+            f"{t}[{m}]" if m >= 0 else t
+            for t, m, s in task_instances(dag.dag_id, dag_run.run_id)
+            if s in ("failed", "upstream_failed")
+        )
+        result = {"succeeded": state == "success", "state": state, "failed_tasks": failed}
+    print(to_json(result))
+    stats = statistics(dag, dag_run.run_id, store, before, wall)
+    stats["state"] = state
+    if args.stats:
+        print(format_stats(stats), file=sys.stderr)
+    if args.stats_json:
+        Path(args.stats_json).write_text(json.dumps(stats, indent=2), encoding="utf-8")
+    if state != "success":
+        print(f"run {dag_run.run_id} ended {state}; task logs in {log_file}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,264 @@
+"""WorkflowSpec -> airflow.sdk.DAG (SPEC 2-8).
+
+Per attune task a TaskGroup named after it holding its steps (see ``runtime.plan``); one
+``end`` task downstream of every task's last step is the DAG's only leaf. Actions are
+resolved once per distinct ref before any operator is built, and nothing heavy happens per
+task, so compiling hundreds of workflows per parse stays cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import DAG, Label, TaskGroup
+from airflow.sdk.definitions.param import ParamsDict
+
+from attune_provider.compiler.doc import workflow_doc
+from attune_provider.compiler.errors import CompileError
+from attune_provider.compiler.params import build_params
+from attune_provider.runtime.operators import (
+    MAP_INDEX_TEMPLATE,
+    AttuneEndOperator,
+    AttuneGateOperator,
+    AttuneItemOperator,
+    AttuneRouteOperator,
+    AttuneRunOperator,
+)
+from attune_provider.runtime.plan import GATE, INQUIRY, ROUTE, RUN, TaskPlan, WorkflowPlan, build_plan
+from attune_provider.runtime.retry import operator_retry_kwargs
+from attune_provider.spec.model import Location, TaskSpec, WorkflowSpec
+
+log = logging.getLogger(__name__)
+
+_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+ALL_DONE = "all_done"
+
+
+def _where(spec: WorkflowSpec, task: TaskSpec | None = None) -> Location:
+    if task is not None and task.location is not None:
+        return task.location
+    return Location(str(spec.source_file or spec.action_file or spec.ref))
+
+
+def _check_supported(spec: WorkflowSpec) -> None:
+    for task in spec.tasks:
+        if task.iterate_cache is not None:
+            raise CompileError(
+                f"workflow '{spec.ref}': task '{task.name}' uses iterate_cache (attune's data-cache "
+                "iteration), which is not supported on Airflow",
+                _where(spec, task),
+                "render the list with with_items instead",
+            )
+        if not _ID.match(task.name):
+            raise CompileError(
+                f"workflow '{spec.ref}': task name '{task.name}' cannot be an Airflow task id",
+                _where(spec, task),
+                "use letters, digits, '_' and '-' only",
+            )
+        if task.with_items is not None and task.type == "workflow":
+            raise CompileError(
+                f"workflow '{spec.ref}': task '{task.name}': with_items over a nested workflow is not supported",
+                _where(spec, task),
+            )
+        if task.when is not None:
+            log.warning("%s: task '%s': task-level 'when' is parsed but never executed", _where(spec, task), task.name)
+        if task.type == "parallel":
+            log.warning("%s: task '%s': 'type: parallel' is parsed but never executed", _where(spec, task), task.name)
+
+
+_default_registries: dict[tuple[str, str], Any] = {}
+
+
+def _registry_for(spec: WorkflowSpec) -> Any:
+    """A cached registry that knows the workflow's own pack besides the configured folders."""
+    from attune_provider.actions.registry import ActionRegistry, default_registry
+
+    if spec.pack is None:
+        return default_registry()
+    key = (spec.pack.ref, str(spec.pack.path))
+    registry = _default_registries.get(key)
+    if registry is None:
+        registry = _default_registries[key] = ActionRegistry(packs=[spec.pack])
+    return registry
+
+
+def _resolve_actions(spec: WorkflowSpec, registry: Any) -> dict[str, Any]:
+    from attune_provider.actions.registry import UnknownActionError
+
+    actions: dict[str, Any] = {}
+    for task in spec.tasks:
+        ref = task.action
+        if ref is None:
+            if task.type == "workflow":
+                raise CompileError(
+                    f"workflow '{spec.ref}': nested workflow task '{task.name}' names no action (the child's ref)",
+                    _where(spec, task),
+                )
+            if task.type == "parallel":
+                continue
+            raise CompileError(f"workflow '{spec.ref}': task '{task.name}' has no action", _where(spec, task))
+        if ref in actions or task.type == "workflow":
+            continue
+        try:
+            actions[ref] = registry.resolve(ref)
+        except UnknownActionError as exc:
+            source = spec.source_file or spec.action_file
+            raise CompileError(
+                f"workflow '{spec.ref}' ({source}): task '{task.name}': {exc}", _where(spec, task)
+            ) from exc
+    return actions
+
+
+def _max_map_length() -> int:
+    from airflow.configuration import conf
+
+    return conf.getint("core", "max_map_length", fallback=1024)
+
+
+def _dag_kwargs(spec: WorkflowSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+    settings = spec.airflow
+    tags = list(dict.fromkeys([*spec.tags, *(settings.tags if settings else ())]))
+    kwargs: dict[str, Any] = {
+        "dag_id": spec.ref,
+        "description": spec.label or spec.description,
+        "doc_md": workflow_doc(spec),
+        "params": ParamsDict(dict(params)),
+        "tags": tags,
+        "schedule": None,
+        "catchup": False,
+        "render_template_as_native_obj": False,
+    }
+    default_args: dict[str, Any] = {"owner": "attune"}
+    if settings is not None:
+        kwargs["schedule"] = settings.schedule
+        if settings.start_date is not None:
+            kwargs["start_date"] = settings.start_date
+        kwargs["catchup"] = bool(settings.catchup)
+        if settings.max_active_runs is not None:
+            kwargs["max_active_runs"] = settings.max_active_runs
+        if settings.dagrun_timeout is not None:
+            timeout = settings.dagrun_timeout
+            kwargs["dagrun_timeout"] = timeout if isinstance(timeout, timedelta) else timedelta(seconds=float(timeout))
+        if settings.owner:
+            default_args["owner"] = settings.owner
+        if settings.pool:
+            default_args["pool"] = settings.pool
+        if settings.queue:
+            default_args["queue"] = settings.queue
+    kwargs["default_args"] = default_args
+    return kwargs
+
+
+class _Builder:
+    """Creates the operators of one workflow inside the open DAG context."""
+
+    def __init__(self, plan: WorkflowPlan) -> None:
+        self.plan = plan
+        spec = plan.workflow
+        self.default_retries = spec.airflow.default_retries if spec.airflow else None
+        self.first: dict[str, Any] = {}
+        self.last: dict[str, Any] = {}
+        self.decider: dict[str, Any] = {}
+
+    def common(self, task: TaskPlan) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"workflow_plan": self.plan, "attune_task": task.name, "retries": 0}
+        if task.spec.queue:
+            kwargs["queue"] = task.spec.queue
+        return kwargs
+
+    def run_kwargs(self, task: TaskPlan) -> dict[str, Any]:
+        kwargs = self.common(task)
+        kwargs.update(operator_retry_kwargs(task.spec.retry, self.default_retries))
+        return kwargs
+
+    def add(self, task: TaskPlan) -> None:
+        with TaskGroup(group_id=task.name, tooltip=f"attune task {task.name} ({task.spec.action})"):
+            gate = inquiry = route = None
+            inbound_rule = ALL_DONE if task.inbound else "all_success"
+            if task.has_gate:
+                gate = AttuneGateOperator(task_id=GATE, trigger_rule=inbound_rule, **self.common(task))
+            if task.has_inquiry:
+                from attune_provider.runtime.inquiry import inquiry_operator
+
+                inquiry = inquiry_operator(self.plan, task, task_id=INQUIRY)
+                gate >> inquiry
+            if task.mapped:
+                kwargs = self.run_kwargs(task)
+                kwargs["max_active_tis_per_dagrun"] = max(int(task.spec.concurrency or 1), 1)
+                run = AttuneItemOperator.partial(
+                    task_id=RUN, map_index_template=MAP_INDEX_TEMPLATE, **kwargs
+                ).expand(item=gate.output)
+                if inquiry is not None:
+                    inquiry >> run
+            else:
+                rule = ALL_DONE if (task.inbound or task.has_gate) else "all_success"
+                operator = AttuneRunOperator
+                if task.nested:
+                    from attune_provider.runtime.nested import AttuneNestedOperator
+
+                    operator = AttuneNestedOperator
+                run = operator(task_id=RUN, trigger_rule=rule, **self.run_kwargs(task))
+                if inquiry is not None:
+                    inquiry >> run
+                elif gate is not None:
+                    gate >> run
+            if task.has_route:
+                route = AttuneRouteOperator(task_id=ROUTE, trigger_rule=ALL_DONE, **self.common(task))
+                run >> route
+        self.first[task.name] = gate if gate is not None else run
+        self.last[task.name] = route if route is not None else run
+        self.decider[task.name] = route if route is not None else run
+
+    def wire(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for source, target, transition in self.plan.workflow.forward_edges():
+            if (source, target) in seen:
+                continue
+            seen.add((source, target))
+            upstream, downstream = self.decider[source], self.first[target]
+            if transition.label:
+                upstream >> Label(transition.label) >> downstream
+            else:
+                upstream >> downstream
+
+    def end(self) -> Any:
+        end = AttuneEndOperator(task_id=self.plan.end_id, trigger_rule=ALL_DONE, workflow_plan=self.plan, retries=0)
+        for last in self.last.values():
+            last >> end
+        return end
+
+
+def compile_workflow(
+    spec: WorkflowSpec,
+    *,
+    registry: Any = None,
+    max_map_length: int | None = None,
+) -> DAG:
+    """Build the Airflow DAG of one loaded workflow; raises :class:`CompileError`."""
+    _check_supported(spec)
+    actions = _resolve_actions(spec, registry if registry is not None else _registry_for(spec))
+    plan = build_plan(spec, actions, max_map_length=max_map_length or _max_map_length())
+    try:
+        params = build_params(spec.parameters)
+        dag = DAG(**_dag_kwargs(spec, params))
+    except CompileError:
+        raise
+    except Exception as exc:
+        raise CompileError(f"workflow '{spec.ref}': {exc}", _where(spec)) from exc
+    builder = _Builder(plan)
+    try:
+        with dag:
+            for task in plan.tasks.values():
+                builder.add(task)
+            builder.wire()
+            builder.end()
+    except CompileError:
+        raise
+    except Exception as exc:
+        raise CompileError(f"workflow '{spec.ref}': cannot build the DAG: {exc}", _where(spec)) from exc
+    dag.attune_plan = plan  # type: ignore[attr-defined]
+    return dag

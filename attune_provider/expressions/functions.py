@@ -1,0 +1,383 @@
+"""attune's expression function library (SPEC 10.3), callable as ``f(x)`` in templates.
+
+Every function accepts the lazy read-only ``Sequence``/``Mapping`` views the result store
+returns (never assumes ``list``/``dict``) and returns plain Python values. The outcome
+functions (``result()``, ``succeeded()``, ...) depend on the current task and live on the
+context (see ``context.OutcomeFunctions``), not here.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import math
+import re
+import uuid as _uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import pendulum
+
+__all__ = ["FUNCTIONS", "MAX_RANGE", "is_sequence", "to_plain", "to_text"]
+
+MAX_RANGE = 100_000  # like Jinja's sandbox: a template must not allocate without bound
+
+TRUE_TEXT = frozenset({"true", "1", "yes"})
+FALSE_TEXT = frozenset({"false", "0", "no", ""})
+
+
+def is_sequence(value: Any) -> bool:
+    """A list-like value (lazy views included) that is not text."""
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
+
+
+def to_plain(value: Any) -> Any:
+    """Lazy views -> plain dict/list, recursively (for JSON and explicit conversion)."""
+    if isinstance(value, Mapping):
+        return {k: to_plain(v) for k, v in value.items()}
+    if is_sequence(value) or isinstance(value, (set, frozenset)):
+        return [to_plain(v) for v in value]
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        return list(value)
+    return str(value)
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON (SPEC 10.1 mixed text), working on lazy views."""
+    return json.dumps(value, separators=(",", ":"), default=_json_default, ensure_ascii=False)
+
+
+def to_text(value: Any) -> str:
+    """How a value appears inside mixed text: null -> "", bool -> true/false, list/dict -> JSON."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, Mapping) or is_sequence(value):
+        return to_json(value)
+    return str(value)
+
+
+def _items(value: Any, fname: str) -> list[Any]:
+    if is_sequence(value) or isinstance(value, (set, frozenset)):
+        return list(value)
+    if isinstance(value, str):
+        return list(value)
+    if isinstance(value, Mapping):
+        return list(value.keys())
+    raise TypeError(f"{fname}() expects a list, got {type_of(value)}")
+
+
+def length(value: Any) -> int:
+    """Number of elements / keys / characters; null counts as 0."""
+    if value is None:
+        return 0
+    return len(value)
+
+
+def keys(value: Mapping[str, Any]) -> list[Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"keys() expects an object, got {type_of(value)}")
+    return list(value.keys())
+
+
+def values(value: Mapping[str, Any]) -> list[Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"values() expects an object, got {type_of(value)}")
+    return list(value.values())
+
+
+def string(value: Any) -> str:
+    return to_text(value)
+
+
+def number(value: Any) -> int | float:
+    """Parse text/bool to a number; integral text stays an int."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return builtins.int(text)
+        except ValueError:
+            return float(text)
+    raise TypeError(f"number() cannot convert {type_of(value)}")
+
+
+def to_int(value: Any) -> int:
+    """Truncating integer conversion; accepts numeric text such as "3.7"."""
+    if isinstance(value, str):
+        return builtins.int(number(value))
+    return builtins.int(value)
+
+
+def to_bool(value: Any) -> bool:
+    """Text follows SPEC 10.4 (true/1/yes, false/0/no/""); other values use truthiness."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in TRUE_TEXT:
+            return True
+        if text in FALSE_TEXT:
+            return False
+        raise ValueError(f"bool() cannot convert text {value!r}")
+    if value is None:
+        return False
+    if isinstance(value, Mapping) or is_sequence(value):
+        return len(value) > 0
+    return builtins.bool(value)
+
+
+def type_of(value: Any) -> str:
+    """JSON type name: null, boolean, number, string, array, object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    if is_sequence(value) or isinstance(value, (set, frozenset)):
+        return "array"
+    return type(value).__name__
+
+
+def _varargs(args: tuple[Any, ...], fname: str) -> list[Any]:
+    if len(args) == 1:
+        return _items(args[0], fname)
+    return list(args)
+
+
+def minimum(*args: Any) -> Any:
+    """min(list) or min(a, b, ...)."""
+    return builtins.min(_varargs(args, "min"))
+
+
+def maximum(*args: Any) -> Any:
+    return builtins.max(_varargs(args, "max"))
+
+
+def total(*args: Any) -> Any:
+    return builtins.sum(_varargs(args, "sum"))
+
+
+def to_round(value: float, ndigits: int = 0) -> int | float:
+    """Half-away-from-zero rounding (attune/JS style, not Python's banker's rounding)."""
+    factor = 10**ndigits
+    rounded = math.floor(abs(value) * factor + 0.5) / factor
+    rounded = math.copysign(rounded, value)
+    return builtins.int(rounded) if ndigits == 0 else rounded
+
+
+def floor(value: float) -> int:
+    return math.floor(value)
+
+
+def ceil(value: float) -> int:
+    return math.ceil(value)
+
+
+def lower(value: str) -> str:
+    return to_text(value).lower()
+
+
+def upper(value: str) -> str:
+    return to_text(value).upper()
+
+
+def trim(value: str) -> str:
+    return to_text(value).strip()
+
+
+def split(value: str, separator: str | None = None, maxsplit: int = -1) -> list[str]:
+    return to_text(value).split(separator, maxsplit)
+
+
+def join(value: Iterable[Any], separator: str = "") -> str:
+    return separator.join(to_text(v) for v in _items(value, "join"))
+
+
+def replace(value: str, old: str, new: str) -> str:
+    return to_text(value).replace(old, new)
+
+
+def starts_with(value: str, prefix: str) -> bool:
+    return to_text(value).startswith(prefix)
+
+
+def ends_with(value: str, suffix: str) -> bool:
+    return to_text(value).endswith(suffix)
+
+
+def match(value: str, pattern: str) -> bool:
+    """True when the regular expression finds a match anywhere in the text."""
+    return re.search(pattern, to_text(value)) is not None
+
+
+def contains(container: Any, needle: Any) -> bool:
+    """Substring for text, key for objects, element for lists."""
+    if container is None:
+        return False
+    if isinstance(container, str):
+        return to_text(needle) in container
+    return needle in container
+
+
+def reverse(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[::-1]
+    return _items(value, "reversed")[::-1]
+
+
+def sort(value: Any, key: str | None = None, reverse: bool = False) -> list[Any]:
+    """Sorted copy; ``key`` names a field to sort objects by."""
+    items = _items(value, "sort")
+    if key is None:
+        return sorted(items, reverse=reverse)
+    return sorted(items, key=lambda element: element[key], reverse=reverse)
+
+
+def unique(value: Any) -> list[Any]:
+    """Distinct elements, first occurrence order kept (works for unhashable elements)."""
+    result: list[Any] = []
+    seen: set[Any] = set()
+    for element in _items(value, "unique"):
+        try:
+            if element in seen:
+                continue
+            seen.add(element)
+        except TypeError:
+            if element in result:
+                continue
+        result.append(element)
+    return result
+
+
+def flat(value: Any) -> list[Any]:
+    """Flatten one level: [[1, 2], 3] -> [1, 2, 3]."""
+    result: list[Any] = []
+    for element in _items(value, "flat"):
+        if is_sequence(element):
+            result.extend(element)
+        else:
+            result.append(element)
+    return result
+
+
+def zip_lists(*lists: Any) -> list[list[Any]]:
+    return [list(group) for group in zip(*(_items(v, "zip") for v in lists), strict=False)]
+
+
+def to_range(start: int, stop: int | None = None, step: int = 1) -> list[int]:
+    numbers = builtins.range(start) if stop is None else builtins.range(start, stop, step)
+    if len(numbers) > MAX_RANGE:
+        raise OverflowError(f"range() of {len(numbers)} elements exceeds the limit {MAX_RANGE}")
+    return list(numbers)
+
+
+def to_slice(value: Any, start: int | None = None, end: int | None = None) -> Any:
+    if isinstance(value, str):
+        return value[start:end]
+    return list(value[start:end]) if is_sequence(value) else _items(value, "slice")[start:end]
+
+
+def index_of(value: Any, needle: Any) -> int:
+    """Position of ``needle`` in a list or text, -1 when absent."""
+    if isinstance(value, str):
+        return value.find(to_text(needle))
+    for position, element in enumerate(_items(value, "index_of")):
+        if element == needle:
+            return position
+    return -1
+
+
+def count(value: Any, needle: Any = None) -> int:
+    """Occurrences of ``needle`` in a list or text; without ``needle`` the length."""
+    if needle is None:
+        return length(value)
+    if isinstance(value, str):
+        return value.count(to_text(needle))
+    return builtins.sum(1 for element in _items(value, "count") if element == needle)
+
+
+def merge(*mappings: Mapping[str, Any]) -> dict[str, Any]:
+    """Shallow merge; later objects win."""
+    result: dict[str, Any] = {}
+    for mapping in mappings:
+        if mapping is None:
+            continue
+        if not isinstance(mapping, Mapping):
+            raise TypeError(f"merge() expects objects, got {type_of(mapping)}")
+        result.update(mapping.items())
+    return result
+
+
+def chunks(value: Any, size: int) -> list[list[Any]]:
+    if size < 1:
+        raise ValueError("chunks() size must be at least 1")
+    items = _items(value, "chunks")
+    return [items[i : i + size] for i in builtins.range(0, len(items), size)]
+
+
+def now() -> pendulum.DateTime:
+    return pendulum.now("UTC")
+
+
+def new_uuid() -> str:
+    return str(_uuid.uuid4())
+
+
+FUNCTIONS: Mapping[str, Callable[..., Any]] = {
+    "length": length,
+    "keys": keys,
+    "values": values,
+    "string": string,
+    "number": number,
+    "int": to_int,
+    "bool": to_bool,
+    "type_of": type_of,
+    "abs": builtins.abs,
+    "floor": floor,
+    "ceil": ceil,
+    "round": to_round,
+    "min": minimum,
+    "max": maximum,
+    "sum": total,
+    "lower": lower,
+    "upper": upper,
+    "trim": trim,
+    "split": split,
+    "join": join,
+    "replace": replace,
+    "starts_with": starts_with,
+    "ends_with": ends_with,
+    "match": match,
+    "contains": contains,
+    "reversed": reverse,
+    "sort": sort,
+    "unique": unique,
+    "flat": flat,
+    "zip": zip_lists,
+    "range": to_range,
+    "slice": to_slice,
+    "index_of": index_of,
+    "count": count,
+    "merge": merge,
+    "chunks": chunks,
+    "now": now,
+    "uuid": new_uuid,
+}

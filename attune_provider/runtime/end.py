@@ -1,0 +1,71 @@
+"""The run's verdict and result (SPEC 5.5, 8).
+
+The run fails iff a failure stayed unhandled (no transition of the failed task started
+anything) or a routing step crashed; then the end task fails with
+``{"succeeded": false, "error": ...}``. Otherwise ``output_map`` is rendered against the final
+context and returned with ``"succeeded": true``; a key that fails to render is left out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowFailException
+
+from attune_provider.expressions import ExpressionError
+from attune_provider.expressions.engine import render
+from attune_provider.runtime.context import build_context
+from attune_provider.runtime.outcome import task_outcome
+from attune_provider.runtime.plan import WorkflowPlan
+from attune_provider.runtime.routing import read_decision
+from attune_provider.runtime.states import FAILED, UPSTREAM_FAILED, read_states
+from attune_provider.runtime.values import plain
+
+
+def unhandled_failures(plan: WorkflowPlan, ti: Any) -> list[str]:
+    """One line per unhandled failure or crashed routing step, in document order."""
+    states = read_states(ti, plan.all_step_ids())
+    problems: list[str] = []
+    for task in plan.tasks.values():
+        if task.has_route and states.state(task.route_id) in (FAILED, UPSTREAM_FAILED):
+            problems.append(f"routing of task '{task.name}' crashed (see the log of {task.route_id})")
+            continue
+        outcome = task_outcome(ti, task, states)
+        if not outcome.failed:
+            continue
+        decision = read_decision(ti, task)
+        if decision is not None and decision.get("selected"):
+            continue  # handled: a transition started another task
+        if task.decider_id is not None and decision is None:
+            problems.append(f"task '{task.name}' {outcome.status} and was never routed: {outcome.error}")
+        else:
+            problems.append(f"task '{task.name}' {outcome.status}: {outcome.error}")
+    return problems
+
+
+def render_output(plan: WorkflowPlan, context: Mapping[str, Any], log: logging.Logger) -> dict[str, Any]:
+    output_map = plan.workflow.output_map or {}
+    if not output_map:
+        return {}
+    ctx = build_context(plan, context)
+    output: dict[str, Any] = {}
+    for key, raw in output_map.items():
+        try:
+            output[key] = plain(render(raw, ctx, where=f"output_map '{key}'"))
+        except ExpressionError as exc:
+            log.error("attune: output_map key '%s' left out: %s", key, exc)
+    return output
+
+
+def finish_run(plan: WorkflowPlan, context: Mapping[str, Any], log: logging.Logger) -> dict[str, Any]:
+    ti = context["ti"]
+    problems = unhandled_failures(plan, ti)
+    if problems:
+        error = "; ".join(problems)
+        ti.xcom_push(key="return_value", value={"succeeded": False, "error": error})
+        log.error("attune: workflow %s failed: %s", plan.dag_id, error)
+        raise AirflowFailException(f"workflow {plan.dag_id} failed: {error}")
+    output = render_output(plan, context, log)
+    return {**output, "succeeded": True}

@@ -1,0 +1,225 @@
+"""The operators a compiled workflow runs: gate, run, route, end (SPEC 5.3).
+
+Every operator holds the frozen :class:`WorkflowPlan` and the attune task's name; nothing
+of it is serialized (the worker rebuilds the DAG from the same YAML), so the plan is kept in
+plain attributes, and the one kwarg mapped over (``item``) is the only per-instance value.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+
+from attune_provider.actions.result import ActionResult
+from attune_provider.expressions import ExpressionError
+from attune_provider.expressions.engine import render
+from attune_provider.runtime.context import build_context
+from attune_provider.runtime.items import as_item_list, chunk_units, item_label, make_units, unpack_chunk
+from attune_provider.runtime.outcome import SUCCEEDED, task_outcome
+from attune_provider.runtime.plan import ERROR_KEY, ITEMS_KEY, TaskPlan, WorkflowPlan
+from attune_provider.runtime.results import task_result
+from attune_provider.runtime.retry import is_final_try, retry_delay_seconds
+from attune_provider.runtime.routing import route, selection
+from attune_provider.runtime.states import SUCCESS, read_states
+from attune_provider.runtime.values import plain
+
+LABEL_CONTEXT_KEY = "attune_item_label"
+MAP_INDEX_TEMPLATE = "{{ attune_item_label }}"
+
+
+class AttuneTaskFailed(AirflowException):
+    """The action failed or timed out (its result was pushed first); retried per ``retry``."""
+
+
+class AttuneStep(BaseOperator):
+    """Common base: the plan, the attune task, and context building."""
+
+    ui_color = "#e8f1fb"
+
+    def __init__(self, *, workflow_plan: WorkflowPlan, attune_task: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.workflow_plan = workflow_plan
+        self.attune_task = attune_task
+
+    @property
+    def task_plan(self) -> TaskPlan:
+        return self.workflow_plan.tasks[self.attune_task]
+
+    def check_selected(self, context: Mapping[str, Any]) -> None:
+        reason = selection(context["ti"], self.workflow_plan, self.task_plan)
+        if reason is not None:
+            self.log.info("attune: skipped: %s", reason)
+            raise AirflowSkipException(reason)
+
+
+def render_input(task: TaskPlan, ctx: Any) -> dict[str, Any]:
+    """The action's parameters: ``input`` rendered, or the workflow parameters (SPEC 3)."""
+    if task.spec.input is None:
+        return dict(ctx.parameters)
+    value = render(dict(task.spec.input), ctx, where=f"task '{task.name}' field 'input'")
+    return plain(value)
+
+
+def render_timeout(task: TaskPlan, ctx: Any) -> float | None:
+    raw = task.spec.timeout
+    if raw is None:
+        return None
+    value = render(raw, ctx, where=f"task '{task.name}' field 'timeout'") if isinstance(raw, str) else raw
+    if value in (None, ""):
+        return None
+    return float(value)
+
+
+def execute_action(task: TaskPlan, ctx: Any, context: Mapping[str, Any], log: Any) -> ActionResult:
+    """Render and run once; rendering errors become a failed result (routable by failed())."""
+    try:
+        params = render_input(task, ctx)
+        timeout = render_timeout(task, ctx)
+    except (ExpressionError, TypeError, ValueError) as exc:
+        log.error("attune: %s", exc)
+        return ActionResult.failure(str(exc))
+    return task.action.run(params, timeout=timeout, context=context, log=log)
+
+
+class AttuneRunOperator(AttuneStep):
+    """An unmapped attune task: selection check, the action, and its routing, in one instance."""
+
+    def execute(self, context: Any) -> Any:
+        task = self.task_plan
+        ti = context["ti"]
+        inquiry_failed = False
+        if task.has_gate:
+            states = read_states(ti, [task.gate_id, task.inquiry_id])
+            if states.state(task.gate_id) != SUCCESS:
+                raise AirflowSkipException(f"gate of task '{task.name}' did not select it")
+            inquiry_failed = task.has_inquiry and states.state(task.inquiry_id) != SUCCESS
+        else:
+            self.check_selected(context)
+        ctx = build_context(self.workflow_plan, context)
+        if inquiry_failed:
+            result = ActionResult.timeout(f"inquiry of task '{task.name}' was not answered in time")
+        else:
+            result = self.run_action(task, ctx, context)
+        return self.finish(task, ctx, context, result)
+
+    def run_action(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any]) -> ActionResult:
+        return execute_action(task, ctx, context, self.log)
+
+    def finish(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any], result: ActionResult) -> Any:
+        stored = result.to_dict()
+        ti = context["ti"]
+        if result.succeeded:
+            if task.routes_in_run:
+                route(self.workflow_plan, task, context, ctx, SUCCEEDED, stored, None, self.log)
+            return stored
+        ti.xcom_push(key="return_value", value=stored)
+        if is_final_try(ti) and task.routes_in_run:
+            route(self.workflow_plan, task, context, ctx, result.outcome, stored, result.error, self.log)
+        raise AttuneTaskFailed(f"task '{task.name}' {result.outcome}: {result.error}")
+
+
+class AttuneItemOperator(AttuneStep):
+    """One with_items instance: ``item`` is its unit (or an automatic chunk of units)."""
+
+    def __init__(self, *, item: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.item = item
+
+    def execute(self, context: Any) -> Any:
+        task = self.task_plan
+        ti = context["ti"]
+        index = int(ti.map_index)
+        context[LABEL_CONTEXT_KEY] = item_label(self.item, index)
+        ctx = build_context(self.workflow_plan, context)
+        chunk = unpack_chunk(self.item)
+        if chunk is None:
+            result = execute_action(task, ctx.with_item(self.item, index), context, self.log)
+            stored = result.to_dict()
+            if result.succeeded:
+                return stored
+            ti.xcom_push(key="return_value", value=stored)
+            raise AttuneTaskFailed(f"item {index} of task '{task.name}' {result.outcome}: {result.error}")
+        start, units = chunk
+        results = [self._run_with_retries(task, ctx.with_item(unit, start + j), context) for j, unit in enumerate(units)]
+        stored_list = [r.to_dict() for r in results]
+        failed = [start + j for j, r in enumerate(results) if not r.succeeded]
+        if not failed:
+            return stored_list
+        ti.xcom_push(key="return_value", value=stored_list)
+        # per-item retries already ran in-process; retrying the chunk would repeat good items
+        raise AirflowFailException(f"items {failed} of task '{task.name}' failed")
+
+    def _run_with_retries(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any]) -> ActionResult:
+        policy = task.spec.retry
+        attempts = 1 + (policy.count if policy else 0)
+        result = execute_action(task, ctx, context, self.log)
+        for retry_number in range(1, attempts):
+            if result.succeeded:
+                break
+            time.sleep(retry_delay_seconds(policy, retry_number))
+            result = execute_action(task, ctx, context, self.log)
+        return result
+
+
+class AttuneGateOperator(AttuneStep):
+    """Selection check for with_items / wait_for tasks; returns the units to map over."""
+
+    ui_color = "#f3f3f3"
+
+    def execute(self, context: Any) -> Any:
+        task = self.task_plan
+        self.check_selected(context)
+        if not task.mapped:
+            return None
+        ti = context["ti"]
+        ctx = build_context(self.workflow_plan, context)
+        try:
+            raw = task.spec.with_items
+            value = render(raw, ctx, where=f"task '{task.name}' field 'with_items'") if isinstance(raw, str) else raw
+            items = as_item_list(value)
+        except (ExpressionError, TypeError, ValueError) as exc:
+            message = str(exc)
+            ti.xcom_push(key=ERROR_KEY, value=message)
+            raise AirflowFailException(message) from exc
+        units = make_units(items, task.spec.batch_size)
+        mapped, chunk = chunk_units(units, self.workflow_plan.max_map_length)
+        ti.xcom_push(key=ITEMS_KEY, value={"count": len(units), "chunk": chunk, "items": len(items)})
+        self.log.info(
+            "attune: task '%s' maps over %d item(s) in %d instance(s)", task.name, len(items), len(mapped)
+        )
+        return mapped if isinstance(mapped, list) else list(mapped)
+
+
+class AttuneRouteOperator(AttuneStep):
+    """Outcome over all items of a with_items task, then its transitions."""
+
+    ui_color = "#fff4dd"
+
+    def execute(self, context: Any) -> Any:
+        task = self.task_plan
+        ti = context["ti"]
+        states = read_states(ti, list(task.step_ids()))
+        outcome = task_outcome(ti, task, states)
+        if not outcome.ran:
+            raise AirflowSkipException(f"task '{task.name}' did not run")
+        ctx = build_context(self.workflow_plan, context)
+        result = task_result(ti, task)
+        if result is None:
+            result = []
+        route(self.workflow_plan, task, context, ctx, outcome.status, result, outcome.error, self.log)
+        return None
+
+
+class AttuneEndOperator(AttuneStep):
+    """The single leaf: fails the run on an unhandled failure, else renders ``output_map``."""
+
+    ui_color = "#e3f5e1"
+
+    def execute(self, context: Any) -> Any:
+        from attune_provider.runtime.end import finish_run
+
+        return finish_run(self.workflow_plan, context, self.log)

@@ -1,0 +1,172 @@
+"""The compiled shape of a workflow: which Airflow steps each attune task became.
+
+Compiler and runtime share this one description so a gate knows which task ids hold the
+routing decisions it must read, and the end task knows where every result lives. Built once
+per compile; frozen, so it can be shared by every operator of the DAG.
+
+Steps of one attune task ``t`` (all inside the TaskGroup ``t``):
+
+* ``t.gate``    only for with_items or wait_for tasks: selection check (and items)
+* ``t.inquiry`` only for wait_for tasks: Airflow's human-in-the-loop operator
+* ``t.run``     the action; for unmapped tasks it also does the selection check and the
+                routing (gate and route merged into it: one task instance per task)
+* ``t.route``   only for with_items tasks with transitions: outcome over all items, routing
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from attune_provider.spec.model import TaskSpec, WorkflowSpec
+
+GATE = "gate"
+INQUIRY = "inquiry"
+RUN = "run"
+ROUTE = "route"
+
+#: XCom key of a routing decision ({"outcome", "selected", "error"}); not offloaded to the store
+ROUTE_KEY = "attune_route"
+#: XCom key of a gate's with_items metadata ({"count", "chunk", "batch"}) or error text
+ITEMS_KEY = "attune_items"
+ERROR_KEY = "attune_error"
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    """How one attune task runs; ids are full Airflow task ids (``<task>.<step>``)."""
+
+    spec: TaskSpec
+    inbound: tuple[str, ...]  # attune tasks with a forward edge into this one, document order
+    targets: tuple[str, ...]  # forward targets (back edges dropped)
+    mapped: bool
+    nested: bool
+    action: Any = None  # resolved Action, or None for nested workflows resolved by ref
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def has_inquiry(self) -> bool:
+        return self.spec.wait_for is not None
+
+    @property
+    def has_gate(self) -> bool:
+        return self.mapped or self.has_inquiry
+
+    @property
+    def has_route(self) -> bool:
+        return self.mapped and bool(self.spec.next)
+
+    @property
+    def routes_in_run(self) -> bool:
+        return not self.mapped and bool(self.spec.next)
+
+    def step_id(self, step: str) -> str:
+        return f"{self.name}.{step}"
+
+    @property
+    def gate_id(self) -> str:
+        return self.step_id(GATE)
+
+    @property
+    def inquiry_id(self) -> str:
+        return self.step_id(INQUIRY)
+
+    @property
+    def run_id(self) -> str:
+        return self.step_id(RUN)
+
+    @property
+    def route_id(self) -> str:
+        return self.step_id(ROUTE)
+
+    @property
+    def decider_id(self) -> str | None:
+        """The task id whose ``ROUTE_KEY`` XCom holds this task's routing decision."""
+        if self.has_route:
+            return self.route_id
+        if self.routes_in_run:
+            return self.run_id
+        return None
+
+    @property
+    def first_id(self) -> str:
+        return self.gate_id if self.has_gate else self.run_id
+
+    @property
+    def last_id(self) -> str:
+        return self.route_id if self.has_route else self.run_id
+
+    def step_ids(self) -> tuple[str, ...]:
+        ids = []
+        if self.has_gate:
+            ids.append(self.gate_id)
+        if self.has_inquiry:
+            ids.append(self.inquiry_id)
+        ids.append(self.run_id)
+        if self.has_route:
+            ids.append(self.route_id)
+        return tuple(ids)
+
+
+@dataclass(frozen=True)
+class WorkflowPlan:
+    workflow: WorkflowSpec
+    tasks: Mapping[str, TaskPlan]
+    end_id: str
+    max_map_length: int = 1024
+    child_end_ids: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def dag_id(self) -> str:
+        return self.workflow.ref
+
+    def __getitem__(self, name: str) -> TaskPlan:
+        return self.tasks[name]
+
+    def all_step_ids(self) -> list[str]:
+        return [step for plan in self.tasks.values() for step in plan.step_ids()]
+
+
+def end_task_id(task_names: tuple[str, ...] | list[str]) -> str:
+    """``end``, unless an attune task already owns that id as its group name."""
+    return "attune_end" if "end" in task_names else "end"
+
+
+def is_nested(task: TaskSpec, action: Any) -> bool:
+    return task.type == "workflow" or getattr(action, "kind", None) == "workflow"
+
+
+def build_plan(
+    workflow: WorkflowSpec,
+    actions: Mapping[str, Any],
+    *,
+    max_map_length: int = 1024,
+) -> WorkflowPlan:
+    """Plan every task: inbound sources from forward edges, merged/split steps."""
+    inbound: dict[str, dict[str, None]] = {name: {} for name in workflow.task_names}
+    targets: dict[str, dict[str, None]] = {name: {} for name in workflow.task_names}
+    for source, target, _ in workflow.forward_edges():
+        inbound[target].setdefault(source, None)
+        targets[source].setdefault(target, None)
+    tasks: dict[str, TaskPlan] = {}
+    for task in workflow.tasks:
+        action = actions.get(task.action) if task.action else None
+        tasks[task.name] = TaskPlan(
+            spec=task,
+            inbound=tuple(inbound[task.name]),
+            targets=tuple(targets[task.name]),
+            mapped=task.with_items is not None,
+            nested=is_nested(task, action),
+            action=action,
+        )
+    return WorkflowPlan(
+        workflow=workflow,
+        tasks=MappingProxyType(tasks),
+        end_id=end_task_id(workflow.task_names),
+        max_map_length=max_map_length,
+    )

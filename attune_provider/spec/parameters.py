@@ -1,0 +1,119 @@
+"""attune's flat parameter schema (SPEC 1.4) -> ``ParameterSpec`` per field.
+
+attune writes ``name: {type, required: true, default, secret: true, ...}`` directly under
+``parameters`` (no ``properties`` wrapper, a per-field ``required`` boolean). The JSON-schema
+keywords of a field are kept in ``ParameterSpec.schema`` so the compiler can build an
+``airflow.sdk.Param`` that validates the trigger form.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from attune_provider.spec.model import EMPTY, ParameterSpec
+from attune_provider.spec.report import Report, type_name
+from attune_provider.spec.yaml_source import YamlPath
+
+JSON_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object", "null"})
+
+# JSON-schema keywords (draft 2020-12 validation + annotations) a field may carry
+SCHEMA_KEYWORDS = frozenset(
+    {
+        "type", "enum", "const", "default", "description", "title", "examples", "format",
+        "items", "prefixItems", "properties", "additionalProperties", "patternProperties",
+        "propertyNames", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+        "multipleOf", "minLength", "maxLength", "pattern", "minItems", "maxItems",
+        "uniqueItems", "contains", "minContains", "maxContains", "minProperties",
+        "maxProperties", "dependentRequired", "dependentSchemas", "oneOf", "anyOf", "allOf",
+        "not", "if", "then", "else", "$ref", "$defs", "definitions", "readOnly", "writeOnly",
+        "deprecated", "nullable", "contentMediaType", "contentEncoding",
+    }
+)  # fmt: skip
+ATTUNE_KEYWORDS = frozenset({"required", "secret"})
+FIELD_KEYS = SCHEMA_KEYWORDS | ATTUNE_KEYWORDS
+
+
+def parse_parameters(report: Report, path: YamlPath, value: Any) -> dict[str, ParameterSpec]:
+    """Parse a ``parameters`` / ``conf_schema`` block; problems go into ``report``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        report.error(
+            path,
+            f"'{path[-1]}' must be a mapping of parameter name to schema, got {type_name(value)}",
+            "write each parameter as `name: {type: string, required: true}`",
+        )
+        return {}
+    result: dict[str, ParameterSpec] = {}
+    for name, field in value.items():
+        spec = _parse_field(report, (*path, name), str(name), field)
+        if spec is not None:
+            result[str(name)] = spec
+    return result
+
+
+def _parse_field(report: Report, path: YamlPath, name: str, field: Any) -> ParameterSpec | None:
+    if field is None:
+        field = {}
+    if not isinstance(field, dict):
+        report.error(
+            path,
+            f"parameter '{name}' must be a mapping of JSON-schema keywords, got {type_name(field)}",
+            f"for example `{name}: {{type: string}}`",
+        )
+        return None
+    report.unknown_keys(path, field, FIELD_KEYS, "parameter")
+    ok = True
+    type_ = field.get("type")
+    if type_ is not None:
+        types = type_ if isinstance(type_, list) else [type_]
+        bad = [t for t in types if not isinstance(t, str) or t not in JSON_TYPES]
+        if bad:
+            report.error(
+                (*path, "type"),
+                f"parameter '{name}' has unknown type {bad[0]!r}",
+                "use one of " + ", ".join(sorted(JSON_TYPES)),
+            )
+            ok = False
+    required = field.get("required", False)
+    schema: dict[str, Any] = {}
+    if isinstance(required, list):  # JSON-schema style (object properties): keep as schema
+        schema["required"] = required
+        required = False
+    elif not isinstance(required, bool):
+        report.error(
+            (*path, "required"),
+            f"'required' of parameter '{name}' must be true or false, got {type_name(required)}",
+        )
+        ok = False
+    secret = field.get("secret", False)
+    if not isinstance(secret, bool):
+        report.error(
+            (*path, "secret"),
+            f"'secret' of parameter '{name}' must be true or false, got {type_name(secret)}",
+        )
+        ok = False
+    enum = field.get("enum")
+    if enum is not None and not isinstance(enum, list):
+        report.error((*path, "enum"), f"'enum' of parameter '{name}' must be a list, got {type_name(enum)}")
+        ok = False
+    description = field.get("description")
+    if description is not None and not isinstance(description, str):
+        report.error((*path, "description"), f"'description' of parameter '{name}' must be text")
+        ok = False
+    if not ok:
+        return None
+    schema.update((key, val) for key, val in field.items() if key not in ATTUNE_KEYWORDS)
+    return ParameterSpec(
+        name=name,
+        type=type_ if isinstance(type_, str) else None,
+        required=required,
+        has_default="default" in field,
+        default=field.get("default"),
+        secret=secret,
+        description=description,
+        enum=tuple(enum) if enum is not None else None,
+        schema=MappingProxyType(schema) if schema else EMPTY,
+        location=report.doc.key_loc(path),
+    )

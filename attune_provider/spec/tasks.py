@@ -1,0 +1,462 @@
+"""One task entry -> ``TaskSpec`` (SPEC 3), with its transitions (SPEC 4).
+
+Legacy transition fields (``on_success`` ... ``decision``, task-level ``publish``) are
+normalised into ``next`` here, in the order SPEC 4.2 states, so no later layer ever sees them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from attune_provider.spec.model import EMPTY, RetryPolicy, TaskSpec, Transition, WaitFor
+from attune_provider.spec.report import Report, is_int, is_number, is_template, type_name
+from attune_provider.spec.templates import TemplateChecker
+from attune_provider.spec.yaml_source import YamlPath
+
+TASK_KEYS = frozenset(
+    {
+        "name", "action", "input", "next", "with_items", "with-items", "batch_size", "concurrency",
+        "retry", "timeout", "join", "type", "wait_for", "when", "iterate_cache",
+        "on_success", "on_failure", "on_complete", "on_timeout", "decision", "publish",
+    }
+)  # fmt: skip
+# attune server concerns: accepted silently into TaskSpec.extra (plus every ``worker_*`` key)
+EXTRA_KEYS = frozenset({"permission_set_refs", "permission_set_ref", "trace_tag_template", "__chart_meta__"})
+TRANSITION_KEYS = frozenset({"when", "publish", "do", "__chart_meta__"})
+DECISION_KEYS = frozenset({"when", "next"})
+RETRY_KEYS = frozenset({"count", "delay", "backoff", "max_delay"})
+BACKOFFS = ("constant", "linear", "exponential")
+TASK_TYPES = ("workflow", "parallel")
+
+# legacy field -> the `when` of the transition it becomes (SPEC 4.2, in this order)
+LEGACY_TRANSITIONS = (
+    ("on_success", "{{ succeeded() }}"),
+    ("on_failure", "{{ failed() }}"),
+    ("on_complete", None),
+    ("on_timeout", "{{ timed_out() }}"),
+)
+LEGACY_KEYS = ("on_success", "on_failure", "on_complete", "on_timeout", "decision", "publish")
+_MENTIONS_SUCCEEDED = re.compile(r"\bsucceeded\s*\(\s*\)")
+
+
+@dataclass
+class TaskParser:
+    """Parses the task list of one document; remembers where each ``do`` target is written."""
+
+    report: Report
+    templates: TemplateChecker
+    do_refs: list[tuple[YamlPath, str, str]] = field(default_factory=list)  # (path, source task, target)
+
+    def parse(self, path: YamlPath, raw: Any, index: int) -> TaskSpec | None:
+        report = self.report
+        if not isinstance(raw, dict):
+            report.error(
+                path,
+                f"task #{index + 1} must be a mapping, got {type_name(raw)}",
+                "each task is `- name: <name>` followed by its fields",
+            )
+            return None
+        name = raw.get("name")
+        if name is None:
+            report.error(path, f"task #{index + 1} has no 'name'", "add `name: <unique task name>`")
+            return None
+        if not isinstance(name, str) or not name.strip():
+            report.error((*path, "name"), f"task #{index + 1} 'name' must be non-empty text, got {name!r}")
+            return None
+        errors_before = len(report.errors)
+        task_type = self._type(path, name, raw.get("type"))
+        self._unknown_keys(path, raw, task_type)
+        extra = {
+            key: value
+            for key, value in raw.items()
+            if key in EXTRA_KEYS or (isinstance(key, str) and key.startswith("worker_"))
+        }
+        if task_type == "parallel" and "tasks" in raw:
+            extra["tasks"] = raw["tasks"]
+        action = raw.get("action")
+        if action is not None and (not isinstance(action, str) or not action.strip()):
+            report.error((*path, "action"), f"task '{name}': 'action' must be an action ref like pack.name")
+        task_input = self._input(path, name, raw)
+        with_items = self._with_items(path, name, raw)
+        spec = TaskSpec(
+            name=name,
+            action=action if isinstance(action, str) else None,
+            input=task_input,
+            next=self._transitions(path, name, raw),
+            with_items=with_items,
+            batch_size=self._positive_int(path, name, raw, "batch_size"),
+            concurrency=self._positive_int(path, name, raw, "concurrency"),
+            retry=self._retry((*path, "retry"), name, raw.get("retry")),
+            timeout=self._timeout((*path, "timeout"), name, raw.get("timeout")),
+            join=self._positive_int(path, name, raw, "join"),
+            type=task_type,
+            wait_for=self._wait_for((*path, "wait_for"), name, raw.get("wait_for")),
+            when=self._task_when(path, name, raw),
+            iterate_cache=self._iterate_cache((*path, "iterate_cache"), name, raw.get("iterate_cache")),
+            queue=self._queue(path, name, raw.get("worker_selector")),
+            extra=MappingProxyType(extra) if extra else EMPTY,
+            location=report.loc(path),
+        )
+        return spec if len(report.errors) == errors_before else None
+
+    # --- simple fields -------------------------------------------------------------------
+
+    def _unknown_keys(self, path: YamlPath, raw: dict[Any, Any], task_type: str | None) -> None:
+        unknown = {
+            key: None
+            for key in raw
+            if key not in TASK_KEYS
+            and key not in EXTRA_KEYS
+            and not (isinstance(key, str) and key.startswith("worker_"))
+            and not (key == "tasks" and task_type == "parallel")
+        }
+        if unknown:
+            self.report.unknown_keys(path, unknown, TASK_KEYS | EXTRA_KEYS, "task")
+
+    def _type(self, path: YamlPath, name: str, value: Any) -> str | None:
+        if value is None or value == "action":
+            return None
+        if value in TASK_TYPES:
+            if value == "parallel":
+                self.report.warn(
+                    (*path, "type"),
+                    f"task '{name}': 'type: parallel' is parsed but never executed (attune ignores it too)",
+                    "not-executed",
+                )
+            return value
+        self.report.error(
+            (*path, "type"),
+            f"task '{name}': unknown task type {value!r}",
+            "use `type: workflow` for a nested workflow, or leave `type` out",
+        )
+        return None
+
+    def _input(self, path: YamlPath, name: str, raw: dict[Any, Any]) -> Any:
+        value = raw.get("input")
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.report.error(
+                (*path, "input"),
+                f"task '{name}': 'input' must be a mapping of parameter name to value, got {type_name(value)}",
+            )
+            return None
+        self.templates.collect((*path, "input"), value)
+        return MappingProxyType(value)
+
+    def _with_items(self, path: YamlPath, name: str, raw: dict[Any, Any]) -> Any:
+        if "with_items" in raw and "with-items" in raw:
+            self.report.error(
+                (*path, "with-items"),
+                f"task '{name}' has both 'with_items' and 'with-items'",
+                "keep only `with_items`",
+                at_key=True,
+            )
+            return None
+        key = "with_items" if "with_items" in raw else "with-items"
+        value = raw.get(key)
+        if value is not None:
+            self.templates.collect((*path, key), value)
+        return value
+
+    def _positive_int(self, path: YamlPath, name: str, raw: dict[Any, Any], key: str) -> int | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        if is_int(value) and value > 0:
+            return value
+        self.report.error((*path, key), f"task '{name}': '{key}' must be a positive integer, got {value!r}")
+        return None
+
+    def _timeout(self, path: YamlPath, name: str, value: Any) -> int | str | None:
+        if value is None:
+            return None
+        if is_int(value) and value > 0:
+            return value
+        if is_template(value):
+            self.templates.collect(path, value)
+            return value
+        self.report.error(
+            path,
+            f"task '{name}': 'timeout' must be a positive number of seconds or a template, got {value!r}",
+            'e.g. `timeout: 300` or `timeout: "{{ parameters.timeout }}"`',
+        )
+        return None
+
+    def _retry(self, path: YamlPath, name: str, value: Any) -> RetryPolicy | None:
+        if value is None:
+            return None
+        report = self.report
+        if not isinstance(value, dict):
+            report.error(path, f"task '{name}': 'retry' must be a mapping, got {type_name(value)}",
+                         "e.g. `retry: {count: 3, delay: 5, backoff: exponential}`")  # fmt: skip
+            return None
+        report.unknown_keys(path, value, RETRY_KEYS, "retry")
+        ok = True
+        count = value.get("count", 0)
+        if not (is_int(count) and count >= 0):
+            report.error(
+                (*path, "count"), f"task '{name}': retry 'count' must be an integer >= 0, got {count!r}"
+            )
+            ok = False
+        delay = value.get("delay", 0)
+        if not (is_number(delay) and delay >= 0):
+            report.error(
+                (*path, "delay"),
+                f"task '{name}': retry 'delay' must be a number of seconds >= 0, got {delay!r}",
+            )
+            ok = False
+        backoff = value.get("backoff", "constant")
+        if backoff not in BACKOFFS:
+            report.error((*path, "backoff"), f"task '{name}': unknown retry backoff {backoff!r}",
+                         "use one of " + ", ".join(BACKOFFS))  # fmt: skip
+            ok = False
+        max_delay = value.get("max_delay")
+        if max_delay is not None and not (is_number(max_delay) and max_delay >= 0):
+            report.error((*path, "max_delay"),
+                         f"task '{name}': retry 'max_delay' must be a number of seconds >= 0, got {max_delay!r}")  # fmt: skip
+            ok = False
+        if not ok:
+            return None
+        return RetryPolicy(
+            count=count,
+            delay=float(delay),
+            backoff=backoff,
+            max_delay=float(max_delay) if max_delay is not None else None,
+        )
+
+    def _wait_for(self, path: YamlPath, name: str, value: Any) -> WaitFor | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict) or "inquiry" not in value:
+            self.report.error(
+                path,
+                f"task '{name}': 'wait_for' must be a mapping with an 'inquiry' key",
+                'e.g. `wait_for: {inquiry: "{{ task.ask.inquiry_id }}"}`',
+            )
+            return None
+        self.templates.collect(path, value)
+        options = {key: val for key, val in value.items() if key != "inquiry"}
+        return WaitFor(
+            inquiry=value["inquiry"],
+            options=MappingProxyType(options) if options else EMPTY,
+            location=self.report.loc(path),
+        )
+
+    def _task_when(self, path: YamlPath, name: str, raw: dict[Any, Any]) -> str | None:
+        value = raw.get("when")
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.report.error((*path, "when"), f"task '{name}': 'when' must be a template string")
+            return None
+        self.templates.collect((*path, "when"), value)
+        self.report.warn(
+            (*path, "when"),
+            f"task '{name}': task-level 'when' is parsed but never executed (attune ignores it too); "
+            "put the condition on the inbound transition instead",
+            "not-executed",
+            at_key=True,
+        )
+        return value
+
+    def _iterate_cache(self, path: YamlPath, name: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.report.error(
+                path, f"task '{name}': 'iterate_cache' must be a mapping, got {type_name(value)}"
+            )
+            return None
+        return MappingProxyType(value)
+
+    def _queue(self, path: YamlPath, name: str, selector: Any) -> str | None:
+        if not isinstance(selector, dict) or selector.get("queue") is None:
+            return None
+        queue = selector["queue"]
+        if isinstance(queue, str) and queue:
+            return queue
+        self.report.error(
+            (*path, "worker_selector", "queue"), f"task '{name}': 'worker_selector.queue' must be text"
+        )
+        return None
+
+    # --- transitions ---------------------------------------------------------------------
+
+    def _transitions(self, path: YamlPath, name: str, raw: dict[Any, Any]) -> tuple[Transition, ...]:
+        legacy = [key for key in LEGACY_KEYS if key in raw]
+        if "next" in raw:
+            if legacy:
+                self.report.warn(
+                    (*path, legacy[0]),
+                    f"task '{name}' has 'next'; legacy field(s) {', '.join(legacy)} are ignored (SPEC 4.2)",
+                    "legacy-ignored",
+                    at_key=True,
+                )
+            return self._next((*path, "next"), name, raw["next"])
+        if legacy:
+            return self._legacy(path, name, raw)
+        return ()
+
+    def _next(self, path: YamlPath, name: str, value: Any) -> tuple[Transition, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.report.error(
+                path,
+                f"task '{name}': 'next' must be a list of transitions, got {type_name(value)}",
+                "write `next:` followed by `- when: ...` / `do: [...]` items",
+            )
+            return ()
+        result = []
+        for index, item in enumerate(value):
+            transition = self._transition((*path, index), name, item)
+            if transition is not None:
+                result.append(transition)
+        return tuple(result)
+
+    def _transition(self, path: YamlPath, name: str, raw: Any) -> Transition | None:
+        report = self.report
+        if not isinstance(raw, dict):
+            report.error(path, f"task '{name}': each 'next' entry must be a mapping with when/publish/do, "
+                               f"got {type_name(raw)}")  # fmt: skip
+            return None
+        report.unknown_keys(path, raw, TRANSITION_KEYS, "transition")
+        label = None
+        meta = raw.get("__chart_meta__")
+        if isinstance(meta, dict) and isinstance(meta.get("label"), str):
+            label = meta["label"]
+        return Transition(
+            when=self._when((*path, "when"), name, raw.get("when")),
+            publish=self._publish((*path, "publish"), name, raw.get("publish")),
+            do=self._do((*path, "do"), name, raw.get("do"), scalar_ok=False),
+            label=label,
+            location=report.loc(path),
+        )
+
+    def _when(self, path: YamlPath, name: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.report.error(
+                path,
+                f"task '{name}': 'when' must be a template string, got {type_name(value)}",
+                'quote it, e.g. `when: "{{ succeeded() }}"`',
+            )
+            return None
+        self.templates.collect(path, value)
+        return value
+
+    def _do(self, path: YamlPath, name: str, value: Any, *, scalar_ok: bool) -> tuple[str, ...]:
+        """``do`` must be a list of task names; a scalar is accepted with a warning (SPEC 1.6)."""
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            if not scalar_ok:
+                self.report.warn(
+                    path,
+                    f"task '{name}': 'do' should be a list; accepted '{value}' as [{value}]",
+                    "scalar-do",
+                )
+            self.do_refs.append((path, name, value))
+            return (value,)
+        if not isinstance(value, list):
+            self.report.error(
+                path, f"task '{name}': 'do' must be a list of task names, got {type_name(value)}"
+            )
+            return ()
+        targets = []
+        for index, target in enumerate(value):
+            if isinstance(target, str) and target:
+                self.do_refs.append(((*path, index), name, target))
+                targets.append(target)
+            else:
+                self.report.error(
+                    (*path, index), f"task '{name}': a 'do' target must be a task name, got {target!r}"
+                )
+        return tuple(targets)
+
+    def _publish(self, path: YamlPath, name: str, value: Any) -> tuple[tuple[str, Any], ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.report.error(
+                path,
+                f"task '{name}': 'publish' must be a list of single-key mappings, got {type_name(value)}",
+                "write each variable as its own item: `- name: value`",
+            )
+            return ()
+        result = []
+        for index, item in enumerate(value):
+            item_path = (*path, index)
+            if isinstance(item, str):  # bare `- name` publishes the result (SPEC 4.3)
+                result.append((item, "{{ result() }}"))
+            elif isinstance(item, dict) and len(item) == 1:
+                ((key, val),) = item.items()
+                if not isinstance(key, str):
+                    self.report.error(
+                        item_path, f"task '{name}': publish variable name must be text, got {key!r}"
+                    )
+                    continue
+                self.templates.collect((*item_path, key), val)
+                result.append((key, val))
+            else:
+                keys = f" with keys {', '.join(map(str, item))}" if isinstance(item, dict) else ""
+                self.report.error(
+                    item_path,
+                    f"task '{name}': publish item #{index + 1} must be a single-key mapping, "
+                    f"got {type_name(item)}{keys}",
+                    "write each variable as its own item: `- name: value`",
+                )
+        return tuple(result)
+
+    def _legacy(self, path: YamlPath, name: str, raw: dict[Any, Any]) -> tuple[Transition, ...]:
+        """SPEC 4.2: on_success, on_failure, on_complete, on_timeout, then decision branches."""
+        result: list[Transition] = []
+        for key, when in LEGACY_TRANSITIONS:
+            if key in raw:
+                key_path = (*path, key)
+                targets = self._do(key_path, name, raw[key], scalar_ok=True)
+                result.append(Transition(when=when, do=targets, location=self.report.loc(key_path)))
+        if "decision" in raw:
+            result.extend(self._decision((*path, "decision"), name, raw["decision"]))
+        if "publish" in raw:
+            publish_path = (*path, "publish")
+            publish = self._publish(publish_path, name, raw["publish"])
+            if publish:
+                for index, transition in enumerate(result):
+                    if transition.when and _MENTIONS_SUCCEEDED.search(transition.when):
+                        result[index] = replace(transition, publish=transition.publish + publish)
+                        break
+                else:
+                    result.append(
+                        Transition(
+                            when="{{ succeeded() }}", publish=publish, location=self.report.loc(publish_path)
+                        )
+                    )
+        return tuple(result)
+
+    def _decision(self, path: YamlPath, name: str, value: Any) -> list[Transition]:
+        if not isinstance(value, list):
+            self.report.error(path, f"task '{name}': 'decision' must be a list of {{when, next}} branches")
+            return []
+        result = []
+        for index, branch in enumerate(value):
+            branch_path = (*path, index)
+            if not isinstance(branch, dict):
+                self.report.error(
+                    branch_path, f"task '{name}': decision branch #{index + 1} must be a mapping"
+                )
+                continue
+            self.report.unknown_keys(branch_path, branch, DECISION_KEYS, "decision")
+            result.append(
+                Transition(
+                    when=self._when((*branch_path, "when"), name, branch.get("when")),
+                    do=self._do((*branch_path, "next"), name, branch.get("next"), scalar_ok=True),
+                    location=self.report.loc(branch_path),
+                )
+            )
+        return result

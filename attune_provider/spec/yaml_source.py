@@ -1,0 +1,215 @@
+"""YAML loading that remembers where every value came from.
+
+PyYAML's ``safe_load`` throws the node marks away, and silently keeps the last of two equal
+keys. Validation needs both: "where is ``tasks[3].next[0].do[1]``" for its messages, and a
+duplicate key is a mistake the user must hear about. So we compose the node graph (with the
+libyaml C parser when available), build plain Python values ourselves, and keep a side table
+``path -> (line, column)`` (1-based) for every mapping key, mapping value and sequence item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from attune_provider.spec.errors import LoadError, SpecError
+from attune_provider.spec.model import Location
+
+try:  # libyaml is ~10x faster; the pure-Python parser gives identical nodes and marks
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+YamlPath = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+
+__all__ = ["YamlDocument", "YamlPath", "format_path", "parse_yaml", "read_yaml"]
+
+
+def format_path(path: YamlPath) -> str:
+    """``('tasks', 3, 'next', 0)`` -> ``tasks[3].next[0]`` (for messages)."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+class YamlDocument:
+    """A parsed YAML file: plain ``data`` plus the location of every key, value and item."""
+
+    __slots__ = ("_keys", "_values", "data", "file", "raw")
+
+    def __init__(
+        self,
+        file: str,
+        data: Any,
+        values: dict[YamlPath, tuple[int, int]],
+        keys: dict[YamlPath, tuple[int, int]],
+        raw: bytes = b"",
+    ) -> None:
+        self.file = file
+        self.data = data
+        self.raw = raw
+        self._values = values
+        self._keys = keys
+
+    def loc(self, path: YamlPath = ()) -> Location:
+        """Where the value at ``path`` starts; falls back to the nearest known parent."""
+        return self._find(self._values, path)
+
+    def key_loc(self, path: YamlPath) -> Location:
+        """Where the mapping key that ends ``path`` is written (the value's place for items)."""
+        mark = self._keys.get(path)
+        if mark is not None:
+            return Location(self.file, *mark)
+        return self.loc(path)
+
+    def has(self, path: YamlPath) -> bool:
+        return path in self._values
+
+    def _find(self, table: dict[YamlPath, tuple[int, int]], path: YamlPath) -> Location:
+        while True:
+            mark = table.get(path)
+            if mark is not None:
+                return Location(self.file, *mark)
+            if not path:
+                return Location(self.file, 1, 1) if table else Location(self.file)
+            path = path[:-1]
+
+
+def read_yaml(path: str | Any) -> YamlDocument:
+    """Read and parse one file; raises ``LoadError`` with file, line and column on bad YAML."""
+    file = str(path)
+    try:
+        with open(file, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise LoadError([SpecError(Location(file), f"cannot read file: {exc.strerror or exc}")]) from exc
+    return parse_yaml(raw, file)
+
+
+def parse_yaml(raw: bytes | str, file: str = "<string>") -> YamlDocument:
+    """Parse YAML text; every duplicate key in every mapping is reported, not only the first."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    loader = _Loader(raw)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        raise LoadError([_marked_error(file, exc)]) from exc
+    except yaml.YAMLError as exc:
+        raise LoadError([SpecError(Location(file), f"invalid YAML: {exc}")]) from exc
+    finally:
+        loader.dispose()
+    builder = _Builder(file)
+    try:
+        data = builder.build(node, ()) if node is not None else None
+    except ConstructorError as exc:
+        raise LoadError([_marked_error(file, exc)]) from exc
+    if builder.errors:
+        raise LoadError(builder.errors)
+    return YamlDocument(file, data, builder.values, builder.keys, raw)
+
+
+def _marked_error(file: str, exc: yaml.MarkedYAMLError) -> SpecError:
+    mark = exc.problem_mark or exc.context_mark
+    location = Location(file, mark.line + 1, mark.column + 1) if mark is not None else Location(file)
+    problem = exc.problem or exc.context or "cannot parse"
+    hint = None
+    if exc.context and exc.problem:
+        hint = exc.context
+        if exc.context_mark is not None and exc.context_mark is not mark:
+            hint += f" started at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+    return SpecError(location, f"invalid YAML: {problem}", hint)
+
+
+class _Builder:
+    """Turns composed nodes into dicts/lists/scalars and records marks along the way."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values: dict[YamlPath, tuple[int, int]] = {}
+        self.keys: dict[YamlPath, tuple[int, int]] = {}
+        self.errors: list[SpecError] = []
+        self._scalars = SafeConstructor()
+        self._active: set[int] = set()
+
+    def build(self, node: Node, path: YamlPath) -> Any:
+        mark = node.start_mark
+        self.values[path] = (mark.line + 1, mark.column + 1)
+        if isinstance(node, ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            return self._scalars.construct_object(node, deep=True)
+        if id(node) in self._active:
+            raise ConstructorError(None, None, "recursive YAML alias is not supported", node.start_mark)
+        if isinstance(node, SequenceNode) and node.tag == _SEQ:
+            self._active.add(id(node))
+            try:
+                return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+            finally:
+                self._active.discard(id(node))
+        if isinstance(node, MappingNode) and node.tag == _MAP:
+            self._active.add(id(node))
+            try:
+                return self._mapping(node, path)
+            finally:
+                self._active.discard(id(node))
+        # other explicit tags (!!set, !!omap, ...): fall back to PyYAML, without inner marks
+        return self._scalars.construct_object(node, deep=True)
+
+    def _mapping(self, node: MappingNode, path: YamlPath) -> dict[Any, Any]:
+        first_seen: dict[Any, tuple[int, int]] = {}
+        merged = False
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE:
+                merged = True
+                continue
+            key = self._key(key_node)
+            mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in first_seen:
+                line = first_seen[key][0]
+                self.errors.append(
+                    SpecError(
+                        Location(self.file, *mark),
+                        f"duplicate key {key!r} in mapping{_where(path)} (first defined at line {line})",
+                        "YAML would silently keep only the last value; remove or rename one of them",
+                    )
+                )
+            else:
+                first_seen[key] = mark
+        if merged:
+            self._scalars.flatten_mapping(node)  # resolves ``<<: *anchor``; explicit keys win
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self._key(key_node)
+            child = (*path, key)
+            self.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.build(value_node, child)
+        return result
+
+    def _key(self, key_node: Node) -> Hashable:
+        if isinstance(key_node, ScalarNode):
+            key = key_node.value if key_node.tag == _STR else self._scalars.construct_object(key_node)
+        else:
+            key = self.build(key_node, ("<key>",))
+        if not isinstance(key, Hashable):
+            raise ConstructorError(
+                None, None, "a mapping key must be a scalar (text or number)", key_node.start_mark
+            )
+        return key
+
+
+def _where(path: YamlPath) -> str:
+    return f" '{format_path(path)}'" if path else ""

@@ -1,0 +1,1 @@
+"""Runnable attune workflows, packs and the local servers they use."""

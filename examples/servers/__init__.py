@@ -1,0 +1,1 @@
+"""Local servers the examples talk to (loopback only)."""

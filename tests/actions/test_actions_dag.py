@@ -1,0 +1,189 @@
+"""Every action kind inside ONE real Airflow run (dag.test()): task states and XCom results.
+
+A plain ``airflow.sdk`` DAG whose @task functions resolve and run actions through the
+registry with the running task's context (wiring actions into compiled attune DAGs is the
+compiler's job and is tested there).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+
+from tests.actions.conftest import PACKS, TEST_PACK
+from tests.actions.helpers import wait_gone
+
+pytestmark = pytest.mark.airflow
+
+DAG_ID = "attune_actions_all_kinds"
+SECRET = "dag-secret-VALUE-0042"
+
+
+class _Json(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body = json.dumps({"path": self.path, "ok": True}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _xcoms(dag_id: str, run_id: str) -> dict[str, Any]:
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    from attune_provider.store.lazy import to_plain
+    from attune_provider.xcom import AttuneXComBackend
+
+    with create_session() as session:
+        rows = session.scalars(
+            select(XComModel).where(
+                XComModel.dag_id == dag_id, XComModel.run_id == run_id, XComModel.key == "return_value"
+            )
+        ).all()
+        return {row.task_id: to_plain(AttuneXComBackend.deserialize_value(row)) for row in rows}
+
+
+def _states(dag_id: str, run_id: str) -> dict[str, str]:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        tis = session.scalars(
+            select(TaskInstance).where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id)
+        ).all()
+        return {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in tis}
+
+
+@pytest.fixture(scope="module")
+def dag_run(airflow_db, tmp_path_factory):
+    from airflow.sdk import DAG, get_current_context, task
+    from airflow.sdk.exceptions import AirflowException
+
+    from attune_provider.actions import ActionRegistry
+
+    registry = ActionRegistry(packs_folders=[PACKS], pack_entry_point_group=None)
+    work = tmp_path_factory.mktemp("dag-actions")
+    pid_file = work / "grandchild.pid"
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Json)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/items?x=1"
+
+    def run(ref: str, params: dict, **kw) -> dict:
+        result = registry.resolve(ref).run(params, context=get_current_context(), **kw)
+        return result.to_dict()
+
+    with DAG(DAG_ID, schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False) as dag:
+
+        @task
+        def pack_python() -> dict:
+            return run("acttest.report", {"message": "from airflow", "count": 1})
+
+        @task
+        def pack_shell() -> dict:
+            return run("acttest.greet", {"name": "dag"})
+
+        @task
+        def pack_failing() -> dict:
+            return run("acttest.fail", {"code": 3})
+
+        @task
+        def pack_timeout() -> dict:
+            return run("acttest.hang", {"pid_file": str(pid_file)}, timeout=1)
+
+        @task
+        def pack_secret() -> dict:
+            return run("acttest.secret_echo", {"user": "eve", "token": SECRET})
+
+        @task
+        def core_echo() -> dict:
+            return run("core.echo", {"message": "hello from core"})
+
+        @task
+        def core_http() -> dict:
+            return run("core.http_request", {"url": url})
+
+        @task
+        def python_callable() -> dict:
+            return run("tests.actions.sample_callables:add", {"a": 20, "b": 22})
+
+        @task
+        def airflow_operator() -> dict:
+            return run(
+                "airflow:airflow.providers.standard.operators.bash.BashOperator",
+                {"bash_command": 'echo "dag=$AIRFLOW_CTX_DAG_ID task=$AIRFLOW_CTX_TASK_ID"'},
+            )
+
+        @task
+        def strict_failure() -> dict:
+            """A task that turns a failed action into a failed task instance."""
+            result = registry.resolve("acttest.fail").run({"code": 9}, context=get_current_context())
+            if not result.succeeded:
+                raise AirflowException(result.error)
+            return result.to_dict()
+
+        for make in (pack_python, pack_shell, pack_failing, pack_timeout, pack_secret, core_echo, core_http,
+                     python_callable, airflow_operator, strict_failure):
+            make()
+
+    dagrun = dag.test()
+    httpd.shutdown()
+    httpd.server_close()
+    return {
+        "dagrun": dagrun,
+        "states": _states(DAG_ID, dagrun.run_id),
+        "xcoms": _xcoms(DAG_ID, dagrun.run_id),
+        "pid_file": pid_file,
+    }
+
+
+def test_task_states(dag_run):
+    states = dag_run["states"]
+    assert states.pop("strict_failure") == "failed"
+    assert set(states.values()) == {"success"}, states
+    assert len(states) == 9
+
+
+def test_pack_actions_in_a_task(dag_run):
+    xcoms = dag_run["xcoms"]
+    report = xcoms["pack_python"]
+    assert report["succeeded"] is True and report["outcome"] == "succeeded" and report["exit_code"] == 0
+    assert report["data"]["params"]["message"] == "from airflow"
+    exec_id = report["data"]["env"]["ATTUNE_EXEC_ID"]
+    assert exec_id.startswith(f"{DAG_ID}/{dag_run['dagrun'].run_id}/pack_python/")  # the task instance's id
+    assert Path(report["data"]["cwd"]) == TEST_PACK.resolve()
+    assert xcoms["pack_shell"]["data"]["greeting"] == "hello dag!"
+    failing = xcoms["pack_failing"]
+    assert failing["outcome"] == "failed" and failing["exit_code"] == 3
+    assert "something went wrong (code 3)" in failing["stderr"]
+    timed = xcoms["pack_timeout"]
+    assert timed["outcome"] == "timed_out" and timed["succeeded"] is False
+    assert wait_gone(int(dag_run["pid_file"].read_text()))
+    secret = xcoms["pack_secret"]
+    assert secret["succeeded"] and SECRET not in secret["stdout"] + secret["stderr"]
+    assert "uses token ***" in secret["stdout"]
+
+
+def test_other_kinds_in_a_task(dag_run):
+    xcoms = dag_run["xcoms"]
+    assert xcoms["core_echo"]["data"] == {"message": "hello from core"}
+    http = xcoms["core_http"]
+    assert http["succeeded"] and http["data"]["status_code"] == 200
+    assert http["data"]["body"] == {"path": "/items?x=1", "ok": True}
+    assert xcoms["python_callable"]["data"] == {"sum": 42}
+    operator = xcoms["airflow_operator"]
+    assert operator["succeeded"], operator["error"]
+    assert operator["data"] == f"dag={DAG_ID} task=airflow_operator"  # ran with the task's context
+    assert "strict_failure" not in xcoms

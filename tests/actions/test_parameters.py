@@ -1,0 +1,131 @@
+"""Flat parameter schema -> defaults and validation; parameter documents and output parsing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+import yaml
+
+from attune_provider.actions import (
+    ActionParameterError,
+    OutputParseError,
+    flat_parameters,
+    format_parameters,
+    parse_output,
+    prepare_parameters,
+    to_json_schema,
+)
+
+SCHEMA = flat_parameters(
+    {
+        "url": {"type": "string", "required": True},
+        "retries": {"type": "integer", "default": 3, "minimum": 0},
+        "mode": {"type": "string", "enum": ["fast", "slow"]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "token": {"type": "string", "secret": True, "minLength": 8},
+    }
+)
+
+
+def test_flat_schema_converts_to_json_schema():
+    schema = to_json_schema(SCHEMA)
+    assert schema["type"] == "object"
+    assert schema["required"] == ["url"]
+    assert schema["properties"]["retries"] == {"type": "integer", "default": 3, "minimum": 0}
+    assert schema["properties"]["mode"]["enum"] == ["fast", "slow"]
+    assert "secret" not in schema["properties"]["token"] and "required" not in schema["properties"]["url"]
+
+
+def test_defaults_fill_missing_and_null_and_extra_keys_pass():
+    values = prepare_parameters("p.a", SCHEMA, {"url": "u", "retries": None, "extra": 1})
+    assert values == {"url": "u", "retries": 3, "extra": 1}
+
+
+def test_null_optional_parameter_is_not_type_checked_but_null_required_is_missing():
+    assert prepare_parameters("p.a", SCHEMA, {"url": "u", "mode": None})["mode"] is None
+    with pytest.raises(ActionParameterError, match="missing required parameter 'url'"):
+        prepare_parameters("p.a", SCHEMA, {"url": None})
+
+
+def test_every_problem_is_reported_with_the_parameter_name():
+    with pytest.raises(ActionParameterError) as info:
+        prepare_parameters("p.a", SCHEMA, {"retries": -1, "mode": "medium", "tags": ["a", 2]})
+    error = info.value
+    assert error.ref == "p.a"
+    text = str(error)
+    assert text.startswith("action 'p.a': invalid input: ")
+    assert "missing required parameter 'url'" in text
+    assert "parameter 'retries': -1 is less than the minimum of 0" in text
+    assert "parameter 'mode': 'medium' is not one of ['fast', 'slow']" in text
+    assert "parameter 'tags[1]': 2 is not of type 'string'" in text
+
+
+def test_secret_values_are_not_quoted_in_errors():
+    with pytest.raises(ActionParameterError) as info:
+        prepare_parameters("p.a", SCHEMA, {"url": "u", "token": "short"})
+    assert "parameter 'token' (secret) fails 'minLength'" in str(info.value)
+    assert "short" not in str(info.value)
+
+
+PARAMS = {"msg": "it's a \"test\" $HOME `x`", "n": 3, "ok": True, "none": None, "f": 1.5,
+          "list": [1, "a"], "obj": {"k": "v", "inner": {"z": False}}, "empty": {}}
+
+
+def test_json_and_yaml_documents_round_trip():
+    assert json.loads(format_parameters(PARAMS, "json")) == PARAMS
+    assert yaml.safe_load(format_parameters(PARAMS, "yaml")) == PARAMS
+
+
+def test_dotenv_document_is_attunes_shell_quoted_flat_form():
+    text = format_parameters(PARAMS, "dotenv")
+    assert text.splitlines() == [
+        "msg='it'\\''s a \"test\" $HOME `x`'",
+        "n='3'",
+        "ok='true'",
+        "none=''",
+        "f='1.5'",
+        "list='[1,\"a\"]'",
+        "obj.k='v'",
+        "obj.inner.z='false'",
+    ]
+    # a shell restores each value exactly (no expansion of $HOME or backticks)
+    script = "while IFS= read -r line; do v=\"${line#*=}\"; eval \"v=$v\"; printf '%s\\n' \"$v\"; done"
+    out = subprocess.run(["bash", "-c", script], input=text + "\n", capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[0] == PARAMS["msg"]
+
+
+def test_unknown_parameter_format_is_rejected():
+    with pytest.raises(ValueError, match="unknown parameter_format 'xml'"):
+        format_parameters({}, "xml")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "stdout", "expected"),
+    [
+        ("text", "anything\n", None),
+        ("json", '{"a": 1}\n', {"a": 1}),
+        ("json", "log line\n{\"a\": 2}\n", {"a": 2}),  # attune: last line when the whole is not JSON
+        ("json", "   \n", None),
+        ("yaml", "a: 1\nb: [x]\n", {"a": 1, "b": ["x"]}),
+        ("jsonl", '{"i": 1}\n\n{"i": 2}\n', [{"i": 1}, {"i": 2}]),
+        ("jsonl", "", None),
+    ],
+)
+def test_output_parsing(fmt, stdout, expected):
+    assert parse_output(stdout, fmt) == expected
+
+
+@pytest.mark.parametrize(
+    ("fmt", "stdout", "message"),
+    [
+        ("json", "not json\nstill not\n", "output_format json: stdout is not valid JSON"),
+        ("yaml", "a: [1\n", "output_format yaml: stdout is not valid YAML"),
+        ("jsonl", '{"i": 1}\nbroken\n', "output_format jsonl: stdout line 2 is not valid JSON"),
+        ("xml", "<a/>", "unknown output_format 'xml'"),
+    ],
+)
+def test_output_parse_errors(fmt, stdout, message):
+    with pytest.raises(OutputParseError, match=message):
+        parse_output(stdout, fmt)

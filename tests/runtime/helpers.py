@@ -1,0 +1,137 @@
+"""Shared helpers for the Airflow end-to-end tests of compiled workflows.
+
+Only actions are test doubles (Python callables registered in a real ActionRegistry); Airflow,
+the XCom backend and the result store are the real ones.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from attune_provider.actions.registry import ActionRegistry
+from attune_provider.compiler import compile_workflow
+from attune_provider.spec.loader import load_workflow_file
+
+
+def write_workflow(folder: Path, name: str, text: str) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+#: DAGs compiled by tests in this process; the DAG file below hands them to the DagBag
+COMPILED: dict[str, Any] = {}
+
+DAG_FILE = """\
+# Written by tests/runtime/helpers.py: dag.test() only runs DAGs it finds in the DAG folder
+# (it syncs the bundle to the DB), so the DAGs compiled in the test process are exposed here.
+from tests.runtime.helpers import COMPILED
+
+globals().update({dag_id.replace(".", "__"): dag for dag_id, dag in COMPILED.items()})
+"""
+
+
+def install_dag_file(dags_folder: Path) -> Path:
+    path = dags_folder / "attune_test_compiled_dags.py"
+    if not path.exists() or path.read_text() != DAG_FILE:
+        path.write_text(DAG_FILE)
+    return path
+
+
+def expose(dag):
+    """Make a compiled DAG visible to dag.test()'s bundle sync; returns it."""
+    COMPILED[dag.dag_id] = dag
+    return dag
+
+
+def compile_text(folder: Path, name: str, text: str, registry: ActionRegistry, **kwargs: Any):
+    spec = load_workflow_file(write_workflow(folder, name, text))
+    return expose(compile_workflow(spec, registry=registry, **kwargs))
+
+
+class RunReport:
+    """States, results, routing decisions and variables of one finished dag.test() run."""
+
+    def __init__(self, dag, dagrun) -> None:
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        self.dag = dag
+        self.dagrun = dagrun
+        self.run_id = dagrun.run_id
+        self.state = str(getattr(dagrun.state, "value", dagrun.state))
+        with create_session() as session:
+            tis = session.scalars(
+                select(TaskInstance).where(TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dagrun.run_id)
+            ).all()
+            self.states: dict[str, Any] = {}
+            self.mapped_states: dict[str, dict[int, Any]] = {}
+            self.labels: dict[str, dict[int, Any]] = {}
+            self.tries: dict[tuple[str, int], int] = {}
+            for ti in tis:
+                state = str(getattr(ti.state, "value", ti.state)) if ti.state is not None else None
+                self.tries[(ti.task_id, ti.map_index)] = ti.try_number
+                if ti.map_index >= 0:
+                    self.mapped_states.setdefault(ti.task_id, {})[ti.map_index] = state
+                    self.labels.setdefault(ti.task_id, {})[ti.map_index] = ti.rendered_map_index
+                else:
+                    self.states[ti.task_id] = state
+
+    def xcom(self, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
+        from airflow.models.xcom import XComModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        from attune_provider.xcom import AttuneXComBackend
+
+        with create_session() as session:
+            row = session.scalars(
+                select(XComModel).where(
+                    XComModel.dag_id == self.dag.dag_id,
+                    XComModel.run_id == self.run_id,
+                    XComModel.task_id == task_id,
+                    XComModel.key == key,
+                    XComModel.map_index == map_index,
+                )
+            ).first()
+            if row is None:
+                return None
+            return _plain(AttuneXComBackend.deserialize_value(row))
+
+    def task_state(self, name: str) -> Any:
+        """The attune task's visible state: its run step (unmapped)."""
+        return self.states.get(f"{name}.run")
+
+    def result(self, name: str) -> Any:
+        return self.xcom(f"{name}.run")
+
+    def decision(self, name: str) -> Any:
+        plan = self.dag.attune_plan
+        decider = plan.tasks[name].decider_id
+        return self.xcom(decider, key="attune_route") if decider else None
+
+    @property
+    def output(self) -> Any:
+        return self.xcom(self.dag.attune_plan.end_id)
+
+    def variables(self) -> dict[str, Any]:
+        from attune_provider.runtime.context import result_store
+        from attune_provider.store.variables import RunVariables
+
+        snapshot = RunVariables(result_store(), self.dag.dag_id, self.run_id).snapshot()
+        return {**self.dag.attune_plan.workflow.vars, **_plain(snapshot)}
+
+
+def _plain(value: Any) -> Any:
+    from attune_provider.runtime.values import plain
+
+    return plain(value)
+
+
+def run_dag(dag, conf: Mapping[str, Any] | None = None, **kwargs: Any) -> RunReport:
+    dagrun = dag.test(run_conf=dict(conf or {}), **kwargs)
+    return RunReport(dag, dagrun)

@@ -1,0 +1,99 @@
+"""attune's flat parameter schema -> ParameterSpec (SPEC 1.4)."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+TASKS = """
+tasks:
+  - name: a
+    action: core.echo
+"""
+
+
+def test_flat_schema_fields(load):
+    wf = load(
+        dedent("""
+        parameters:
+          target:
+            type: string
+            required: true
+            description: Where to deploy
+          env:
+            type: string
+            enum: [dev, prod]
+            default: dev
+          token:
+            type: string
+            secret: true
+          count:
+            type: integer
+            minimum: 1
+            maximum: 10
+            default: null
+          anything:
+        """)
+        + TASKS
+    )
+    target, env, token, count, anything = (
+        wf.parameters[n] for n in ("target", "env", "token", "count", "anything")
+    )
+    assert target.required and target.type == "string" and target.description == "Where to deploy"
+    assert not target.has_default
+    assert dict(target.schema) == {"type": "string", "description": "Where to deploy"}
+    assert env.enum == ("dev", "prod") and env.has_default and env.default == "dev"
+    assert token.secret and "secret" not in token.schema
+    assert dict(count.schema) == {"type": "integer", "minimum": 1, "maximum": 10, "default": None}
+    assert count.has_default and count.default is None
+    assert anything.type is None and dict(anything.schema) == {}
+    assert target.location.line == 2 and env.location.line == 6
+    assert list(wf.parameters) == ["target", "env", "token", "count", "anything"]
+
+
+def test_required_list_is_json_schema_not_attune_flag(load):
+    wf = load(
+        dedent("""
+        parameters:
+          obj:
+            type: object
+            properties: {a: {type: string}}
+            required: [a]
+        """)
+        + TASKS
+    )
+    obj = wf.parameters["obj"]
+    assert not obj.required
+    assert obj.schema["required"] == ["a"]
+
+
+def test_unknown_parameter_keyword_warns_with_suggestion(load):
+    wf = load("parameters:\n  n:\n    type: integer\n    minimun: 3\n" + TASKS)
+    (warning,) = wf.warnings
+    assert warning.location.line == 4
+    assert "unknown parameter key 'minimun' is ignored; did you mean 'minimum'?" in warning.message
+
+
+def test_bad_parameter_definitions_are_errors(load_errors):
+    error = load_errors(
+        dedent("""
+        parameters:
+          a: text
+          b: {type: strng}
+          c: {type: string, required: "yes"}
+          d: {type: string, secret: 1}
+          e: {type: string, enum: dev}
+        """)
+        + TASKS
+    )
+    messages = [e.message for e in error.errors]
+    assert [e.location.line for e in error.errors] == [2, 3, 4, 5, 6]
+    assert "parameter 'a' must be a mapping" in messages[0]
+    assert "unknown type 'strng'" in messages[1]
+    assert "'required' of parameter 'c' must be true or false" in messages[2]
+    assert "'secret' of parameter 'd'" in messages[3]
+    assert "'enum' of parameter 'e' must be a list" in messages[4]
+
+
+def test_parameters_must_be_a_mapping(load_errors):
+    error = load_errors("parameters: [a, b]\n" + TASKS)
+    assert "'parameters' must be a mapping of parameter name to schema" in str(error)

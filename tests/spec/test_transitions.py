@@ -1,0 +1,181 @@
+"""Transitions (SPEC 4): next, legacy normalisation, publish, do targets."""
+
+from __future__ import annotations
+
+from attune_provider.spec import Transition
+
+TAIL = """
+  - name: b
+  - name: c
+  - name: d
+  - name: e
+"""
+
+
+def transitions(load, body: str) -> tuple[Transition, ...]:
+    return load("tasks:\n  - name: a\n" + body + TAIL).task("a").next
+
+
+def shape(items: tuple[Transition, ...]) -> list[tuple]:
+    return [(t.when, t.publish, t.do) for t in items]
+
+
+def test_next_keeps_every_transition_in_order(load):
+    result = transitions(
+        load,
+        """
+    next:
+      - when: "{{ succeeded() }}"
+        publish:
+          - x: 1
+          - y: "{{ result() }}"
+        do: [b, c]
+      - when: "{{ failed() }}"
+        do:
+          - d
+      - do: [e]
+""",
+    )
+    assert shape(result) == [
+        ("{{ succeeded() }}", (("x", 1), ("y", "{{ result() }}")), ("b", "c")),
+        ("{{ failed() }}", (), ("d",)),
+        (None, (), ("e",)),
+    ]
+    assert [t.location.line for t in result] == [5, 10, 13]
+
+
+def test_transition_without_do_is_kept(load):
+    (only,) = transitions(load, '    next:\n      - when: "{{ succeeded() }}"\n        publish: [done]\n')
+    assert only.do == () and only.publish == (("done", "{{ result() }}"),)
+
+
+def test_legacy_fields_in_spec_order(load):
+    result = transitions(
+        load,
+        """
+    decision:
+      - when: "{{ result().ok }}"
+        next: e
+    on_timeout: d
+    on_complete: [c]
+    on_failure: b
+    on_success: b
+""",
+    )
+    assert shape(result) == [
+        ("{{ succeeded() }}", (), ("b",)),
+        ("{{ failed() }}", (), ("b",)),
+        (None, (), ("c",)),
+        ("{{ timed_out() }}", (), ("d",)),
+        ("{{ result().ok }}", (), ("e",)),
+    ]
+
+
+def test_legacy_publish_attaches_to_first_succeeded_transition(load):
+    result = transitions(
+        load,
+        """
+    on_failure: c
+    decision:
+      - when: "{{ succeeded() and result().ok }}"
+        next: d
+    on_success: b
+    publish:
+      - done: true
+      - raw
+""",
+    )
+    assert shape(result)[0] == ("{{ succeeded() }}", (("done", True), ("raw", "{{ result() }}")), ("b",))
+    assert all(t.publish == () for t in result[1:])
+
+
+def test_legacy_publish_mentioning_succeeded_in_a_decision(load):
+    result = transitions(
+        load,
+        """
+    on_failure: c
+    decision:
+      - when: "{{ succeeded( ) and result().ok }}"
+        next: d
+    publish:
+      - done: true
+""",
+    )
+    assert shape(result)[1] == ("{{ succeeded( ) and result().ok }}", (("done", True),), ("d",))
+
+
+def test_legacy_publish_without_succeeded_transition_adds_one(load):
+    result = transitions(load, "    on_failure: b\n    publish:\n      - done: true\n")
+    assert shape(result) == [
+        ("{{ failed() }}", (), ("b",)),
+        ("{{ succeeded() }}", (("done", True),), ()),
+    ]
+
+
+def test_next_wins_over_legacy_with_warning(load):
+    wf = load("tasks:\n  - name: a\n    on_success: b\n    publish: [x]\n    next:\n      - do: [c]\n" + TAIL)
+    assert shape(wf.task("a").next) == [(None, (), ("c",))]
+    (warning,) = wf.warnings
+    assert warning.code == "legacy-ignored"
+    assert "legacy field(s) on_success, publish are ignored" in warning.message
+    assert warning.location.line == 3
+
+
+def test_scalar_do_is_accepted_with_warning(load):
+    wf = load("tasks:\n  - name: a\n    next:\n      - do: b\n" + TAIL)
+    assert wf.task("a").next[0].do == ("b",)
+    assert [w.code for w in wf.warnings] == ["scalar-do"]
+    assert wf.warnings[0].location.line == 4
+
+
+def test_chart_meta_label_becomes_transition_label(load):
+    result = transitions(
+        load, "    next:\n      - do: [b]\n        __chart_meta__: {label: main path, color: red}\n"
+    )
+    assert result[0].label == "main path"
+
+
+def test_unknown_transition_key_warns(load):
+    wf = load("tasks:\n  - name: a\n    next:\n      - do: [b]\n        publsh: [x]\n" + TAIL)
+    assert "unknown transition key 'publsh' is ignored; did you mean 'publish'?" in wf.warnings[0].message
+    assert wf.warnings[0].location.line == 5
+
+
+def test_publish_must_be_a_list_of_single_key_maps(load_errors):
+    error = load_errors("tasks:\n  - name: a\n    next:\n      - publish: {x: 1}\n")
+    assert "'publish' must be a list of single-key mappings, got mapping" in str(error)
+    error = load_errors("tasks:\n  - name: a\n    next:\n      - publish:\n          - {x: 1, y: 2}\n")
+    (spec_error,) = error.errors
+    assert spec_error.location.line == 5
+    assert "publish item #1 must be a single-key mapping, got mapping with keys x, y" in spec_error.message
+
+
+def test_do_must_be_list_of_names(load_errors):
+    error = load_errors("tasks:\n  - name: a\n    next:\n      - do: {b: 1}\n")
+    assert "'do' must be a list of task names, got mapping" in str(error)
+    error = load_errors("tasks:\n  - name: a\n    next:\n      - do: [3]\n")
+    assert "a 'do' target must be a task name, got 3" in str(error)
+
+
+def test_next_must_be_a_list(load_errors):
+    assert "'next' must be a list of transitions" in str(load_errors("tasks:\n  - name: a\n    next: b\n"))
+
+
+def test_unknown_do_target_is_an_error_at_the_item(load_errors):
+    error = load_errors("tasks:\n  - name: deploy\n    next:\n      - do:\n          - deplyo\n")
+    (spec_error,) = error.errors
+    assert (spec_error.location.line, spec_error.location.column) == (5, 13)
+    assert spec_error.message == "task 'deploy' transitions to unknown task 'deplyo'"
+    assert spec_error.hint == "did you mean 'deploy'?"
+
+
+def test_unknown_legacy_target_is_an_error(load_errors):
+    error = load_errors("tasks:\n  - name: a\n    on_failure: nowhere\n")
+    assert "task 'a' transitions to unknown task 'nowhere'" in str(error)
+    assert error.errors[0].location.line == 3
+
+
+def test_when_must_be_text(load_errors):
+    assert "'when' must be a template string, got boolean" in str(
+        load_errors("tasks:\n  - name: a\n    next:\n      - when: true\n        do: [a]\n")
+    )

@@ -1,0 +1,54 @@
+"""DAGs for tests/store/test_airflow_runs.py; copied into the test AIRFLOW_HOME's dags folder.
+
+dag.test() syncs the dags folder to the DB, so a DAG must live in a file there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from airflow.sdk import dag, task
+
+N_ITEMS = 200
+FANOUT_DAG = "attune_store_fanout"
+RERUN_DAG = "attune_store_rerun"
+
+
+def make_item(i: int) -> dict:
+    return {"id": i, "name": f"item-{i}", "payload": f"{i:04d}" * 250}
+
+
+@dag(dag_id=FANOUT_DAG, schedule=None, start_date=dt.datetime(2024, 1, 1), catchup=False)
+def fanout():
+    @task
+    def first() -> list[dict]:
+        return [make_item(i) for i in range(N_ITEMS)]
+
+    @task
+    def per_item(x: dict) -> dict:
+        return {"id": x["id"], "size": len(x["payload"])}
+
+    @task
+    def total(results) -> dict:
+        rows = list(results)
+        return {"count": len(rows), "ids": sum(r["id"] for r in rows), "size": sum(r["size"] for r in rows)}
+
+    total(per_item.expand(x=first()))
+
+
+@dag(dag_id=RERUN_DAG, schedule=None, start_date=dt.datetime(2024, 1, 1), catchup=False)
+def rerun():
+    @task
+    def stamp() -> dict:
+        return {"nonce": uuid.uuid4().hex, "rows": [{"i": i, "pad": "p" * 500} for i in range(50)]}
+
+    @task
+    def passthrough(value):
+        return value  # an upstream view: stored again by reference to the same object
+
+    passthrough(stamp())
+
+
+fanout_dag = fanout()
+rerun_dag = rerun()
