@@ -28,6 +28,7 @@ from typing import Any
 
 from attune_provider.actions.base import RunContext, elapsed_ms
 from attune_provider.actions.callables import PythonCallableAction
+from attune_provider.actions.formats import to_plain
 from attune_provider.actions.parameters import flat_parameters
 from attune_provider.actions.process import run_process
 from attune_provider.actions.result import ActionResult
@@ -41,7 +42,7 @@ def _min_timeout(*values: float | None) -> float | None:
 
 
 def echo(*, message: Any = "", _run: RunContext, **_ignored: Any) -> ActionResult:
-    text = message if isinstance(message, str) else json.dumps(message, default=str)
+    text = message if isinstance(message, str) else json.dumps(to_plain(message), default=str)
     _run.log.info("%s", _run.masker.redact(text))
     return ActionResult.success({"message": message}, exit_code=0, stdout=text + "\n")
 
@@ -93,7 +94,9 @@ def local(
     return ActionResult(succeeded=True, **fields)
 
 
-def sleep(*, seconds: float = 1, message: str | None = None, _run: RunContext, **_ignored: Any) -> ActionResult:
+def sleep(
+    *, seconds: float = 1, message: str | None = None, _run: RunContext, **_ignored: Any
+) -> ActionResult:
     if message:
         _run.log.info("%s", _run.masker.redact(message))
     started = time.monotonic()
@@ -152,10 +155,10 @@ def http_request(
         auth = (auth_username or "", auth_password or "")
     elif auth_type == "bearer" and auth_token:
         send_headers["Authorization"] = f"Bearer {auth_token}"
-    payload = json_body if json_body is not None else json
+    payload = to_plain(json_body if json_body is not None else json)
     data = body
     if data is not None and not isinstance(data, str | bytes):
-        data = _json_dumps(data)  # a structured `body` is sent as JSON text
+        data = _json_dumps(to_plain(data))  # a structured `body` is sent as JSON text
         send_headers.setdefault("Content-Type", "application/json")
     _run.log.info("attune: %s %s", method.upper(), _run.masker.redact(url))
     with requests.Session() as session:
@@ -201,7 +204,7 @@ def http_request(
         "success": ok,
     }
     _run.log.info("attune: HTTP %s from %s", response.status_code, _run.masker.redact(response.url))
-    fields = dict(duration_ms=elapsed_ms(started), stdout=_run.masker.redact(response.text[:1024 * 1024]))
+    fields = dict(duration_ms=elapsed_ms(started), stdout=_run.masker.redact(response.text[: 1024 * 1024]))
     if not ok:
         wanted = expected_status if expected_status is not None else "2xx"
         return ActionResult(
@@ -220,41 +223,57 @@ def _json_dumps(value: Any) -> str:
 
 
 CORE_SCHEMAS: dict[str, tuple[Callable[..., ActionResult], dict[str, dict[str, Any]], str]] = {
-    "core.echo": (echo, {"message": {"type": "string", "default": "", "description": "Message to output"}},
-                  "Log and print a message"),
+    "core.echo": (
+        echo,
+        # any type: a one-expression template keeps its native type (a number, a list, ...)
+        {"message": {"default": "", "description": "Message to output (non-text is written as JSON)"}},
+        "Log and print a message",
+    ),
     "core.noop": (noop, {}, "Do nothing"),
-    "core.sleep": (sleep, {
-        "seconds": {"type": "number", "default": 1, "minimum": 0, "description": "Seconds to sleep"},
-        "message": {"type": "string", "description": "Logged before sleeping"},
-    }, "Pause for a number of seconds"),
-    "core.http_request": (http_request, {
-        "url": {"type": "string", "required": True},
-        "method": {"type": "string", "default": "GET", "enum": HTTP_METHODS},
-        "headers": {"type": "object", "default": {}},
-        "query_params": {"type": "object", "default": {}},
-        "params": {"type": "object", "description": "alias of query_params"},
-        "body": {"description": "request body (text; a structured value is sent as JSON)"},
-        "json_body": {"description": "JSON request body"},
-        "json": {"description": "alias of json_body"},
-        "timeout": {"type": "number", "default": 30, "exclusiveMinimum": 0},
-        "verify_ssl": {"type": "boolean", "default": True},
-        "follow_redirects": {"type": "boolean", "default": True},
-        "max_redirects": {"type": "integer", "default": 10, "minimum": 0},
-        "auth_type": {"type": "string", "enum": ["none", "basic", "bearer"]},
-        "auth_username": {"type": "string"},
-        "auth_password": {"type": "string", "secret": True},
-        "auth_token": {"type": "string", "secret": True},
-        "expected_status": {
-            "type": ["integer", "string", "array"],
-            "description": "expected status codes: 200, [200, 201], '2xx' (default 2xx)",
+    "core.sleep": (
+        sleep,
+        {
+            "seconds": {"type": "number", "default": 1, "minimum": 0, "description": "Seconds to sleep"},
+            "message": {"type": "string", "description": "Logged before sleeping"},
         },
-    }, "Make an HTTP request"),
+        "Pause for a number of seconds",
+    ),
+    "core.http_request": (
+        http_request,
+        {
+            "url": {"type": "string", "required": True},
+            "method": {"type": "string", "default": "GET", "enum": HTTP_METHODS},
+            "headers": {"type": "object", "default": {}},
+            "query_params": {"type": "object", "default": {}},
+            "params": {"type": "object", "description": "alias of query_params"},
+            "body": {"description": "request body (text; a structured value is sent as JSON)"},
+            "json_body": {"description": "JSON request body"},
+            "json": {"description": "alias of json_body"},
+            "timeout": {"type": "number", "default": 30, "exclusiveMinimum": 0},
+            "verify_ssl": {"type": "boolean", "default": True},
+            "follow_redirects": {"type": "boolean", "default": True},
+            "max_redirects": {"type": "integer", "default": 10, "minimum": 0},
+            "auth_type": {"type": "string", "enum": ["none", "basic", "bearer"]},
+            "auth_username": {"type": "string"},
+            "auth_password": {"type": "string", "secret": True},
+            "auth_token": {"type": "string", "secret": True},
+            "expected_status": {
+                "type": ["integer", "string", "array"],
+                "description": "expected status codes: 200, [200, 201], '2xx' (default 2xx)",
+            },
+        },
+        "Make an HTTP request",
+    ),
 }
 _SHELL_SCHEMA = {
     "cmd": {"type": "string", "required": True, "description": "Command run by bash -c"},
     "cwd": {"type": "string", "description": "Working directory"},
     "env": {"type": "object", "default": {}, "description": "Extra environment variables"},
-    "timeout": {"type": "number", "exclusiveMinimum": 0, "description": "Seconds before the process group is killed"},
+    "timeout": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "description": "Seconds before the process group is killed",
+    },
 }
 CORE_SCHEMAS["core.local"] = (local, _SHELL_SCHEMA, "Run a shell command")
 CORE_SCHEMAS["core.shell"] = (local, _SHELL_SCHEMA, "Run a shell command (alias of core.local)")
@@ -267,8 +286,13 @@ def core_action(ref: str) -> PythonCallableAction | None:
         return None
     func, schema, description = entry
     return PythonCallableAction(
-        ref, func, parameters=flat_parameters(schema), kind="core", description=description,
-        pass_run=True, handles_timeout=True,
+        ref,
+        func,
+        parameters=flat_parameters(schema),
+        kind="core",
+        description=description,
+        pass_run=True,
+        handles_timeout=True,
     )
 
 

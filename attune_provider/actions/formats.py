@@ -12,7 +12,7 @@ booleans are ``true``/``false``; null is the empty string; an empty object write
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -24,6 +24,16 @@ PARAMETER_DELIVERIES = ("stdin", "file")
 
 class OutputParseError(ValueError):
     """stdout did not match the action's ``output_format``."""
+
+
+def to_plain(value: Any) -> Any:
+    """Mappings -> dict and sequences -> list, recursively (read-only store views, tuples),
+    so every serializer sees plain JSON types; other values are returned unchanged."""
+    if isinstance(value, Mapping):
+        return {str(key): to_plain(item) for key, item in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray):
+        return [to_plain(item) for item in value]
+    return value
 
 
 def _dotenv_scalar(value: Any) -> str:
@@ -54,19 +64,18 @@ def format_dotenv(values: Mapping[str, Any]) -> str:
 
 
 def format_parameters(values: Mapping[str, Any], fmt: str) -> str:
-    """The parameter document (without the trailing newline attune appends)."""
+    """The parameter document (without the trailing newline attune appends).
+
+    Values JSON cannot represent (dates, ...) are written as their text.
+    """
+    plain = json.loads(json.dumps(to_plain(values), default=str))
     if fmt == "json":
-        return json.dumps(dict(values), indent=2, default=str)
+        return json.dumps(plain, indent=2)
     if fmt == "yaml":
-        return yaml.safe_dump(_plain(values), sort_keys=False, allow_unicode=True).rstrip("\n")
+        return yaml.safe_dump(plain, sort_keys=False, allow_unicode=True).rstrip("\n")
     if fmt == "dotenv":
-        return format_dotenv(values)
+        return format_dotenv(plain)
     raise ValueError(f"unknown parameter_format {fmt!r}; expected one of {', '.join(PARAMETER_FORMATS)}")
-
-
-def _plain(value: Any) -> Any:
-    """Mapping/sequence views (e.g. lazy store views) -> dict/list so YAML can dump them."""
-    return json.loads(json.dumps(value, default=str))
 
 
 def parse_output(stdout: str, fmt: str) -> Any:
@@ -99,6 +108,8 @@ def parse_output(stdout: str, fmt: str) -> Any:
             try:
                 items.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                raise OutputParseError(f"output_format jsonl: stdout line {number} is not valid JSON: {exc}") from None
+                raise OutputParseError(
+                    f"output_format jsonl: stdout line {number} is not valid JSON: {exc}"
+                ) from None
         return items
     raise OutputParseError(f"unknown output_format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}")

@@ -95,7 +95,9 @@ class PackAction(Action):
         actions_dir = (self.pack_root / "actions").resolve()
         path = (actions_dir / entry).resolve()
         if not path.is_relative_to(actions_dir):
-            raise PackActionError(f"action '{self.ref}': entry_point {entry!r} leaves the pack's actions/ folder")
+            raise PackActionError(
+                f"action '{self.ref}': entry_point {entry!r} leaves the pack's actions/ folder"
+            )
         if not path.is_file():
             raise PackActionError(f"action '{self.ref}': entry_point script not found: {path}")
         return path

@@ -8,7 +8,7 @@ request or callable runs. The flat schema is converted to a JSON schema and chec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -18,6 +18,24 @@ from attune_provider.spec.model import ParameterSpec
 
 # keys of a flat field that are attune's own, not JSON-schema keywords
 _ATTUNE_KEYS = frozenset({"required", "secret"})
+
+
+def _is_object(_checker: Any, instance: Any) -> bool:
+    return isinstance(instance, Mapping)
+
+
+def _is_array(_checker: Any, instance: Any) -> bool:
+    return isinstance(instance, Sequence) and not isinstance(instance, str | bytes | bytearray)
+
+
+# rendered input may hold read-only views (result-store LazyMapping/LazySequence, tuples):
+# they are objects and arrays for validation just like dict and list
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"object": _is_object, "array": _is_array}
+    ),
+)
 
 
 class ActionParameterError(ValueError):
@@ -96,16 +114,14 @@ def _problem(error: jsonschema.ValidationError, parameters: Mapping[str, Paramet
     return f"parameter '{where}': {error.message}"
 
 
-def validate_parameters(
-    ref: str, parameters: Mapping[str, ParameterSpec], values: Mapping[str, Any]
-) -> None:
+def validate_parameters(ref: str, parameters: Mapping[str, ParameterSpec], values: Mapping[str, Any]) -> None:
     """Raise :class:`ActionParameterError` listing every problem, in parameter order.
 
     A null value of an optional parameter counts as "not given" (the schema type is not
     applied to it); a null required parameter is missing.
     """
     given = {key: value for key, value in values.items() if value is not None}
-    validator = jsonschema.Draft202012Validator(to_json_schema(parameters))
+    validator = _Validator(to_json_schema(parameters))
     order = {name: index for index, name in enumerate(parameters)}
     errors = sorted(
         validator.iter_errors(given),

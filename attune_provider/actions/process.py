@@ -91,7 +91,9 @@ class _StreamReader(threading.Thread):
         truncated = self.total > limit
         text = self.masker.redact(data[:limit].decode("utf-8", errors="replace"))
         if truncated:
-            text += f"\n[attune: {self.stream} truncated: {self.total - limit} of {self.total} bytes not kept]"
+            text += (
+                f"\n[attune: {self.stream} truncated: {self.total - limit} of {self.total} bytes not kept]"
+            )
         return text, truncated
 
 
@@ -115,13 +117,31 @@ def _kill_group(proc: subprocess.Popen, grace: float) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+    """Does any non-zombie process of the group still run?
+
+    Orphaned members are reparented and may stay zombies until init reaps them (some
+    container inits never do); ``kill(0)`` succeeds on zombies, so /proc is read when present.
+    """
+    proc_root = Path("/proc")
+    if not (proc_root / "self" / "stat").exists():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
-    return True
+    for entry in proc_root.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # fields after the command: state, ppid, pgrp, ...
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
 
 
 def _write_stdin(pipe, data: bytes) -> None:
@@ -163,9 +183,14 @@ def run_process(
         )
     except OSError as exc:
         return ProcessOutcome(
-            exit_code=None, stdout="", stderr="", full_stdout="", full_stdout_complete=True,
+            exit_code=None,
+            stdout="",
+            stderr="",
+            full_stdout="",
+            full_stdout_complete=True,
             stdout_truncated=False,
-            stderr_truncated=False, timed_out=False,
+            stderr_truncated=False,
+            timed_out=False,
             duration_ms=int((time.monotonic() - started) * 1000),
             start_error=f"could not start {argv[0]!r}: {exc}",
         )
@@ -175,7 +200,9 @@ def run_process(
     threads: list[threading.Thread] = [out, err]
     if stdin_data is not None:
         threads.append(
-            threading.Thread(target=_write_stdin, args=(proc.stdin, stdin_data), name="attune-stdin", daemon=True)
+            threading.Thread(
+                target=_write_stdin, args=(proc.stdin, stdin_data), name="attune-stdin", daemon=True
+            )
         )
     for thread in threads:
         thread.start()

@@ -22,7 +22,6 @@ the compiler runs it as a child DAG; it is not runnable here.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
@@ -44,8 +43,6 @@ from attune_provider.spec.model import ActionSpec, PackSpec
 ACTIONS_ENTRY_POINT_GROUP = "attune_provider.actions"
 PACKS_ENTRY_POINT_GROUP = "attune_provider.packs"
 
-_log = logging.getLogger(__name__)
-
 
 class UnknownActionError(LookupError):
     """An ``action:`` ref nothing resolves; names the ref and every place searched.
@@ -54,7 +51,9 @@ class UnknownActionError(LookupError):
     :meth:`at`.
     """
 
-    def __init__(self, ref: str, searched: Iterable[str], reason: str | None = None, where: str | None = None):
+    def __init__(
+        self, ref: str, searched: Iterable[str], reason: str | None = None, where: str | None = None
+    ):
         self.ref = ref
         self.searched = tuple(searched)
         self.reason = reason
@@ -167,7 +166,7 @@ class ActionRegistry:
 
     def _resolve_uncached(self, ref: str) -> Action:
         if ref.startswith(AIRFLOW_PREFIX):
-            path = ref[len(AIRFLOW_PREFIX):]
+            path = ref[len(AIRFLOW_PREFIX) :]
             try:
                 return OperatorAction(ref, import_operator(path))
             except OperatorImportError as exc:
@@ -221,7 +220,9 @@ class ActionRegistry:
                 obj = ep.load()
             except Exception as exc:
                 raise UnknownActionError(
-                    ref, [f"entry points '{self.entry_point_group}'"], f"entry point {ep.value!r} failed to load: {exc}"
+                    ref,
+                    [f"entry points '{self.entry_point_group}'"],
+                    f"entry point {ep.value!r} failed to load: {exc}",
                 ) from exc
             if isinstance(obj, Action):
                 return obj
@@ -248,7 +249,9 @@ class ActionRegistry:
 
         def add(ref: str, source: PackSpec | Path) -> None:
             if ref in index:
-                self.warnings.append(f"pack '{ref}' at {_where(source)} ignored: already found at {_where(index[ref])}")
+                self.warnings.append(
+                    f"pack '{ref}' at {_where(source)} ignored: already found at {_where(index[ref])}"
+                )
                 return
             index[ref] = source
 
@@ -259,6 +262,9 @@ class ActionRegistry:
                 for folder in _pack_folders(Path(pack)):
                     add(_pack_ref(folder), folder)
         for root in self.packs_folders:
+            if not root.is_dir():
+                self.warnings.append(f"pack folder {root} does not exist")
+                continue
             for folder in _pack_folders(root):
                 add(_pack_ref(folder), folder)
         for folder in self._entry_point_packs():
@@ -319,17 +325,33 @@ def _where(source: PackSpec | Path) -> str:
 
 
 def _pack_folders(root: Path) -> list[Path]:
-    """``root`` itself when it is a pack, else its immediate sub-folders that are packs.
+    """``root`` itself when it is a pack, else the packs below it (recursively, hidden folders
+    skipped, a pack's own sub-folders not searched) -- the loader's ``load_path`` rule.
 
     A pack is a folder with ``pack.yaml`` or, as in attune's docs, just an ``actions/`` folder
-    (the loader's rule; the folder name is then the pack ref).
+    (the folder name is then the pack ref).
     """
-    if is_pack_folder(root):
-        return [root]
-    if not root.is_dir():
-        _log.warning("attune: pack folder %s does not exist", root)
-        return []
-    return sorted(child for child in root.iterdir() if child.is_dir() and is_pack_folder(child))
+    found: list[Path] = []
+    seen: set[Path] = set()
+    pending = [root]
+    while pending:
+        folder = pending.pop(0)
+        try:
+            real = folder.resolve()
+        except OSError:
+            continue
+        if real in seen or not folder.is_dir():
+            continue
+        seen.add(real)
+        if is_pack_folder(folder):
+            found.append(folder)
+            continue
+        try:
+            children = sorted(folder.iterdir())
+        except OSError:
+            continue
+        pending.extend(child for child in children if child.is_dir() and not child.name.startswith("."))
+    return found
 
 
 def _pack_ref(folder: Path) -> str:

@@ -33,8 +33,19 @@ class Snapshot:
         return sum(n for state, n in self.states.items() if state in FINISHED)
 
 
-def snapshot(dag_id: str, run_id: str | None) -> Snapshot | None:
-    """Current task-instance counts of the run (the newest run of ``dag_id`` when run_id is None)."""
+def newest_run_row_id(dag_id: str) -> int:
+    """Row id of the newest run of ``dag_id`` (0 when none): runs after it are the ones we start."""
+    from airflow import settings
+    from airflow.models.dagrun import DagRun
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    with Session(settings.engine) as session:
+        return session.scalar(select(func.max(DagRun.id)).where(DagRun.dag_id == dag_id)) or 0
+
+
+def snapshot(dag_id: str, run_id: str | None, after_row_id: int = 0) -> Snapshot | None:
+    """Task-instance counts of the run (``run_id``, else the newest run newer than ``after_row_id``)."""
     from airflow import settings
     from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import TaskInstance
@@ -44,7 +55,10 @@ def snapshot(dag_id: str, run_id: str | None) -> Snapshot | None:
     with Session(settings.engine) as session:
         if run_id is None:
             run_id = session.scalar(
-                select(DagRun.run_id).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc()).limit(1)
+                select(DagRun.run_id)
+                .where(DagRun.dag_id == dag_id, DagRun.id > after_row_id)
+                .order_by(DagRun.id.desc())
+                .limit(1)
             )
             if run_id is None:
                 return None
@@ -105,6 +119,7 @@ class ProgressDisplay:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.started = time.monotonic()
         self.last: Snapshot | None = None
+        self.after_row_id = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="attune-progress", daemon=True)
         self._printed = ""
@@ -112,12 +127,17 @@ class ProgressDisplay:
 
     def start(self) -> ProgressDisplay:
         self.started = time.monotonic()
+        if self.run_id is None:
+            try:
+                self.after_row_id = newest_run_row_id(self.dag_id)
+            except Exception:  # no DB yet: every run is new
+                self.after_row_id = 0
         self._thread.start()
         return self
 
     def _poll(self) -> None:
         try:
-            snap = snapshot(self.dag_id, self.run_id)
+            snap = snapshot(self.dag_id, self.run_id, self.after_row_id)
         except Exception:
             return
         if snap is not None:

@@ -75,10 +75,22 @@ def describe_params(dag: Any) -> dict[str, Any]:
         raw = dag.params.get_param(name) if hasattr(dag.params, "get_param") else param
         value = getattr(raw, "value", param)
         schema = getattr(raw, "schema", {}) or {}
-        entry = {"default": _jsonable(value) if value is not None else None}
+        if type(value).__name__ == "ArgNotSet":  # no default: the trigger form requires a value
+            entry: dict[str, Any] = {"default": None, "required": True}
+        else:
+            entry = {"default": _jsonable(value) if value is not None else None}
         entry.update({k: _jsonable(v) for k, v in schema.items()})
         out[name] = entry
     return out
+
+
+def _schedule_text(dag: Any) -> str | None:
+    timetable = getattr(dag, "timetable", None)
+    text = getattr(timetable, "summary", None) or getattr(timetable, "description", None)
+    if text:
+        return str(text)
+    schedule = getattr(dag, "schedule", None)
+    return None if schedule is None else str(schedule)
 
 
 def describe_dag(dag: Any) -> dict[str, Any]:
@@ -87,11 +99,11 @@ def describe_dag(dag: Any) -> dict[str, Any]:
     return {
         "dag_id": dag.dag_id,
         "description": dag.description,
-        "schedule": str(getattr(dag, "timetable", None).summary) if getattr(dag, "timetable", None) else None,
+        "schedule": _schedule_text(dag),
         "tags": sorted(dag.tags or []),
         "params": describe_params(dag),
         "groups": sorted({t["group"] for t in tasks if t["group"]}),
-        "leaves": sorted(t.task_id for t in dag.leaves),
+        "leaves": sorted(t["task_id"] for t in tasks if not t["downstream"]),
         "tasks": tasks,
     }
 
@@ -140,6 +152,26 @@ def _render_vars(workflow: WorkflowSpec, ctx: Any) -> dict[str, Any]:
     return variables
 
 
+def _task_references(value: Any) -> list[str]:
+    """Task names a (nested) template value reads results of."""
+    from attune_provider.expressions import referenced_tasks
+
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            try:
+                found |= referenced_tasks(current)
+            except Exception:
+                continue
+        elif isinstance(current, Mapping):
+            stack.extend(current.values())
+        elif isinstance(current, list | tuple):
+            stack.extend(current)
+    return sorted(found)
+
+
 def render_task_input(
     workflow: WorkflowSpec, task_name: str, params: Mapping[str, Any], item_index: int | None
 ) -> dict[str, Any]:
@@ -160,6 +192,13 @@ def render_task_input(
         if task.with_items is not None:
             items = render(task.with_items, ctx, where=f"task {task.name!r} field 'with_items'")
             items = to_plain(items)
+            needed = _task_references(task.with_items)
+            if items is None and needed:
+                raise CliError(
+                    f"with_items of task {task.name!r} needs the result of task(s) {', '.join(needed)}, "
+                    "which exists only during a run; pass the list as a parameter (-p) if the workflow "
+                    "accepts one, or inspect a past run's values with `attune-airflow show`"
+                )
             if not isinstance(items, list):
                 items = [items]
             size = task.batch_size if task.batch_size and task.batch_size > 1 else 1
@@ -176,6 +215,12 @@ def render_task_input(
             raise CliError(f"task {task.name!r} has no with_items; --item does not apply")
         source = task.input if task.input is not None else dict(params)
         out["input"] = to_plain(render(source, ctx, where=f"task {task.name!r} field 'input'"))
+        needed = _task_references(source)
+        if needed:
+            out["note"] = (
+                f"references to task result(s) {', '.join(needed)} render as null here: "
+                "they exist only during a run"
+            )
     except CliError:
         raise
     except Exception as exc:
@@ -200,6 +245,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"item: {json.dumps(result['item'], default=str)}")
             print("input:")
             print(json.dumps(result["input"], indent=2, default=str))
+            if "note" in result:
+                print(f"note: {result['note']}")
         return 0
     if args.item is not None:
         raise CliError("--item needs --task")

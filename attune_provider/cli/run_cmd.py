@@ -158,14 +158,45 @@ def run(args: argparse.Namespace) -> int:
     workflow = load_workflow(args.workflow, args.ref)
     params = apply_defaults(workflow, parse_params(args.params, args.params_file))
     home = environment.prepare(args.airflow_home)
+    log_dir = home / "logs" / "attune-cli"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / f"{workflow.ref}-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    print(f"running {workflow.ref} in {home} (Airflow log: {log_file})", file=sys.stderr)
+    # Airflow prints logs and warnings on stdout from import on; stdout is reserved for the result.
+    with stdout_to(None if args.task_logs else log_file):
+        dag, dag_run, store, before, wall = _execute(workflow, params, args, home)
+        state = run_state(dag_run)
+        result = run_result(dag, dag_run.run_id, store)
+        stats = statistics(dag, dag_run.run_id, store, before, wall)
+        if result is None:
+            failed = sorted(
+                f"{t}[{m}]" if m >= 0 else t
+                for t, m, s in task_instances(dag.dag_id, dag_run.run_id)
+                if s in ("failed", "upstream_failed")
+            )
+            result = {"succeeded": state == "success", "state": state, "failed_tasks": failed}
+    print(to_json(result), flush=True)
+    stats["state"] = state
+    if args.stats:
+        print(format_stats(stats), file=sys.stderr)
+    if args.stats_json:
+        Path(args.stats_json).write_text(json.dumps(stats, indent=2), encoding="utf-8")
+    if state != "success":
+        print(f"run {dag_run.run_id} ended {state}; task logs in {log_file}", file=sys.stderr)
+        return 1
+    return 0
 
+
+def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, home: Path) -> tuple:
+    """Compile, register the DAG file, and run it once with dag.test() under a progress display."""
     from airflow.configuration import conf
 
     environment.quiet_airflow_logging(args.task_logs)
-    dags_folder = Path(conf.get("core", "dags_folder")).expanduser()
     from attune_provider.cli.dags import compile_dag, write_loader
 
-    write_loader(dags_folder, _source_of(workflow, args.workflow), workflow.ref)
+    write_loader(
+        Path(conf.get("core", "dags_folder")).expanduser(), _source_of(workflow, args.workflow), workflow.ref
+    )
     environment.ensure_database()
     dag = compile_dag(workflow)
 
@@ -178,39 +209,13 @@ def run(args: argparse.Namespace) -> int:
     before = dict(store.stats.by_scope)
     before["__total__"] = store.stats.bytes_read
     before["__written__"] = store.stats.bytes_written
-    log_dir = home / "logs" / "attune-cli"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    logical_date = timezone.utcnow()
-    log_file = log_dir / f"{workflow.ref}-{logical_date:%Y%m%dT%H%M%S}.log"
     progress = None if args.no_progress else ProgressDisplay(dag.dag_id).start()
-    print(f"running {workflow.ref} in {home} (Airflow log: {log_file})", file=sys.stderr)
     started = time.monotonic()
     try:
-        with stdout_to(None if args.task_logs else log_file):
-            dag_run = dag.test(run_conf=params, logical_date=logical_date)
+        dag_run = dag.test(run_conf=params, logical_date=timezone.utcnow())
     finally:
         if progress is not None:
             progress.stop()
-    wall = time.monotonic() - started
     if dag_run is None:
         raise CliError("Airflow returned no DAG run", exit_code=1)
-    state = run_state(dag_run)
-    result = run_result(dag, dag_run.run_id, store)
-    if result is None:
-        failed = sorted(
-            f"{t}[{m}]" if m >= 0 else t
-            for t, m, s in task_instances(dag.dag_id, dag_run.run_id)
-            if s in ("failed", "upstream_failed")
-        )
-        result = {"succeeded": state == "success", "state": state, "failed_tasks": failed}
-    print(to_json(result))
-    stats = statistics(dag, dag_run.run_id, store, before, wall)
-    stats["state"] = state
-    if args.stats:
-        print(format_stats(stats), file=sys.stderr)
-    if args.stats_json:
-        Path(args.stats_json).write_text(json.dumps(stats, indent=2), encoding="utf-8")
-    if state != "success":
-        print(f"run {dag_run.run_id} ended {state}; task logs in {log_file}", file=sys.stderr)
-        return 1
-    return 0
+    return dag, dag_run, store, before, time.monotonic() - started

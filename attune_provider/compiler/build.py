@@ -126,7 +126,6 @@ def _dag_kwargs(spec: WorkflowSpec, params: Mapping[str, Any]) -> dict[str, Any]
         "dag_id": spec.ref,
         "description": spec.label or spec.description,
         "doc_md": workflow_doc(spec),
-        "params": ParamsDict(dict(params)),
         "tags": tags,
         "schedule": None,
         "catchup": False,
@@ -256,6 +255,10 @@ def compile_workflow(
                 builder.add(task)
             builder.wire()
             builder.end()
+        # set after the operators exist: Airflow deep-copies DAG params into every operator
+        # built while they are set, the most expensive part of a compile; at run time
+        # ``process_params`` merges the DAG's params anyway
+        dag.params = ParamsDict(dict(params))
     except CompileError:
         raise
     except Exception as exc:

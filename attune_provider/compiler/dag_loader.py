@@ -413,8 +413,8 @@ def _compile_problems(exc: BaseException, spec: WorkflowSpec) -> list[Problem]:
                         task_location.file, task_location.line, task_location.column, problem.message
                     )
     message = problem.message
-    if not message.startswith(("compile", "cannot compile")):
-        message = f"cannot compile workflow '{spec.ref}': {message}"
+    if f"workflow '{spec.ref}'" not in message:
+        message = f"workflow '{spec.ref}': {message}"
     return [Problem(problem.file, problem.line, problem.column, message)]
 
 

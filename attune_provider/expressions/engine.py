@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
@@ -83,6 +84,7 @@ class _StrictUndefined(jinja2.StrictUndefined):
 for _name, _value in {**vars(Undefined), **vars(jinja2.StrictUndefined)}.items():
     if _value is Undefined._fail_with_undefined_error and _name != "_fail_with_undefined_error":
         setattr(_StrictUndefined, _name, _StrictUndefined._fail_with_undefined_error)
+del _name, _value
 
 
 def _defined_or_none(value: Any) -> Any:
@@ -162,13 +164,17 @@ class _MappingScope:
 
 
 # ---------------------------------------------------------------------------- parsing
+def _syntax_error(exc: jinja2.TemplateSyntaxError, text: str) -> ExpressionSyntaxError:
+    return ExpressionSyntaxError(
+        f"template syntax error at line {exc.lineno}: {exc.message}", exc.lineno, expression=text
+    )
+
+
 def _parse(text: str) -> nodes.Template:
     try:
         return _env.parse(text)
     except jinja2.TemplateSyntaxError as exc:
-        raise ExpressionSyntaxError(
-            f"template syntax error at line {exc.lineno}: {exc.message}", exc.lineno, expression=text
-        ) from exc
+        raise _syntax_error(exc, text) from exc
 
 
 def has_template(text: Any) -> bool:
@@ -177,8 +183,13 @@ def has_template(text: Any) -> bool:
 
 
 def check_template(text: str) -> None:
-    """Parse ``text``; raise ExpressionSyntaxError(message, lineno) if Jinja cannot parse it."""
-    _parse(text)
+    """Parse and compile ``text`` (load time, SPEC 10.6).
+
+    Raises ExpressionSyntaxError(message, lineno) for syntax errors and for unknown filters or
+    tests (``{{ x | lenght }}``), which Jinja only detects when compiling. The compiled
+    template lands in the render cache.
+    """
+    _compile(text)
 
 
 _TASK_REF_RE = re.compile(r"\btasks?\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*(['\"])(.*?)\2\s*\])")
@@ -325,9 +336,16 @@ def _build(text: str, *, fast_path: bool = True) -> _PathExpr | _NativeExpr | _T
         _route_function_calls(expr)
         body = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)], lineno=1)
         body.set_environment(_env)
-        return _NativeExpr(_env.from_string(body))
+        return _NativeExpr(_from_tree(body, text))
     _route_function_calls(tree)
-    return _TextTemplate(_env.from_string(tree))
+    return _TextTemplate(_from_tree(tree, text))
+
+
+def _from_tree(tree: nodes.Template, text: str) -> jinja2.Template:
+    try:
+        return _env.from_string(tree)
+    except jinja2.TemplateSyntaxError as exc:  # unknown filter/test (TemplateAssertionError)
+        raise _syntax_error(exc, text) from exc
 
 
 _compile = functools.lru_cache(maxsize=TEMPLATE_CACHE_SIZE)(_build)
@@ -352,36 +370,46 @@ def _scope_of(ctx: Any) -> Any:
     raise TypeError(f"render() needs a WorkflowContext or a mapping, got {type(ctx).__name__}")
 
 
+_MAPPING_TYPES = frozenset({dict, MappingProxyType})
+_SEQUENCE_TYPES = frozenset({list, tuple})
+
+
 def _render_text(text: str, scope: Any) -> Any:
-    try:
-        return _compile(text).evaluate(scope)
-    except Exception as exc:
-        raise _Failure(exc, text) from exc
+    if "{" in text and ("{{" in text or "{%" in text or "{#" in text):
+        try:
+            return _compile(text).evaluate(scope)
+        except Exception as exc:
+            raise _Failure(exc, text) from exc
+    return text
 
 
 def _render(value: Any, scope: Any) -> Any:
-    if isinstance(value, str):
-        if "{" in value and ("{{" in value or "{%" in value or "{#" in value):
-            return _render_text(value, scope)
-        return value
-    if isinstance(value, Mapping):
+    # Exact-type checks first: this runs once per item of a fan-out, ABC checks are the slow part.
+    kind = type(value)
+    if kind is str:
+        return _render_text(value, scope)
+    if kind in _MAPPING_TYPES or (kind not in _SEQUENCE_TYPES and isinstance(value, Mapping)):
         out: dict[Any, Any] = {}
         for key, element in value.items():
             try:
-                out[key] = _render(element, scope)
+                out[key] = _render_text(element, scope) if type(element) is str else _render(element, scope)
             except _Failure as failure:
                 failure.path.append(key)
                 raise
         return out
-    if isinstance(value, (list, tuple)):
+    if kind in _SEQUENCE_TYPES:
         items: list[Any] = []
         for position, element in enumerate(value):
             try:
-                items.append(_render(element, scope))
+                items.append(
+                    _render_text(element, scope) if type(element) is str else _render(element, scope)
+                )
             except _Failure as failure:
                 failure.path.append(position)
                 raise
         return items
+    if isinstance(value, str):
+        return _render_text(value, scope)
     return value
 
 

@@ -117,19 +117,18 @@ def _valid_cron(text: str) -> bool:
 
 def _duration(report: Report, path: YamlPath, value: Any) -> dt.timedelta | None:
     name = f"airflow.{path[-1]}"
-    if is_number(value):
-        if value > 0:
-            return dt.timedelta(seconds=value)
-        report.error(path, f"'{name}' must be a positive duration, got {value!r}", _DURATION_HINT)
-        return None
-    if isinstance(value, dict):
-        bad = [key for key in value if key not in TIMEDELTA_KEYS]
-        if bad or not all(is_number(v) for v in value.values()):
+    if is_number(value) or isinstance(value, dict):
+        if isinstance(value, dict) and (
+            any(key not in TIMEDELTA_KEYS for key in value) or not all(is_number(v) for v in value.values())
+        ):
             report.error(path, f"'{name}' has an invalid duration mapping {value!r}", _DURATION_HINT)
             return None
-        delta = dt.timedelta(**value)
-        if delta <= dt.timedelta(0):
-            report.error(path, f"'{name}' must be a positive duration", _DURATION_HINT)
+        try:
+            delta = dt.timedelta(**value) if isinstance(value, dict) else dt.timedelta(seconds=value)
+        except (OverflowError, ValueError):  # inf, nan, beyond timedelta's range
+            delta = None
+        if delta is None or delta <= dt.timedelta(0):
+            report.error(path, f"'{name}' must be a positive, finite duration, got {value!r}", _DURATION_HINT)
             return None
         return delta
     if isinstance(value, str):
@@ -137,8 +136,11 @@ def _duration(report: Report, path: YamlPath, value: Any) -> dt.timedelta | None
             parsed = pendulum.parse(value.strip())
         except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError):
             parsed = None
-        if isinstance(parsed, dt.timedelta) and parsed > dt.timedelta(0):
-            return dt.timedelta(seconds=parsed.total_seconds())
+        if isinstance(parsed, dt.timedelta):
+            if parsed > dt.timedelta(0):
+                return dt.timedelta(seconds=parsed.total_seconds())
+            report.error(path, f"'{name}' must be a positive duration, got {value!r}", _DURATION_HINT)
+            return None
         report.error(path, f"'{name}' {value!r} is not a duration", _DURATION_HINT)
         return None
     report.error(path, f"'{name}' must be a duration, got {type_name(value)}", _DURATION_HINT)

@@ -132,6 +132,16 @@ def load_pack(path: str | Path) -> LoadedPack:
             add(lambda a=action, d=docs[ref]: _load_linked_workflow(a, d, pack), action.source_file)
     for file in _yaml_files(root / "workflows"):
         add(lambda f=file: _load_pack_standalone(f, pack), file)
+    linked = {(root / "actions" / a.workflow_file).resolve() for a in actions.values() if a.workflow_file}
+    for file in _yaml_files(root / "actions" / "workflows"):
+        if file.resolve() not in linked:
+            warnings.append(
+                SpecWarning(
+                    Location(str(file)),
+                    "graph file is not named by any action's workflow_file, so it is not loaded",
+                    "unlinked-graph",
+                )
+            )
     return LoadedPack(pack=pack, workflows=workflows, errors=errors, warnings=_unique(warnings))
 
 

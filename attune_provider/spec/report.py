@@ -12,7 +12,7 @@ from typing import Any
 
 from attune_provider.spec.errors import SpecError
 from attune_provider.spec.model import Location, SpecWarning
-from attune_provider.spec.yaml_source import YamlDocument, YamlPath, format_path
+from attune_provider.spec.yaml_source import YamlDocument, YamlPath
 
 
 class Report:
@@ -51,10 +51,6 @@ class Report:
                 "unknown-key",
                 at_key=True,
             )
-
-
-def describe(path: YamlPath) -> str:
-    return format_path(path) or "document"
 
 
 def type_name(value: Any) -> str:

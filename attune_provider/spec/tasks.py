@@ -40,6 +40,10 @@ LEGACY_TRANSITIONS = (
 )
 LEGACY_KEYS = ("on_success", "on_failure", "on_complete", "on_timeout", "decision", "publish")
 _MENTIONS_SUCCEEDED = re.compile(r"\bsucceeded\s*\(\s*\)")
+# Airflow's GROUP_KEY_REGEX (each task compiles to a task group), leaving room for suffixes
+_TASK_NAME = re.compile(r"^[\w-]{1,200}$")
+# a `when` without template markup is plain text; only these literals mean something (SPEC 10.4)
+_LITERAL_CONDITIONS = frozenset({"true", "false", "yes", "no", "1", "0", ""})
 
 
 @dataclass
@@ -67,6 +71,12 @@ class TaskParser:
             report.error((*path, "name"), f"task #{index + 1} 'name' must be non-empty text, got {name!r}")
             return None
         errors_before = len(report.errors)
+        if not _TASK_NAME.match(name):
+            report.error(
+                (*path, "name"),
+                f"task name {name!r} cannot be an Airflow task group id",
+                "use letters, digits, '_' and '-' only (at most 200 characters)",
+            )
         task_type = self._type(path, name, raw.get("type"))
         self._unknown_keys(path, raw, task_type)
         extra = {
@@ -347,7 +357,14 @@ class TaskParser:
                 'quote it, e.g. `when: "{{ succeeded() }}"`',
             )
             return None
-        self.templates.collect(path, value)
+        if is_template(value):
+            self.templates.collect(path, value)
+        elif value.strip().lower() not in _LITERAL_CONDITIONS:
+            self.report.warn(
+                path,
+                f"task '{name}': 'when: {value}' has no {{{{ }}}}, so it is plain text, not a condition",
+                "when-not-template",
+            )
         return value
 
     def _do(self, path: YamlPath, name: str, value: Any, *, scalar_ok: bool) -> tuple[str, ...]:

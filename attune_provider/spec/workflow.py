@@ -176,6 +176,9 @@ def _vars(report: Report, value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                report.error(("vars", key), f"variable name {key!r} in 'vars' must be text", at_key=True)
         return value
     if not isinstance(value, list):
         report.error(("vars",), f"'vars' must be a mapping of variable name to initial value, got {type_name(value)}",
@@ -186,7 +189,10 @@ def _vars(report: Report, value: Any) -> dict[str, Any]:
     for index, item in enumerate(value):
         if isinstance(item, dict) and len(item) == 1:
             ((key, val),) = item.items()
-            if key in result:
+            if not isinstance(key, str):
+                report.error(("vars", index), f"variable name {key!r} in 'vars' must be text")
+                ok = False
+            elif key in result:
                 report.error(("vars", index), f"variable '{key}' is defined twice in 'vars'")
                 ok = False
             result[key] = val
@@ -216,6 +222,9 @@ def _output_map(report: Report, templates: TemplateChecker, data: dict[Any, Any]
             ("output_map",), f"'output_map' must be a mapping of result key to value, got {type_name(value)}"
         )
         return None
+    for key in value:
+        if not isinstance(key, str):
+            report.error(("output_map", key), f"output_map key {key!r} must be text", at_key=True)
     templates.collect(("output_map",), value)
     return value
 
@@ -294,6 +303,23 @@ def _graph_checks(
                 "unreachable",
             )
         )
+    dropped = {(edge.source, edge.target) for edge in findings.back_edges}
+    inbound: dict[str, set[str]] = {}
+    for task in tasks:
+        for target in task.targets:
+            if (task.name, target) not in dropped:
+                inbound.setdefault(target, set()).add(task.name)
+    for task in tasks:
+        count = len(inbound.get(task.name, ()))
+        if task.join is not None and task.join > count:
+            report.warnings.append(
+                SpecWarning(
+                    task.location or report.loc(()),
+                    f"task '{task.name}' has join: {task.join} but only {count} task(s) transition to it; "
+                    "it can never start",
+                    "join-unsatisfiable",
+                )
+            )
     for name in findings.wait_for_in_cycle:
         task = by_name[name]
         location = task.wait_for.location if task.wait_for and task.wait_for.location else task.location

@@ -75,9 +75,6 @@ class YamlDocument:
             return Location(self.file, *mark)
         return self.loc(path)
 
-    def has(self, path: YamlPath) -> bool:
-        return path in self._values
-
     def _find(self, table: dict[YamlPath, tuple[int, int]], path: YamlPath) -> Location:
         while True:
             mark = table.get(path)
@@ -108,6 +105,12 @@ def parse_yaml(raw: bytes | str, file: str = "<string>") -> YamlDocument:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise LoadError([_marked_error(file, exc)]) from exc
+    except yaml.reader.ReaderError as exc:  # bad encoding / control character: no mark, a byte position
+        before = raw[: exc.position]
+        location = Location(file, before.count(b"\n") + 1, len(before) - before.rfind(b"\n"))
+        raise LoadError(
+            [SpecError(location, f"invalid YAML: {exc.reason}", "save the file as UTF-8 text")]
+        ) from exc
     except yaml.YAMLError as exc:
         raise LoadError([SpecError(Location(file), f"invalid YAML: {exc}")]) from exc
     finally:
@@ -142,66 +145,85 @@ class _Builder:
         self.values: dict[YamlPath, tuple[int, int]] = {}
         self.keys: dict[YamlPath, tuple[int, int]] = {}
         self.errors: list[SpecError] = []
-        self._scalars = SafeConstructor()
+        self._constructor = SafeConstructor()
         self._active: set[int] = set()
 
     def build(self, node: Node, path: YamlPath) -> Any:
         mark = node.start_mark
         self.values[path] = (mark.line + 1, mark.column + 1)
-        if isinstance(node, ScalarNode):
-            if node.tag == _STR:
-                return node.value
-            return self._scalars.construct_object(node, deep=True)
+        kind = type(node)
+        if kind is ScalarNode:
+            return node.value if node.tag == _STR else self._scalar(node)
         if id(node) in self._active:
             raise ConstructorError(None, None, "recursive YAML alias is not supported", node.start_mark)
-        if isinstance(node, SequenceNode) and node.tag == _SEQ:
+        if kind is SequenceNode and node.tag == _SEQ:
             self._active.add(id(node))
             try:
                 return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
             finally:
                 self._active.discard(id(node))
-        if isinstance(node, MappingNode) and node.tag == _MAP:
+        if kind is MappingNode and node.tag == _MAP:
             self._active.add(id(node))
             try:
                 return self._mapping(node, path)
             finally:
                 self._active.discard(id(node))
         # other explicit tags (!!set, !!omap, ...): fall back to PyYAML, without inner marks
-        return self._scalars.construct_object(node, deep=True)
+        return self._constructor.construct_object(node, deep=True)
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        """int/float/bool/null/timestamp via PyYAML's safe constructors; unknown tags raise."""
+        construct = _SCALAR_CONSTRUCTORS.get(node.tag, _UNDEFINED)
+        return construct(self._constructor, node)
 
     def _mapping(self, node: MappingNode, path: YamlPath) -> dict[Any, Any]:
-        first_seen: dict[Any, tuple[int, int]] = {}
-        merged = False
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE:
-                merged = True
-                continue
-            key = self._key(key_node)
-            mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in first_seen:
-                line = first_seen[key][0]
-                self.errors.append(
-                    SpecError(
-                        Location(self.file, *mark),
-                        f"duplicate key {key!r} in mapping{_where(path)} (first defined at line {line})",
-                        "YAML would silently keep only the last value; remove or rename one of them",
-                    )
-                )
-            else:
-                first_seen[key] = mark
-        if merged:
-            self._scalars.flatten_mapping(node)  # resolves ``<<: *anchor``; explicit keys win
+        pairs = node.value
+        check_duplicates = True
+        if any(key_node.tag == _MERGE for key_node, _ in pairs):
+            self._explicit_duplicates(node, path)
+            self._constructor.flatten_mapping(node)  # resolves ``<<: *anchor``; explicit keys win
+            pairs, check_duplicates = node.value, False
         result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = self._key(key_node)
+        keys = self.keys
+        for key_node, value_node in pairs:
+            key = (
+                key_node.value
+                if type(key_node) is ScalarNode and key_node.tag == _STR
+                else self._key(key_node)
+            )
+            mark = key_node.start_mark
             child = (*path, key)
-            self.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if check_duplicates and key in result:
+                self._duplicate(key, path, (mark.line + 1, mark.column + 1), keys[child][0])
+                continue
+            keys[child] = (mark.line + 1, mark.column + 1)
             result[key] = self.build(value_node, child)
         return result
 
+    def _explicit_duplicates(self, node: MappingNode, path: YamlPath) -> None:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE:
+                continue
+            key = self._key(key_node)
+            mark = key_node.start_mark
+            if key in first_line:
+                self._duplicate(key, path, (mark.line + 1, mark.column + 1), first_line[key])
+            else:
+                first_line[key] = mark.line + 1
+
+    def _duplicate(self, key: Any, path: YamlPath, at: tuple[int, int], first_line: int) -> None:
+        self.errors.append(
+            SpecError(
+                Location(self.file, *at),
+                f"duplicate key {key!r} in mapping{_where(path)} (first defined at line {first_line})",
+                "YAML would silently keep only the last value; remove or rename one of them",
+            )
+        )
+
     def _key(self, key_node: Node) -> Hashable:
         if isinstance(key_node, ScalarNode):
-            key = key_node.value if key_node.tag == _STR else self._scalars.construct_object(key_node)
+            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
         else:
             key = self.build(key_node, ("<key>",))
         if not isinstance(key, Hashable):
@@ -209,6 +231,10 @@ class _Builder:
                 None, None, "a mapping key must be a scalar (text or number)", key_node.start_mark
             )
         return key
+
+
+_SCALAR_CONSTRUCTORS = SafeConstructor.yaml_constructors
+_UNDEFINED = SafeConstructor.yaml_constructors[None]
 
 
 def _where(path: YamlPath) -> str:

@@ -24,6 +24,16 @@ pytestmark = pytest.mark.airflow
 DAG_ID = "attune_actions_all_kinds"
 SECRET = "dag-secret-VALUE-0042"
 
+#: DAGs built by this module; dag.test() only runs DAGs its bundle sync finds in the DAG folder,
+#: so a tiny DAG file hands these in-memory objects to the DagBag (same trick as tests/runtime)
+DAGS: dict[str, Any] = {}
+DAG_FILE = """\
+# airflow DAG file written by tests/actions/test_actions_dag.py: exposes the in-memory DAG to dag.test().
+from tests.actions.test_actions_dag import DAGS
+
+globals().update(DAGS)
+"""
+
 
 class _Json(BaseHTTPRequestHandler):
     def log_message(self, *args):
@@ -134,10 +144,22 @@ def dag_run(airflow_db, tmp_path_factory):
                 raise AirflowException(result.error)
             return result.to_dict()
 
-        for make in (pack_python, pack_shell, pack_failing, pack_timeout, pack_secret, core_echo, core_http,
-                     python_callable, airflow_operator, strict_failure):
+        for make in (
+            pack_python,
+            pack_shell,
+            pack_failing,
+            pack_timeout,
+            pack_secret,
+            core_echo,
+            core_http,
+            python_callable,
+            airflow_operator,
+            strict_failure,
+        ):
             make()
 
+    DAGS[DAG_ID] = dag
+    (airflow_db / "dags" / "attune_test_actions_dag.py").write_text(DAG_FILE)
     dagrun = dag.test()
     httpd.shutdown()
     httpd.server_close()

@@ -26,13 +26,17 @@ def test_module_function_receives_input_as_keywords(plain):
     assert action.run({"a": 5}).data == {"sum": 15}  # default from the signature
     # undeclared keys (workflow parameters passed to a task without input) are dropped
     assert action.run({"a": 1, "b": 1, "other": "x"}).data == {"sum": 2}
-    assert plain.resolve("tests.actions.sample_callables:flexible").run({"x": 1, "y": 2}).data == {"keys": ["x", "y"]}
+    assert plain.resolve("tests.actions.sample_callables:flexible").run({"x": 1, "y": 2}).data == {
+        "keys": ["x", "y"]
+    }
 
 
 def test_validation_from_signature_before_the_call(plain):
     result = plain.resolve("tests.actions.sample_callables:add").run({"a": "one"})
     assert "parameter 'a': 'one' is not of type 'integer'" in result.error
-    assert "missing required parameter 'a'" in plain.resolve("tests.actions.sample_callables:add").run({}).error
+    assert (
+        "missing required parameter 'a'" in plain.resolve("tests.actions.sample_callables:add").run({}).error
+    )
 
 
 def test_exception_fails_with_text_and_traceback_in_log(plain, capture):
@@ -49,7 +53,9 @@ def test_timeout_reports_timed_out(plain):
     assert result.outcome == "timed_out"
     assert "cannot be killed" in result.error
     assert time.monotonic() - started < 2.5  # returned at the limit, not when the code finished
-    assert plain.resolve("tests.actions.sample_callables:slow").run({"seconds": 0.01}, timeout=5).data == "done"
+    assert (
+        plain.resolve("tests.actions.sample_callables:slow").run({"seconds": 0.01}, timeout=5).data == "done"
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,7 +80,8 @@ def installed_distribution(tmp_path, monkeypatch):
     site = tmp_path / "site"
     pkg = site / "attune_ep_sample"
     pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text(textwrap.dedent("""
+    (pkg / "__init__.py").write_text(
+        textwrap.dedent("""
         from pathlib import Path
 
         def shout(text: str) -> dict:
@@ -82,7 +89,8 @@ def installed_distribution(tmp_path, monkeypatch):
 
         def pack_folder():
             return str(Path(__file__).parent / "packs" / "installed")
-    """))
+    """)
+    )
     pack = pkg / "packs" / "installed"
     (pack / "actions").mkdir(parents=True)
     (pack / "pack.yaml").write_text("ref: installed\nlabel: Installed pack\n")

@@ -73,7 +73,14 @@ def server():
 
 
 def test_all_builtins_exist_with_kind_core_and_schemas(core):
-    assert set(CORE_ACTION_REFS) >= {"core.echo", "core.noop", "core.local", "core.shell", "core.http_request", "core.sleep"}
+    assert set(CORE_ACTION_REFS) >= {
+        "core.echo",
+        "core.noop",
+        "core.local",
+        "core.shell",
+        "core.http_request",
+        "core.sleep",
+    }
     for ref in CORE_ACTION_REFS:
         action = core.resolve(ref)
         assert action.kind == "core" and action.ref == ref
@@ -99,8 +106,12 @@ def test_noop(core):
 def test_local_runs_a_shell_command(core, tmp_path, ref, capture):
     log, handler = capture
     result = core.resolve(ref).run(
-        {"cmd": 'echo "$GREETING from $(pwd)"; echo warn >&2; [[ -n "$BASH_VERSION" ]]',
-         "cwd": str(tmp_path), "env": {"GREETING": "hi"}}, log=log,
+        {
+            "cmd": 'echo "$GREETING from $(pwd)"; echo warn >&2; [[ -n "$BASH_VERSION" ]]',
+            "cwd": str(tmp_path),
+            "env": {"GREETING": "hi"},
+        },
+        log=log,
     )
     assert result.succeeded, result.error
     assert result.exit_code == 0
@@ -118,7 +129,9 @@ def test_local_failure_and_timeout(core, tmp_path):
     assert slow.outcome == "timed_out"
     task_limit = core.resolve("core.local").run({"cmd": "sleep 30", "timeout": 60}, timeout=0.3)
     assert task_limit.outcome == "timed_out"  # the smaller of the two limits applies
-    assert "not a directory" in core.resolve("core.local").run({"cmd": "true", "cwd": str(tmp_path / "x")}).error
+    assert (
+        "not a directory" in core.resolve("core.local").run({"cmd": "true", "cwd": str(tmp_path / "x")}).error
+    )
     assert "missing required parameter 'cmd'" in core.resolve("core.local").run({}).error
 
 
@@ -152,7 +165,9 @@ def test_http_post_json_and_text_body(core, server):
     )
     assert json.loads(posted.data["body"]["body"]) == {"a": [1, 2]}
     assert posted.data["body"]["headers"]["content-type"] == "application/json"
-    text = core.resolve("core.http_request").run({"url": f"{server}/echo", "method": "PUT", "body": "raw text"})
+    text = core.resolve("core.http_request").run(
+        {"url": f"{server}/echo", "method": "PUT", "body": "raw text"}
+    )
     assert text.data["body"]["body"] == "raw text"
 
 
@@ -201,3 +216,9 @@ def test_http_auth_secrets_are_sent_but_not_logged(core, server, capture):
     assert basic.data["body"]["headers"]["authorization"] == expected
     bad = core.resolve("core.http_request").run({"url": f"{server}/echo", "method": "BREW"})
     assert "parameter 'method'" in bad.error
+
+
+def test_echo_keeps_non_text_messages(core):
+    result = core.resolve("core.echo").run({"message": [1, {"a": 2}]})
+    assert result.succeeded and result.data == {"message": [1, {"a": 2}]}
+    assert result.stdout == '[1, {"a": 2}]\n'

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from attune_provider.actions import ActionRegistry, OperatorAction, UnknownActionError

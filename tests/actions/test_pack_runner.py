@@ -6,7 +6,6 @@ import dataclasses
 import os
 import stat
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -36,7 +35,7 @@ def test_python_action_receives_parameters_by_every_delivery_and_format(registry
     assert result.exit_code == 0
     report = result.data
     params = report["params"]
-    expected_quote = "it's \"quoted\""  # default from the schema, with both quote kinds
+    expected_quote = 'it\'s "quoted"'  # default from the schema, with both quote kinds
     if fmt == "dotenv":
         # attune dotenv: every value is text, nested objects flattened to dotted keys, lists JSON
         assert params == {
@@ -85,14 +84,16 @@ def test_every_output_format_is_parsed(registry, output_format):
             {"key": "count", "value": 1},
             {"key": "message", "value": "m"},
             {"key": "options", "value": {}},
-            {"key": "quote", "value": "it's \"quoted\""},
+            {"key": "quote", "value": 'it\'s "quoted"'},
             {"key": "tags", "value": []},
         ]
 
 
 def test_shell_action_with_dotenv_on_stdin(registry, capture):
     log, handler = capture
-    result = registry.resolve("acttest.greet").run({"name": "O'Brien $HOME", "times": 2}, exec_id="e1", log=log)
+    result = registry.resolve("acttest.greet").run(
+        {"name": "O'Brien $HOME", "times": 2}, exec_id="e1", log=log
+    )
     assert result.succeeded, result.error
     assert result.data == {
         "greeting": "hello O'Brien $HOME!hello O'Brien $HOME!",  # quoting survives the shell
@@ -221,8 +222,13 @@ def test_captured_output_is_capped_and_marked(tmp_path, capture):
     log, handler = capture
     outcome = run_process(
         [sys.executable, "-c", "import sys\nfor i in range(2000): print('x' * 99)"],
-        cwd=tmp_path, env=dict(os.environ), stdin_data=None, timeout=30, log=log,
-        masker=SecretMasker(), capture_limit=10_000,
+        cwd=tmp_path,
+        env=dict(os.environ),
+        stdin_data=None,
+        timeout=30,
+        log=log,
+        masker=SecretMasker(),
+        capture_limit=10_000,
     )
     assert outcome.exit_code == 0
     assert outcome.stdout_truncated

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Sequence
+from types import MappingProxyType
 
 import pytest
 import yaml
@@ -69,8 +71,16 @@ def test_secret_values_are_not_quoted_in_errors():
     assert "short" not in str(info.value)
 
 
-PARAMS = {"msg": "it's a \"test\" $HOME `x`", "n": 3, "ok": True, "none": None, "f": 1.5,
-          "list": [1, "a"], "obj": {"k": "v", "inner": {"z": False}}, "empty": {}}
+PARAMS = {
+    "msg": 'it\'s a "test" $HOME `x`',
+    "n": 3,
+    "ok": True,
+    "none": None,
+    "f": 1.5,
+    "list": [1, "a"],
+    "obj": {"k": "v", "inner": {"z": False}},
+    "empty": {},
+}
 
 
 def test_json_and_yaml_documents_round_trip():
@@ -91,8 +101,10 @@ def test_dotenv_document_is_attunes_shell_quoted_flat_form():
         "obj.inner.z='false'",
     ]
     # a shell restores each value exactly (no expansion of $HOME or backticks)
-    script = "while IFS= read -r line; do v=\"${line#*=}\"; eval \"v=$v\"; printf '%s\\n' \"$v\"; done"
-    out = subprocess.run(["bash", "-c", script], input=text + "\n", capture_output=True, text=True, check=True)
+    script = 'while IFS= read -r line; do v="${line#*=}"; eval "v=$v"; printf \'%s\\n\' "$v"; done'
+    out = subprocess.run(
+        ["bash", "-c", script], input=text + "\n", capture_output=True, text=True, check=True
+    )
     assert out.stdout.splitlines()[0] == PARAMS["msg"]
 
 
@@ -106,7 +118,7 @@ def test_unknown_parameter_format_is_rejected():
     [
         ("text", "anything\n", None),
         ("json", '{"a": 1}\n', {"a": 1}),
-        ("json", "log line\n{\"a\": 2}\n", {"a": 2}),  # attune: last line when the whole is not JSON
+        ("json", 'log line\n{"a": 2}\n', {"a": 2}),  # attune: last line when the whole is not JSON
         ("json", "   \n", None),
         ("yaml", "a: 1\nb: [x]\n", {"a": 1, "b": ["x"]}),
         ("jsonl", '{"i": 1}\n\n{"i": 2}\n', [{"i": 1}, {"i": 2}]),
@@ -129,3 +141,28 @@ def test_output_parsing(fmt, stdout, expected):
 def test_output_parse_errors(fmt, stdout, message):
     with pytest.raises(OutputParseError, match=message):
         parse_output(stdout, fmt)
+
+
+class _View(Sequence):
+    """A read-only sequence that is not a list (like the result store's lazy views)."""
+
+    def __init__(self, items):
+        self._items = list(items)
+
+    def __getitem__(self, index):
+        return self._items[index]
+
+    def __len__(self):
+        return len(self._items)
+
+
+def test_read_only_views_count_as_objects_and_arrays():
+    schema = flat_parameters({"obj": {"type": "object", "required": True}, "arr": {"type": "array"}})
+    values = {"obj": MappingProxyType({"k": _View([1])}), "arr": _View(["a"])}
+    assert prepare_parameters("p.a", schema, values) == values
+    for fmt in ("json", "yaml"):
+        loader = json.loads if fmt == "json" else yaml.safe_load
+        assert loader(format_parameters(values, fmt)) == {"obj": {"k": [1]}, "arr": ["a"]}
+    assert format_parameters(values, "dotenv").splitlines() == ["obj.k='[1]'", "arr='[\"a\"]'"]
+    with pytest.raises(ActionParameterError, match="parameter 'obj': 'text' is not of type 'object'"):
+        prepare_parameters("p.a", schema, {"obj": "text"})

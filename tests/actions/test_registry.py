@@ -28,7 +28,10 @@ def test_pack_actions_resolve_from_a_folder_of_packs(registry):
 
 
 def test_a_folder_that_is_itself_a_pack(tmp_path):
-    assert ActionRegistry(packs_folders=[TEST_PACK], pack_entry_point_group=None).resolve("acttest.fail").kind == "pack"
+    assert (
+        ActionRegistry(packs_folders=[TEST_PACK], pack_entry_point_group=None).resolve("acttest.fail").kind
+        == "pack"
+    )
 
 
 def test_nested_workflow_action_has_kind_workflow(registry):
@@ -44,7 +47,9 @@ def test_nested_workflow_action_has_kind_workflow(registry):
 def test_builtins_callables_and_operators_resolve_by_kind(registry):
     assert registry.resolve("core.echo").kind == "core"
     assert registry.resolve("tests.actions.sample_callables:add").kind == "python"
-    assert registry.resolve("airflow:airflow.providers.standard.operators.bash.BashOperator").kind == "operator"
+    assert (
+        registry.resolve("airflow:airflow.providers.standard.operators.bash.BashOperator").kind == "operator"
+    )
 
 
 def test_register_a_test_double_wins_over_everything():
@@ -88,7 +93,7 @@ def test_unknown_ref_names_the_ref_and_the_places_searched(registry):
     assert str(located).startswith("wf.yaml:12:5: task 'fetch': unknown action 'acttest.nope'")
     with pytest.raises(UnknownActionError, match="no pack 'slack' found"):
         registry.resolve("slack.post_message")
-    with pytest.raises(UnknownActionError, match="expected '<pack>.<action>'"):
+    with pytest.raises(UnknownActionError, match=r"expected '<pack>\.<action>'"):
         registry.resolve("justaname")
     with pytest.raises(UnknownActionError, match="non-empty string"):
         registry.resolve("  ")
@@ -97,8 +102,9 @@ def test_unknown_ref_names_the_ref_and_the_places_searched(registry):
 
 def test_explicit_packs_as_objects_or_paths_and_duplicates(tmp_path):
     loaded = load_pack(TEST_PACK)
-    by_object = ActionRegistry(packs_folders=[], packs=[loaded.pack], entry_point_group=None,
-                               pack_entry_point_group=None)
+    by_object = ActionRegistry(
+        packs_folders=[], packs=[loaded.pack], entry_point_group=None, pack_entry_point_group=None
+    )
     assert by_object.resolve("acttest.report").kind == "pack"
     copy = tmp_path / "copy"
     shutil.copytree(TEST_PACK, copy)
@@ -155,7 +161,20 @@ def test_every_corpus_core_pack_action_loads_through_the_registry(corpus):
 
 
 def test_corpus_test_pack_workflow_action(corpus):
-    registry = ActionRegistry(packs_folders=[corpus / "packs"], entry_point_group=None, pack_entry_point_group=None)
+    registry = ActionRegistry(
+        packs_folders=[corpus / "packs"], entry_point_group=None, pack_entry_point_group=None
+    )
     assert registry.resolve("test_pack.inquiry_workflow").kind == "workflow"
     create = registry.resolve("test_pack.create_inquiry")
     assert create.kind == "pack" and create.spec.runner_type == "python"
+
+
+def test_packs_are_found_below_nested_folders_and_missing_folders_are_warned(tmp_path):
+    nested = tmp_path / "team" / "ops"
+    nested.mkdir(parents=True)
+    shutil.copytree(TEST_PACK, nested / "acttest")
+    shutil.copytree(TEST_PACK, tmp_path / ".hidden" / "other")  # hidden folders are skipped
+    registry = ActionRegistry(packs_folders=[tmp_path, tmp_path / "absent"], pack_entry_point_group=None)
+    assert registry.resolve("acttest.greet").pack_root == (nested / "acttest").resolve()
+    assert registry.pack_refs() == ("acttest",)
+    assert f"pack folder {tmp_path / 'absent'} does not exist" in registry.warnings

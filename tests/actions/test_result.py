@@ -13,10 +13,25 @@ from attune_provider.actions.result import RESULT_KEYS
 def test_stored_form_has_spec_keys_and_outcome():
     result = ActionResult.success({"items": [1, 2]}, exit_code=0, duration_ms=12, stdout="out", stderr="")
     stored = result.to_dict()
-    assert set(stored) == {"succeeded", "exit_code", "duration_ms", "stdout", "stderr", "error", "data", "outcome"}
+    assert set(stored) == {
+        "succeeded",
+        "exit_code",
+        "duration_ms",
+        "stdout",
+        "stderr",
+        "error",
+        "data",
+        "outcome",
+    }
     assert stored == {
-        "succeeded": True, "outcome": "succeeded", "exit_code": 0, "duration_ms": 12,
-        "stdout": "out", "stderr": "", "error": None, "data": {"items": [1, 2]},
+        "succeeded": True,
+        "outcome": "succeeded",
+        "exit_code": 0,
+        "duration_ms": 12,
+        "stdout": "out",
+        "stderr": "",
+        "error": None,
+        "data": {"items": [1, 2]},
     }
     assert json.loads(json.dumps(stored)) == stored  # plain JSON, storable anywhere
     assert ActionResult.from_dict(stored) == result
@@ -52,7 +67,9 @@ def test_from_dict_accepts_a_stored_form_without_outcome():
 def test_to_dict_works_with_the_result_view():
     from attune_provider.expressions.result_view import ResultView
 
-    view = ResultView(ActionResult.success({"items": [1, 2], "stdout": "data-stdout"}, stdout="real").to_dict())
+    view = ResultView(
+        ActionResult.success({"items": [1, 2], "stdout": "data-stdout"}, stdout="real").to_dict()
+    )
     assert view["items"] == [1, 2]  # data keys hoisted
     assert view["data"]["items"] == [1, 2]
     assert view["result"]["items"] == [1, 2]  # `.result` alias

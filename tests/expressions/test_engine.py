@@ -306,3 +306,37 @@ def test_corpus_templates_parse(corpus) -> None:  # type: ignore[no-untyped-def]
     assert len(templates) > 20
     for template in templates:
         check_template(template)
+
+
+def test_compiled_templates_are_cached_by_text(ctx: WorkflowContext) -> None:
+    from attune_provider.expressions import engine
+
+    text = "cache probe {{ parameters.count * 2 }}"
+    render(text, ctx)
+    hits = engine._compile.cache_info().hits
+    for _ in range(3):
+        assert render(text, ctx) == "cache probe 6"
+    assert engine._compile.cache_info().hits == hits + 3
+    assert engine._compile.cache_info().maxsize == engine.TEMPLATE_CACHE_SIZE
+
+
+@pytest.mark.parametrize(
+    ("template", "line"),
+    [
+        ("x\n{{ value | lenght }}", 2),
+        ("{{ value is nosuchtest }}", 1),
+        ("{% for x in y %}{{ x | nope }}{% endfor %}", 1),
+    ],
+)
+def test_check_template_reports_unknown_filters_and_tests(template: str, line: int) -> None:
+    with pytest.raises(ExpressionSyntaxError) as info:
+        check_template(template)
+    assert info.value.lineno == line
+    assert "No filter named" in str(info.value) or "No test named" in str(info.value)
+
+
+def test_has_template() -> None:
+    from attune_provider.expressions import has_template
+
+    assert has_template("a {{ b }}") and has_template("{% if x %}{% endif %}") and has_template("{# c #}")
+    assert not has_template("plain { braces }") and not has_template(5) and not has_template(None)

@@ -34,6 +34,7 @@ VENV_BIN = Path(sys.executable).parent
 BUCKET = "attune-results"
 STORE_PREFIX = "store"
 S3_CONN_ID = "attune_s3"
+READER_CONN_ID = "attune_s3_test_reader"
 ADMIN_USER = "admin"
 WORKER_NAMES = ("worker-a", "worker-b")
 TERMINAL_RUN_STATES = {"success", "failed"}
@@ -296,6 +297,26 @@ class Deployment:
             region_name="us-east-1",
         )
 
+    def store(self):
+        """The result store as the test process reads it: straight from the S3 server (no proxy)."""
+        from attune_provider.store.result_store import ResultStore
+
+        os.environ[f"AIRFLOW_CONN_{READER_CONN_ID.upper()}"] = _s3_conn_uri(self.ports["moto"])
+        return ResultStore(f"s3://{BUCKET}/{STORE_PREFIX}", conn_id=READER_CONN_ID)
+
+    def result(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> Any:
+        """A task's return value: the XCom row's store reference, resolved and made plain."""
+        from attune_provider.store.reference import is_reference, parse_reference
+
+        value = self.xcom_entry(dag_id, run_id, task_id, map_index)
+        if not is_reference(value):
+            return value
+        key, path = parse_reference(value)
+        result = self.store().load_plain(key)
+        for step in path:
+            result = result[step]
+        return result
+
     def s3_keys(self) -> set[str]:
         client = self.s3_client()
         keys: set[str] = set()
@@ -344,6 +365,10 @@ max_active_runs_per_dag = 32
 auth_manager = airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
 simple_auth_manager_users = {ADMIN_USER}:admin
 simple_auth_manager_passwords_file = {deploy.airflow_home / 'passwords.json'}
+
+[workers]
+# The machine may be busy (2 cores shared with the rest of CI): be patient with the API.
+execution_api_timeout = 30
 
 [database]
 sql_alchemy_conn = {pg}
@@ -419,6 +444,7 @@ def _start_postgres(deploy: Deployment) -> None:
             str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-h", "127.0.0.1",
             "-k", str(sockets), "-c", "fsync=off", "-c", "synchronous_commit=off",
             "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=128MB",
+            "-c", "log_lock_waits=on", "-c", "deadlock_timeout=2s",
         ],
         user=user,
         cwd=Path("/"),

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 PROBE_DAG_ID = "attune_plugin_probe"
-PROBE_DAG = '''
+PROBE_DAG = """
 from airflow.sdk import DAG, task
 
 with DAG("attune_plugin_probe", schedule=None, catchup=False, tags=["attune-test"]) as dag:
@@ -38,7 +38,7 @@ with DAG("attune_plugin_probe", schedule=None, catchup=False, tags=["attune-test
     produce()
     scalar()
     greet.expand(name=names())
-'''
+"""
 
 
 @pytest.fixture(scope="session")
@@ -60,13 +60,12 @@ def probe_run(airflow_db: Path) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def api_client(airflow_db: Path):
     """Airflow's own FastAPI app (auth manager, plugins mounted) behind a TestClient."""
-    from fastapi.testclient import TestClient
-
     from airflow.api_fastapi.app import create_app
     from airflow.configuration import conf
+    from fastapi.testclient import TestClient
 
     if not conf.get("api_auth", "jwt_secret", fallback=""):
-        conf.set("api_auth", "jwt_secret", "attune-plugin-tests-secret")
+        conf.set("api_auth", "jwt_secret", "attune-plugin-tests-" + "0123456789abcdef" * 4)
     app = create_app()
     with TestClient(app) as client:
         yield client

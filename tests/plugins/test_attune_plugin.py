@@ -7,9 +7,9 @@ import pytest
 pytestmark = pytest.mark.airflow
 
 
-def _get(client, token, path, **params):
+def _get(client, token, url, **params):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return client.get(path, params=params, headers=headers)
+    return client.get(url, params=params, headers=headers)
 
 
 def test_plugin_registers_views_and_app(api_client, admin_token):
@@ -51,7 +51,9 @@ def test_result_is_resolved_paged_with_size_and_hash(api_client, admin_token, pr
     assert page["pages"] == 3 and len(page["rows"]) == 50
     assert page["rows"][0]["key"] == 0 and '"server-000"' in page["rows"][0]["text"]
 
-    last = _get(api_client, admin_token, "/attune/result", **probe_run, task_id="produce", page=3, format="json")
+    last = _get(
+        api_client, admin_token, "/attune/result", **probe_run, task_id="produce", page=3, format="json"
+    )
     rows = last.json()["rows"]
     assert [row["key"] for row in rows] == list(range(100, 120))
     assert '"server-119"' in rows[-1]["text"]
@@ -75,9 +77,13 @@ def test_nested_path_and_mapped_instance(api_client, admin_token, probe_run):
     assert "hello beta" in mapped.text
 
     # the UI leaves {MAP_INDEX} unsubstituted on an unmapped task: treated as -1
-    listing = _get(api_client, admin_token, "/attune/result", **probe_run, task_id="greet", map_index="{MAP_INDEX}")
+    listing = _get(
+        api_client, admin_token, "/attune/result", **probe_run, task_id="greet", map_index="{MAP_INDEX}"
+    )
     assert "mapped (3 instances)" in listing.text
-    scalar = _get(api_client, admin_token, "/attune/result", **probe_run, task_id="scalar", format="json").json()
+    scalar = _get(
+        api_client, admin_token, "/attune/result", **probe_run, task_id="scalar", format="json"
+    ).json()
     assert scalar["scalar"] == "42"
 
 

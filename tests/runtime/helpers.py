@@ -26,7 +26,7 @@ def write_workflow(folder: Path, name: str, text: str) -> Path:
 COMPILED: dict[str, Any] = {}
 
 DAG_FILE = """\
-# Written by tests/runtime/helpers.py: dag.test() only runs DAGs it finds in the DAG folder
+# airflow DAG file written by tests/runtime/helpers.py: dag.test() only runs DAGs it finds in the DAG folder
 # (it syncs the bundle to the DB), so the DAGs compiled in the test process are exposed here.
 from tests.runtime.helpers import COMPILED
 
@@ -101,6 +101,24 @@ class RunReport:
             if row is None:
                 return None
             return _plain(AttuneXComBackend.deserialize_value(row))
+
+    def retry_gaps(self, task_id: str, map_index: int = -1) -> list[float]:
+        """Seconds between the end of each try and the start of the next (retry delays)."""
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.models.taskinstancehistory import TaskInstanceHistory
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            where = dict(dag_id=self.dag.dag_id, run_id=self.run_id, task_id=task_id, map_index=map_index)
+            tries = [
+                (h.try_number, h.start_date, h.end_date)
+                for h in session.scalars(select(TaskInstanceHistory).filter_by(**where)).all()
+            ]
+            ti = session.scalars(select(TaskInstance).filter_by(**where)).one()
+            tries.append((ti.try_number, ti.start_date, ti.end_date))
+        tries.sort()
+        return [(b[1] - a[2]).total_seconds() for a, b in zip(tries, tries[1:], strict=False)]
 
     def task_state(self, name: str) -> Any:
         """The attune task's visible state: its run step (unmapped)."""

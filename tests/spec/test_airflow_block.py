@@ -109,3 +109,19 @@ def test_block_must_be_mapping_and_unknown_keys_warn(load, load_errors):
     assert "'airflow' must be a mapping" in str(load_errors("airflow: daily\n" + TASKS))
     wf = load("airflow:\n  schedul: '@daily'\n" + TASKS)
     assert "did you mean 'schedule'?" in wf.warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (".inf", "must be a positive, finite duration"),
+        (".nan", "must be a positive, finite duration"),
+        ("{days: .nan}", "must be a positive, finite duration"),
+        ("{days: 1000000000}", "must be a positive, finite duration"),
+        ("-5", "must be a positive, finite duration"),
+        ("PT0S", "must be a positive duration"),
+    ],
+)
+def test_impossible_durations_are_errors_not_crashes(load_errors, value, message):
+    error = load_errors(f"airflow:\n  dagrun_timeout: {value}\n" + TASKS)
+    assert message in error.errors[0].message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -227,3 +228,24 @@ def test_load_path_reports_duplicate_refs_and_keeps_the_first(write, tmp_path):
 
 def test_load_path_missing(tmp_path):
     assert "no such file or folder" in str(load_path(tmp_path / "nope").errors[0])
+
+
+def test_graph_file_no_action_links_is_reported(pack, write):
+    write(GRAPH, "demo/actions/workflows/orphan.workflow.yaml")
+    loaded = load_pack(pack)
+    assert sorted(loaded.workflows) == ["demo.deploy", "demo.legacy_flow"]
+    (warning,) = [w for w in loaded.warnings if w.code == "unlinked-graph"]
+    assert warning.location.file.endswith("orphan.workflow.yaml")
+
+
+def test_unknown_pack_and_action_keys_warn_with_location(write, tmp_path):
+    write("ref: p\nlable: typo\n", "p/pack.yaml")
+    write("ref: other.x\nrunner_typ: shell\n", "p/actions/x.yaml")
+    loaded = load_pack(tmp_path / "p")
+    assert loaded.errors == []
+    messages = sorted((Path(w.location.file).name, w.location.line, w.message) for w in loaded.warnings)
+    assert messages == [
+        ("pack.yaml", 2, "unknown pack key 'lable' is ignored; did you mean 'label'?"),
+        ("x.yaml", 1, "action ref 'other.x' is not in pack 'p' (expected 'p.<name>')"),
+        ("x.yaml", 2, "unknown action key 'runner_typ' is ignored; did you mean 'runner_type'?"),
+    ]

@@ -181,3 +181,33 @@ def test_tasks_as_mapping_is_an_error_with_hint(load_errors):
     assert spec_error.location.line == 2
     assert "'tasks' must be a list of tasks, got a mapping" in spec_error.message
     assert "- name: first" in spec_error.hint
+
+
+@pytest.mark.parametrize("name", ["has space", "dotted.name", "x" * 201, "semi;colon"])
+def test_task_name_must_be_an_airflow_group_id(load_errors, name):
+    error = load_errors(f"tasks:\n  - name: '{name}'\n")
+    (spec_error,) = error.errors
+    assert spec_error.location.line == 2
+    assert "cannot be an Airflow task group id" in spec_error.message
+
+
+def test_task_name_with_dash_and_digits_is_fine(load):
+    assert load("tasks:\n  - name: step-1_b\n").task_names == ("step-1_b",)
+
+
+def test_join_larger_than_inbound_edges_warns(load):
+    wf = load(
+        """
+        tasks:
+          - name: a
+            on_success: c
+          - name: b
+            on_success: c
+          - name: c
+            join: 3
+        """
+    )
+    (warning,) = wf.warnings
+    assert warning.code == "join-unsatisfiable" and warning.location.line == 6
+    assert "task 'c' has join: 3 but only 2 task(s) transition to it" in warning.message
+    assert not load("tasks:\n  - name: a\n    on_success: b\n  - name: b\n    join: 1\n").warnings

@@ -89,3 +89,34 @@ def test_reference_to_unknown_task_is_a_warning(load):
 def test_vars_are_not_templates(load):
     wf = load('vars:\n  raw: "{{ not parsed }"\ntasks:\n  - name: a\n')
     assert wf.vars["raw"] == "{{ not parsed }"
+
+
+SAMPLES = [
+    "{{ parameters.x }}",
+    "Deploying {{ parameters.service }} to {{ item }}",
+    "{{ succeeded() }}",
+    "{{ result().summary.count }}",
+    "{{ task.fetch.result }}",
+    "{{ tasks.a.b }} and {{ task.c }}",
+    "{{ task }}",
+    "{{ a . b ( ) }}",
+    "{{ x | upper }}",
+    "{{ not x }}",
+    "{{ x.if }}",
+    "{{ task().x }}",
+    "{{- x -}}",
+    "{{ tasks['a'].b }}",
+    "a }} b {{ c }}",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_fast_path_agrees_with_jinja(text):
+    """The regex fast path only accepts what Jinja accepts, with the same task references."""
+    from attune_provider.expressions.engine import check_template, referenced_tasks
+    from attune_provider.spec.templates import _simple_facts
+
+    check_template(text)  # every sample is valid Jinja
+    simple = _simple_facts(text)
+    if simple is not None:
+        assert simple == referenced_tasks(text)

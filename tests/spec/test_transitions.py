@@ -179,3 +179,13 @@ def test_when_must_be_text(load_errors):
     assert "'when' must be a template string, got boolean" in str(
         load_errors("tasks:\n  - name: a\n    next:\n      - when: true\n        do: [a]\n")
     )
+
+
+def test_when_without_template_markup_warns(load):
+    wf = load(
+        "tasks:\n  - name: a\n    next:\n      - when: succeeded()\n        do: [b]\n      - when: 'true'\n"
+        + TAIL
+    )
+    (warning,) = wf.warnings
+    assert warning.code == "when-not-template" and warning.location.line == 4
+    assert "plain text, not a condition" in warning.message

@@ -133,3 +133,13 @@ def test_errors_are_collected_not_only_the_first(load_errors):
     assert len(error.errors) == 3
     assert [e.location.line for e in error.errors] == [1, 2, 5]
     assert any("do_not_care" in w.message for w in error.warnings)
+
+
+def test_variable_and_output_names_must_be_text(load_errors):
+    error = load_errors("vars:\n  1: x\n" + MINIMAL_TASKS + "output_map:\n  2: y\n")
+    assert [(e.location.line, e.message) for e in error.errors] == [
+        (2, "variable name 1 in 'vars' must be text"),
+        (8, "output_map key 2 must be text"),
+    ]
+    error = load_errors("vars:\n  - 1: x\n" + MINIMAL_TASKS)
+    assert "variable name 1 in 'vars' must be text" in str(error)

@@ -43,15 +43,28 @@ def test_unknown_path_falls_back_to_nearest_parent():
     assert doc.loc(("tasks", 0, "next", 0, "when")) == doc.loc(("tasks", 0, "next", 0))
 
 
-def test_duplicate_keys_are_errors_each_reported():
+def test_duplicate_keys_are_errors_each_reported_in_document_order():
     text = b"a: 1\nb:\n  c: 1\n  c: 2\na: 3\n"
     with pytest.raises(LoadError) as info:
         parse_yaml(text, "f.yaml")
-    messages = [str(error) for error in info.value.errors]
-    assert messages[0].startswith("f.yaml:5:1: error: duplicate key 'a' in mapping (first defined at line 1)")
-    assert messages[1].startswith(
-        "f.yaml:4:3: error: duplicate key 'c' in mapping 'b' (first defined at line 3)"
-    )
+    assert [str(error) for error in info.value.errors] == [
+        "f.yaml:4:3: error: duplicate key 'c' in mapping 'b' (first defined at line 3) "
+        "(hint: YAML would silently keep only the last value; remove or rename one of them)",
+        "f.yaml:5:1: error: duplicate key 'a' in mapping (first defined at line 1) "
+        "(hint: YAML would silently keep only the last value; remove or rename one of them)",
+    ]
+
+
+def test_duplicate_next_to_merge_key_is_still_reported():
+    with pytest.raises(LoadError, match="duplicate key 'q'"):
+        parse_yaml(b"base: &b {p: 1}\nm:\n  <<: *b\n  q: 1\n  q: 2\n", "f.yaml")
+
+
+def test_scalar_types_and_non_string_keys():
+    doc = parse_yaml(b"i: 1\nf: 1.5\nb: yes\nn: ~\n1: int key\nt: 2024-01-01 10:00:00\n", "f.yaml")
+    assert doc.data["i"] == 1 and doc.data["f"] == 1.5 and doc.data["b"] is True and doc.data["n"] is None
+    assert doc.data[1] == "int key" and doc.data["t"] == dt.datetime(2024, 1, 1, 10, 0)
+    assert doc.key_loc((1,)).line == 5
 
 
 def test_syntax_error_has_line_column_and_problem():
@@ -90,3 +103,11 @@ def test_read_keeps_raw_bytes(tmp_path):
 
 def test_format_path():
     assert format_path(("tasks", 3, "next", 0, "do", 1)) == "tasks[3].next[0].do[1]"
+
+
+def test_bad_bytes_are_located():
+    with pytest.raises(LoadError) as info:
+        parse_yaml(b"a: 1\nb: \xff\xfe\n", "f.yaml")
+    assert str(info.value) == (
+        "f.yaml:2:4: error: invalid YAML: invalid leading UTF-8 octet (hint: save the file as UTF-8 text)"
+    )

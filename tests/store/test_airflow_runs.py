@@ -114,17 +114,17 @@ def test_each_mapped_instance_reads_only_its_item(fanout_run) -> None:
 
 
 @pytest.fixture(scope="module")
-def rerun_runs(dags, fanout_run):
+def rerun_runs(dags):
     from attune_provider.store import ResultStore
 
     store = ResultStore.from_settings()
     date_a = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
     date_b = dt.datetime(2024, 3, 2, tzinfo=dt.UTC)
-    first = dags[1].test(logical_date=date_a)
+    first = dags[1].test(logical_date=date_a, run_after=date_a)
     old_key = _xcom_value(RERUN_DAG, first.run_id, "stamp")["key"]
     old_pass = _xcom_value(RERUN_DAG, first.run_id, "passthrough")
-    second = dags[1].test(logical_date=date_a)  # clears the run's task instances and re-runs them
-    other = dags[1].test(logical_date=date_b)
+    second = dags[1].test(logical_date=date_a, run_after=date_a)  # clears the run's task instances and re-runs them
+    other = dags[1].test(logical_date=date_b, run_after=date_b)
     return store, first, second, other, old_key, old_pass
 
 

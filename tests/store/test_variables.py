@@ -63,7 +63,7 @@ def test_threads_lose_no_write(store: ResultStore) -> None:
         t.join()
     snap = v.snapshot()
     assert all(snap[f"b{b}_{i}"] == i for b in range(8) for i in range(10))
-    last_name, last_writer, _ = v.history()[-1]
+    _, last_writer, _ = v.history()[-1]
     assert snap["shared"] == int(last_writer.removeprefix("branch"))
 
 

@@ -22,15 +22,15 @@ def make_item(i: int) -> dict:
 @dag(dag_id=FANOUT_DAG, schedule=None, start_date=dt.datetime(2024, 1, 1), catchup=False)
 def fanout():
     @task
-    def first() -> list[dict]:
+    def first():
         return [make_item(i) for i in range(N_ITEMS)]
 
     @task
-    def per_item(x: dict) -> dict:
+    def per_item(x):
         return {"id": x["id"], "size": len(x["payload"])}
 
     @task
-    def total(results) -> dict:
+    def total(results):
         rows = list(results)
         return {"count": len(rows), "ids": sum(r["id"] for r in rows), "size": sum(r["size"] for r in rows)}
 
@@ -40,7 +40,7 @@ def fanout():
 @dag(dag_id=RERUN_DAG, schedule=None, start_date=dt.datetime(2024, 1, 1), catchup=False)
 def rerun():
     @task
-    def stamp() -> dict:
+    def stamp():
         return {"nonce": uuid.uuid4().hex, "rows": [{"i": i, "pad": "p" * 500} for i in range(50)]}
 
     @task
