@@ -46,6 +46,9 @@ class ActionParameterError(ValueError):
         self.problems = problems
         super().__init__(f"action '{ref}': invalid input: " + "; ".join(problems))
 
+    def __reduce__(self):
+        return (type(self), (self.ref, self.problems))
+
 
 def flat_parameters(raw: Mapping[str, Mapping[str, Any]]) -> Mapping[str, ParameterSpec]:
     """Build ParameterSpecs from a flat schema written in code (core and Python actions)."""

@@ -60,6 +60,9 @@ class UnknownActionError(LookupError):
         self.where = where
         super().__init__(str(self))
 
+    def __reduce__(self):  # keep every field across pickling (the task runner may pickle errors)
+        return (type(self), (self.ref, self.searched, self.reason, self.where))
+
     def at(self, where: str) -> UnknownActionError:
         return UnknownActionError(self.ref, self.searched, self.reason, where)
 

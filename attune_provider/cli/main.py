@@ -60,6 +60,22 @@ def _add_workflow_arguments(parser: argparse.ArgumentParser, *, params: bool = T
         )
 
 
+def _add_common_arguments(parser: argparse.ArgumentParser, default: object) -> None:
+    """Accepted before or after the command name (sub-parsers use SUPPRESS to keep the top value)."""
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if default is None else default,
+        help="show tracebacks on errors",
+    )
+    parser.add_argument(
+        "--airflow-home",
+        metavar="DIR",
+        default=default,
+        help="AIRFLOW_HOME to use (default: $AIRFLOW_HOME, else ~/airflow)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="attune-airflow",
@@ -67,16 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    parser.add_argument(
-        "--airflow-home",
-        metavar="DIR",
-        help="AIRFLOW_HOME to use (default: $AIRFLOW_HOME, else ~/airflow); only run, gc and show use it",
-    )
+    _add_common_arguments(parser, default=None)
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common_arguments(common, default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     validate = commands.add_parser(
         "validate",
+        parents=[common],
         help="check workflow files, packs or folders",
         description="Load every workflow under the given paths and report errors and warnings with "
         "file:line:column. Exit status: 0 when valid, 1 when any error (or, with --strict, any "
@@ -94,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser(
         "render",
+        parents=[common],
         help="show the compiled DAG, or a task's rendered input",
         description="Print the DAG Airflow will see (task ids, groups, dependencies, trigger rules, "
         "mapping, params). With --task, print that task's input rendered for the given parameters "
@@ -107,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     graph = commands.add_parser(
         "graph",
+        parents=[common],
         help="draw the workflow graph (mermaid or dot)",
         description="Print the attune task graph with transition conditions, publishes and labels.",
     )
@@ -116,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
+        parents=[common],
         help="run a workflow once through Airflow (dag.test) and print its result",
         description="Compile the workflow and run it in this process with Airflow's dag.test() "
         "(SQLite metadata DB under AIRFLOW_HOME unless configured otherwise). Shows live progress on "
@@ -134,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gc = commands.add_parser(
         "gc",
+        parents=[common],
         help="delete stored results nothing references any more",
         description="Delete result-store objects that no XCom row and no run's variables reference. "
         "Safe while runs are active.",
@@ -151,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser(
         "show",
+        parents=[common],
         help="print a stored value or a slice of it",
         description="Resolve a result-store reference (as shown in the XCom tab) and print it as JSON. "
         "--index and --key walk into it without reading the rest.",

@@ -76,6 +76,9 @@ def render_timeout(task: TaskPlan, ctx: Any) -> float | None:
 
 def execute_action(task: TaskPlan, ctx: Any, context: Mapping[str, Any], log: Any) -> ActionResult:
     """Render and run once; rendering errors become a failed result (routable by failed())."""
+    if task.action is None:  # type: parallel -- parsed, never executed (SPEC 3)
+        log.warning("attune: task '%s' (type: %s) is not executed; it counts as succeeded", task.name, task.spec.type)
+        return ActionResult.success(None)
     try:
         params = render_input(task, ctx)
         timeout = render_timeout(task, ctx)

@@ -166,3 +166,12 @@ def test_read_only_views_count_as_objects_and_arrays():
     assert format_parameters(values, "dotenv").splitlines() == ["obj.k='[1]'", "arr='[\"a\"]'"]
     with pytest.raises(ActionParameterError, match="parameter 'obj': 'text' is not of type 'object'"):
         prepare_parameters("p.a", schema, {"obj": "text"})
+
+
+def test_parameter_error_survives_pickling():
+    import pickle
+
+    with pytest.raises(ActionParameterError) as info:
+        prepare_parameters("p.a", SCHEMA, {})
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert str(copy) == str(info.value) and copy.problems == ["missing required parameter 'url'"]

@@ -178,3 +178,13 @@ def test_packs_are_found_below_nested_folders_and_missing_folders_are_warned(tmp
     assert registry.resolve("acttest.greet").pack_root == (nested / "acttest").resolve()
     assert registry.pack_refs() == ("acttest",)
     assert f"pack folder {tmp_path / 'absent'} does not exist" in registry.warnings
+
+
+def test_unknown_action_error_survives_pickling(registry):
+    import pickle
+
+    with pytest.raises(UnknownActionError) as info:
+        registry.resolve("acttest.nope")
+    copy = pickle.loads(pickle.dumps(info.value.at("wf.yaml:3:5")))
+    assert str(copy) == str(info.value.at("wf.yaml:3:5"))
+    assert copy.ref == "acttest.nope" and copy.searched == info.value.searched

@@ -1,0 +1,102 @@
+"""`attune-airflow validate`: human and JSON output, exit codes, --strict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.conftest import GREET, run_cli, write
+
+BAD_TARGET = """
+ref: clitest.bad_target
+version: "1.0.0"
+tasks:
+  - name: first
+    action: core.noop
+    next:
+      - do: [nowhere]
+"""
+
+TYPO = """
+ref: clitest.typo
+version: "1.0.0"
+tasks:
+  - name: only
+    action: core.noop
+    retyr:
+      count: 2
+"""
+
+ITERATE_CACHE = """
+ref: clitest.cache
+version: "1.0.0"
+tasks:
+  - name: cached
+    action: core.noop
+    iterate_cache:
+      cache: servers
+"""
+
+
+def test_valid_file_passes(tmp_path: Path):
+    path = write(tmp_path / "greet.yaml", GREET)
+    result = run_cli("validate", str(path), "--no-compile")
+    assert result.returncode == 0, result.stderr
+    assert "OK: 1 workflow(s), 0 error(s), 0 warning(s)" in result.stdout
+
+
+def test_error_names_file_line_and_column(tmp_path: Path):
+    path = write(tmp_path / "bad.yaml", BAD_TARGET)
+    result = run_cli("validate", str(path), "--no-compile")
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    # `- do: [nowhere]` is line 7; the unknown target sits at column 13
+    assert first.startswith(f"{path}:7:"), first
+    assert ": error: " in first and "nowhere" in first
+    assert "FAILED: 0 workflow(s), 1 error(s)" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_warnings_fail_only_with_strict(tmp_path: Path):
+    path = write(tmp_path / "typo.yaml", TYPO)
+    lenient = run_cli("validate", str(path), "--no-compile")
+    assert lenient.returncode == 0
+    assert f"{path}:6:5: warning:" in lenient.stdout and "retyr" in lenient.stdout
+    assert "did you mean 'retry'" in lenient.stdout
+    strict = run_cli("validate", str(path), "--no-compile", "--strict")
+    assert strict.returncode == 1
+    assert "FAILED" in strict.stdout and "(strict: warnings fail)" in strict.stdout
+
+
+def test_json_format_for_ci(tmp_path: Path):
+    write(tmp_path / "good.yaml", GREET)
+    write(tmp_path / "bad.yaml", BAD_TARGET)
+    write(tmp_path / "typo.yaml", TYPO)
+    result = run_cli("validate", str(tmp_path), "--no-compile", "--format", "json")
+    assert result.returncode == 1
+    report = result.json()
+    assert report["valid"] is False
+    assert sorted(report["workflows"]) == ["clitest.greet", "clitest.typo"]  # the bad one does not hide others
+    [error] = report["errors"]
+    assert error["file"].endswith("bad.yaml") and error["line"] == 7 and error["column"] > 0
+    assert "nowhere" in error["message"]
+    [warning] = report["warnings"]
+    assert warning["file"].endswith("typo.yaml") and warning["line"] == 6 and warning["code"]
+
+
+def test_missing_path_is_an_error(tmp_path: Path):
+    result = run_cli("validate", str(tmp_path / "absent.yaml"), "--no-compile")
+    assert result.returncode == 1
+    assert "absent.yaml: error: no such file or folder" in result.stdout
+
+
+def test_compile_errors_fail_validation(tmp_path: Path):
+    """By default every loaded workflow is compiled too: unsupported constructs are caught."""
+    write(tmp_path / "good.yaml", GREET)
+    write(tmp_path / "cache.yaml", ITERATE_CACHE)
+    result = run_cli("validate", str(tmp_path), "--format", "json", "--airflow-home", str(tmp_path / "home"))
+    assert result.returncode == 1, result.stderr
+    report = result.json()
+    assert report["compiled"] == ["clitest.greet"]
+    [error] = report["errors"]
+    assert error["file"].endswith("cache.yaml")
+    assert "iterate_cache" in error["message"] and "cached" in error["message"]

@@ -1,0 +1,196 @@
+"""SPEC 2 and 3 at compile time: DAG identity, docs, params, the airflow: block, task layout,
+edge labels and compile errors (no DAG run needed)."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import timedelta
+
+import pytest
+
+from attune_provider.actions.registry import ActionRegistry
+from attune_provider.compiler import CompileError, compile_workflow
+from attune_provider.spec.loader import load_workflow_file
+
+WORKFLOW = """
+ref: test.compiled
+label: Compiled workflow
+description: Shows what the compiler builds
+tags: [alpha]
+parameters:
+  name:
+    type: string
+    required: true
+    description: Who to greet
+  count:
+    type: integer
+    default: 2
+    minimum: 1
+    maximum: 5
+  env:
+    type: string
+    enum: [dev, prod]
+    default: dev
+  token:
+    type: string
+    secret: true
+airflow:
+  schedule: "@daily"
+  start_date: 2024-01-01
+  catchup: true
+  max_active_runs: 2
+  dagrun_timeout: {minutes: 30}
+  owner: data-team
+  queue: attune
+  default_retries: 3
+  tags: [beta]
+tasks:
+  - name: first
+    action: core.echo
+    input: {message: "hi {{ parameters.name }}"}
+    next:
+      - when: "{{ succeeded() }}"
+        __chart_meta__: {label: main path}
+        do: [fan]
+      - when: "{{ failed() }}"
+        do: [cleanup]
+  - name: fan
+    action: core.echo
+    with_items: "{{ [1, 2] }}"
+    retry: {count: 2, delay: 3, backoff: exponential, max_delay: 10}
+    next:
+      - do: [cleanup]
+  - name: cleanup
+    action: core.noop
+    worker_selector: {queue: special}
+"""
+
+
+def _compile(tmp_path, text, registry=None, name="wf"):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(textwrap.dedent(text))
+    spec = load_workflow_file(path)
+    return compile_workflow(spec, registry=registry or ActionRegistry(packs_folders=[])), path
+
+
+def test_dag_identity_docs_tags_and_airflow_block(tmp_path):
+    dag, path = _compile(tmp_path, WORKFLOW)
+    assert dag.dag_id == "test.compiled"
+    assert dag.description == "Compiled workflow"
+    assert str(path) in dag.doc_md
+    assert "| first | core.echo |" in dag.doc_md and "| fan | core.echo | {{ [1, 2] }} | cleanup |" in dag.doc_md
+    assert set(dag.tags) == {"alpha", "beta"}
+    assert dag.timetable.summary == "@daily"
+    assert dag.start_date.year == 2024 and dag.catchup is True
+    assert dag.max_active_runs == 2
+    assert dag.dagrun_timeout == timedelta(minutes=30)
+    first = dag.get_task("first.run")
+    assert first.owner == "data-team" and first.queue == "attune"
+    assert first.retries == 3  # default_retries
+    assert dag.get_task("cleanup.run").queue == "special"  # worker_selector.queue
+
+
+def test_params_carry_the_json_schema_so_the_trigger_form_validates(tmp_path):
+    from airflow.sdk.definitions.param import ParamsDict
+    from airflow.sdk.exceptions import ParamValidationError
+
+    dag, _ = _compile(tmp_path, WORKFLOW)
+    params = dag.params
+    assert set(params.keys()) == {"name", "count", "env", "token"}
+    name = params.get_param("name")
+    assert not name.has_value  # required, no default: the form requires it
+    assert name.description == "Who to greet"
+    assert params.get_param("count").schema["minimum"] == 1
+    assert params.get_param("env").value == "dev"
+    assert params.get_param("token").schema["format"] == "password"
+
+    def validate(conf):
+        merged = ParamsDict(dict(params))
+        merged.update(conf)
+        return merged.validate()
+
+    assert validate({"name": "x"})["count"] == 2
+    assert validate({"name": "x", "count": None})["count"] is None  # null is filled at run start
+    for bad in ({}, {"name": "x", "count": 9}, {"name": "x", "env": "qa"}, {"name": 5}):
+        with pytest.raises(ParamValidationError):
+            validate(bad)
+
+
+def test_task_layout_single_end_leaf_labels_and_retries(tmp_path):
+    dag, _ = _compile(tmp_path, WORKFLOW)
+    assert sorted(dag.task_ids) == sorted(
+        ["first.run", "fan.gate", "fan.run", "fan.route", "cleanup.run", "end"]
+    )
+    leaves = [t.task_id for t in dag.tasks if not t.downstream_list]
+    assert leaves == ["end"]
+    assert dag.get_edge_info("first.run", "fan.gate").get("label") == "main path"
+    assert dag.get_task("fan.gate").trigger_rule == "all_done"
+    assert dag.get_task("fan.route").trigger_rule == "all_done"
+    assert dag.get_task("end").trigger_rule == "all_done"
+    fan = dag.get_task("fan.run")
+    assert fan.partial_kwargs["retries"] == 2
+    assert fan.partial_kwargs["max_retry_delay"] == timedelta(seconds=10)
+    assert fan.partial_kwargs["max_active_tis_per_dagrun"] == 1  # attune's default concurrency
+    assert dag.get_task("first.run").retries == 3
+
+
+def test_retry_delays_constant_linear_exponential_capped():
+    from attune_provider.runtime.retry import retry_delay_seconds
+    from attune_provider.spec.model import RetryPolicy
+
+    assert [retry_delay_seconds(RetryPolicy(3, 5, "constant"), n) for n in (1, 2, 3)] == [5, 5, 5]
+    assert [retry_delay_seconds(RetryPolicy(3, 5, "linear"), n) for n in (1, 2, 3)] == [5, 10, 15]
+    assert [retry_delay_seconds(RetryPolicy(4, 5, "exponential", 30), n) for n in (1, 2, 3, 4)] == [5, 10, 20, 30]
+
+
+def test_unknown_action_names_file_task_and_places_searched(tmp_path):
+    text = """
+    ref: test.unknown
+    tasks:
+      - name: ok
+        action: core.noop
+        next: [{do: [missing]}]
+      - name: missing
+        action: nopack.nothing
+    """
+    with pytest.raises(CompileError) as info:
+        _compile(tmp_path, text, name="unknown")
+    message = str(info.value)
+    assert f"{tmp_path / 'unknown.yaml'}:7:" in message
+    assert "task 'missing'" in message and "nopack.nothing" in message
+    assert "searched" in message and "built-in core actions" in message
+
+
+def test_iterate_cache_is_a_clear_not_supported_error(tmp_path):
+    text = """
+    ref: test.cache
+    tasks:
+      - name: from_cache
+        action: core.noop
+        iterate_cache: {namespace: inventory}
+    """
+    with pytest.raises(CompileError) as info:
+        _compile(tmp_path, text, name="cache")
+    assert "task 'from_cache'" in str(info.value) and "not supported" in str(info.value)
+    assert f"{tmp_path / 'cache.yaml'}:4:" in str(info.value)
+
+
+def test_back_edges_are_dropped_from_the_graph(tmp_path):
+    text = """
+    ref: test.cycle
+    tasks:
+      - name: check
+        action: core.noop
+        next:
+          - when: "{{ succeeded() }}"
+            do: [process]
+          - when: "{{ failed() }}"
+            do: [check]
+      - name: process
+        action: core.noop
+        next: [{do: [check]}]
+    """
+    dag, _ = _compile(tmp_path, text, name="cycle")
+    assert dag.get_task("check.run").upstream_task_ids == set()
+    assert dag.get_task("process.run").upstream_task_ids == {"check.run"}
+    assert dag.attune_plan.tasks["process"].targets == ()
