@@ -76,22 +76,9 @@ def local(
         log=_run.log,
         masker=_run.masker,
     )
-    fields = dict(
-        exit_code=outcome.exit_code,
-        duration_ms=outcome.duration_ms,
-        stdout=outcome.stdout,
-        stderr=outcome.stderr,
-        data={"stdout": outcome.stdout, "stderr": outcome.stderr, "exit_code": outcome.exit_code},
-    )
-    if outcome.start_error:
-        return ActionResult(succeeded=False, error=outcome.start_error, **fields)
-    if outcome.timed_out:
-        return ActionResult(
-            succeeded=False, outcome="timed_out", error=f"command timed out after {limit}s", **fields
-        )
-    if outcome.exit_code != 0:
-        return ActionResult(succeeded=False, error=f"command exited with code {outcome.exit_code}", **fields)
-    return ActionResult(succeeded=True, **fields)
+    data = {"stdout": outcome.stdout, "stderr": outcome.stderr, "exit_code": outcome.exit_code}
+    failed = outcome.unsuccessful("command", limit, data=data)
+    return failed or ActionResult.success(data, **outcome.result_fields())
 
 
 def sleep(

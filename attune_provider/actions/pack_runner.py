@@ -163,18 +163,10 @@ class PackAction(Action):
                 with contextlib.suppress(OSError):
                     param_file.unlink()
 
-        fields = dict(
-            exit_code=outcome.exit_code,
-            duration_ms=outcome.duration_ms,
-            stdout=outcome.stdout,
-            stderr=outcome.stderr,
-        )
-        if outcome.start_error:
-            return ActionResult.failure(outcome.start_error, **fields)
-        if outcome.timed_out:
-            return ActionResult.timeout(f"action '{self.ref}' timed out after {timeout}s", **fields)
-        if outcome.exit_code != 0:
-            return ActionResult.failure(f"action '{self.ref}' exited with code {outcome.exit_code}", **fields)
+        failed = outcome.unsuccessful(f"action '{self.ref}'", timeout)
+        if failed is not None:
+            return failed
+        fields = outcome.result_fields()
         if spec.output_format == "text":
             return ActionResult.success(None, **fields)
         if not outcome.full_stdout_complete:

@@ -20,8 +20,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from attune_provider.actions.masking import SecretMasker
+from attune_provider.actions.result import ActionResult
 
 #: captured (stored) bytes per stream; the live log always sees every line
 CAPTURE_LIMIT = 1024 * 1024
@@ -47,6 +49,25 @@ class ProcessOutcome:
     timed_out: bool
     duration_ms: int
     start_error: str | None = None
+
+    def result_fields(self) -> dict[str, Any]:
+        return {
+            "exit_code": self.exit_code,
+            "duration_ms": self.duration_ms,
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+        }
+
+    def unsuccessful(self, what: str, timeout: float | None, data: Any = None) -> ActionResult | None:
+        """The failed / timed-out result of this run (``what`` names it), or None after exit 0."""
+        fields = {**self.result_fields(), "data": data}
+        if self.start_error:
+            return ActionResult.failure(self.start_error, **fields)
+        if self.timed_out:
+            return ActionResult.timeout(f"{what} timed out after {timeout}s", **fields)
+        if self.exit_code != 0:
+            return ActionResult.failure(f"{what} exited with code {self.exit_code}", **fields)
+        return None
 
 
 class _StreamReader(threading.Thread):

@@ -95,7 +95,7 @@ class WorkflowAction(Action):
         root = self.spec.pack_path or (
             Path(self.spec.source_file).resolve().parent.parent if self.spec.source_file else None
         )
-        return Path(root) / "actions" / self.spec.workflow_file if root else None
+        return Path(root).resolve() / "actions" / self.spec.workflow_file if root else None
 
     def _execute(self, values: dict[str, Any], run: RunContext) -> ActionResult:
         return ActionResult.failure(

@@ -51,6 +51,10 @@ def edges(workflow: WorkflowSpec) -> list[Edge]:
     ]
 
 
+def _edge_text(edge: Edge) -> str:
+    return " ".join(part for part in (edge.label, "(back edge, never runs)" if edge.dropped else "") if part)
+
+
 def node_lines(task: TaskSpec) -> list[str]:
     lines = [task.name]
     if task.type == "workflow" or task.action:
@@ -88,7 +92,7 @@ def to_mermaid(workflow: WorkflowSpec) -> str:
         if edge.target not in ids:
             continue
         arrow = "-.->" if edge.dropped else "-->"
-        label = edge.label + (" (back edge, never runs)" if edge.dropped else "")
+        label = _edge_text(edge)
         text = f'|"{_mermaid_text(label)}"|' if label else ""
         out.append(f"  {ids[edge.source]} {arrow}{text} {ids[edge.target]}")
     return "\n".join(out) + "\n"
@@ -113,7 +117,7 @@ def to_dot(workflow: WorkflowSpec) -> str:
         out.append(f'  "__start__" -> "{_dot_text(name)}";')
     for edge in edges(workflow):
         attrs = []
-        label = edge.label + (" (back edge, never runs)" if edge.dropped else "")
+        label = _edge_text(edge)
         if label:
             attrs.append(f'label="{_dot_text(label)}"')
         if edge.dropped:

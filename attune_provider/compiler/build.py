@@ -241,6 +241,15 @@ def compile_workflow(
     _check_supported(spec)
     actions = _resolve_actions(spec, registry if registry is not None else _registry_for(spec))
     plan = build_plan(spec, actions, max_map_length=max_map_length or _max_map_length())
+    if spec.airflow is not None and spec.airflow.schedule is not None:
+        required = [n for n, p in spec.parameters.items() if p.required and not p.has_default]
+        if required:
+            raise CompileError(
+                f"workflow '{spec.ref}' has an airflow.schedule but required parameters without a default: "
+                + ", ".join(f"'{name}'" for name in required),
+                _where(spec),
+                "scheduled runs get no input: give those parameters a default",
+            )
     try:
         params = build_params(spec.parameters)
         dag = DAG(**_dag_kwargs(spec, params))

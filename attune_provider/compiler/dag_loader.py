@@ -14,9 +14,12 @@ Why it is shaped like this:
   and ``airflow dags list-import-errors`` show. We record each broken YAML file in the
   ``import_errors`` of the DagBag that is importing us, **keyed by the YAML file's path** and
   with ``file:line:column: error: message`` lines. The DagBag is found on the call stack (the
-  ``self`` of ``DagBag.process_file``, present in every Airflow version, and the only parsing
-  entry point Airflow has: dag processor, ``dags reserialize``, ``list-import-errors``,
-  ``dag.test()`` and workers all parse through it). Keying by the YAML path and not by the
+  ``self`` of ``DagBag.process_file``, which every Airflow parse path goes through: the dag
+  processor, ``dags reserialize``, ``dags list-import-errors --local``, ``dag.test()``'s
+  bundle sync and task workers); without one (a plain ``import``) the errors are logged.
+  Airflow 3.3's ``DagImportResult`` (file, line, column per error) would be the cleaner
+  channel, but only a custom importer can return it and the processor never asks importers
+  for YAML files. Keying by the YAML path and not by the
   loader's own path matters: Airflow marks every DAG whose ``relative_fileloc`` equals an
   errored file as stale (``has_import_errors=True, is_stale=True``), which would hide all the
   good workflows. Two Airflow behaviours to know: the dag processor deletes import errors of
@@ -429,6 +432,7 @@ def build_dags(
     cache: SpecCache | None = None,
     registry: Any = None,
     only_dag_id: str | None = None,
+    _shortcut: bool = True,
 ) -> BuildReport:
     """Compile every workflow under ``folders`` (default: the ``[attune]`` settings) into DAGs.
 
@@ -444,7 +448,7 @@ def build_dags(
         only_dag_id = _parsing_dag_id()
     report = BuildReport(only_dag_id=only_dag_id)
 
-    loaded_units = _load_units(roots, cache, only_dag_id)
+    loaded_units = _load_units(roots, cache, only_dag_id, shortcut=_shortcut)
     report.units = len(loaded_units)
     report.cache_hits = cache.hits
 
@@ -486,6 +490,12 @@ def build_dags(
         if error_dags and (only_dag_id is None or only_dag_id == error_id):
             report.dags[error_id] = make_error_dag(error_id, file, problems)
 
+    if only_dag_id is not None and only_dag_id not in report.dags and report.units == 1 and _shortcut:
+        # the indexed unit alone did not build (e.g. an action of a pack elsewhere): full load
+        return build_dags(
+            namespace, folders=roots, error_dags=error_dags, cache=cache, registry=registry,
+            only_dag_id=only_dag_id, _shortcut=False,
+        )  # fmt: skip
     cache.update_index(index, replace=only_dag_id is None)
     _publish(namespace, report)
     return report
@@ -499,9 +509,11 @@ def _parsing_dag_id() -> str | None:
     return get_parsing_context().dag_id
 
 
-def _load_units(roots: list[Path], cache: SpecCache, only_dag_id: str | None) -> list[LoadedUnit]:
+def _load_units(
+    roots: list[Path], cache: SpecCache, only_dag_id: str | None, *, shortcut: bool = True
+) -> list[LoadedUnit]:
     """Load every unit, or only the indexed unit of ``only_dag_id`` when that yields it."""
-    if only_dag_id is not None:
+    if only_dag_id is not None and shortcut:
         unit_path = cache.read_index().get(only_dag_id)
         if unit_path:
             unit = _unit_for_path(Path(unit_path), roots)
@@ -509,8 +521,6 @@ def _load_units(roots: list[Path], cache: SpecCache, only_dag_id: str | None) ->
                 loaded = cache.load(unit)
                 produced = {spec.ref for spec in loaded.workflows}
                 if only_dag_id in produced or only_dag_id.startswith(ERROR_DAG_PREFIX):
-                    # packs referenced by this unit's workflows may live elsewhere; the action
-                    # registry resolves them from the configured folders at run time.
                     return [loaded]
     return [cache.load(unit) for unit in discover_units(roots)]
 

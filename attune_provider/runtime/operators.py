@@ -24,7 +24,7 @@ from attune_provider.runtime.plan import ERROR_KEY, ITEMS_KEY, TaskPlan, Workflo
 from attune_provider.runtime.results import task_result
 from attune_provider.runtime.retry import is_final_try, retry_delay_seconds
 from attune_provider.runtime.routing import route, selection
-from attune_provider.runtime.states import SUCCESS, read_states
+from attune_provider.runtime.states import FAILED, SUCCESS, read_states
 from attune_provider.runtime.values import plain
 
 LABEL_CONTEXT_KEY = "attune_item_label"
@@ -206,6 +206,8 @@ class AttuneRouteOperator(AttuneStep):
         task = self.task_plan
         ti = context["ti"]
         states = read_states(ti, list(task.step_ids()))
+        if task.nested:
+            return self._route_nested(task, context, states)
         outcome = task_outcome(ti, task, states)
         if not outcome.ran:
             raise AirflowSkipException(f"task '{task.name}' did not run")
@@ -214,6 +216,19 @@ class AttuneRouteOperator(AttuneStep):
         if result is None:
             result = []
         route(self.workflow_plan, task, context, ctx, outcome.status, result, outcome.error, self.log)
+        return None
+
+    def _route_nested(self, task: TaskPlan, context: Any, states: Any) -> Any:
+        from attune_provider.runtime.nested import child_result
+
+        ti = context["ti"]
+        state = states.state(task.run_id)
+        if state not in (SUCCESS, FAILED):
+            raise AirflowSkipException(f"task '{task.name}' did not run")
+        stored = child_result(ti, task, state == SUCCESS)
+        ti.xcom_push(key="return_value", value=stored)
+        ctx = build_context(self.workflow_plan, context)
+        route(self.workflow_plan, task, context, ctx, stored["outcome"], stored, stored["error"], self.log)
         return None
 
 

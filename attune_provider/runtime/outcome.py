@@ -61,7 +61,7 @@ def unmapped_outcome(ti: Any, task: TaskPlan, states: RunStates) -> TaskOutcome:
     if state == SUCCESS:
         return TaskOutcome(True, SUCCEEDED)
     if state in (FAILED, UPSTREAM_FAILED):
-        stored = pull(ti, task.run_id) if state == FAILED else None
+        stored = pull(ti, task.result_id) if state == FAILED else None
         status, error = _from_stored(stored, f"task '{task.name}' failed without a result (see its log)")
         return TaskOutcome(True, status, error)
     return NOT_RUN

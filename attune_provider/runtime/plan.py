@@ -10,7 +10,8 @@ Steps of one attune task ``t`` (all inside the TaskGroup ``t``):
 * ``t.inquiry`` only for wait_for tasks: Airflow's human-in-the-loop operator
 * ``t.run``     the action; for unmapped tasks it also does the selection check and the
                 routing (gate and route merged into it: one task instance per task)
-* ``t.route``   only for with_items tasks with transitions: outcome over all items, routing
+* ``t.route``   only for with_items tasks with transitions (outcome over all items, routing)
+                and nested workflows (the child's result, routing)
 """
 
 from __future__ import annotations
@@ -59,11 +60,12 @@ class TaskPlan:
 
     @property
     def has_route(self) -> bool:
-        return self.mapped and bool(self.spec.next)
+        # nested: the child's result is only known after the run step ended (runtime.nested)
+        return (self.mapped and bool(self.spec.next)) or self.nested
 
     @property
     def routes_in_run(self) -> bool:
-        return not self.mapped and bool(self.spec.next)
+        return not self.mapped and not self.nested and bool(self.spec.next)
 
     def step_id(self, step: str) -> str:
         return f"{self.name}.{step}"
@@ -92,6 +94,11 @@ class TaskPlan:
         if self.routes_in_run:
             return self.run_id
         return None
+
+    @property
+    def result_id(self) -> str:
+        """Where an unmapped task's stored result lives (return_value XCom)."""
+        return self.route_id if self.nested else self.run_id
 
     @property
     def first_id(self) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from attune_provider.runtime.plan import ITEMS_KEY, TaskPlan, WorkflowPlan
-from attune_provider.runtime.states import pull
+from attune_provider.runtime.states import SUCCESS, XCOM_STATES, pull, read_states
 
 
 class ItemResults(Sequence[Any]):
@@ -79,9 +79,16 @@ class AirflowResultResolver:
 
 
 def task_result(ti: Any, task: TaskPlan) -> Any:
-    """The stored result of one attune task, or None when it has none (did not run)."""
+    """The stored result of one attune task, or None when it has none (did not run).
+
+    States are read first so a task that never ran costs no failing XCom lookup.
+    """
     if not task.mapped:
-        return pull(ti, task.run_id)
+        if read_states(ti, [task.result_id]).state(task.result_id) not in XCOM_STATES:
+            return None
+        return pull(ti, task.result_id)
+    if read_states(ti, [task.gate_id]).state(task.gate_id) != SUCCESS:
+        return None
     meta = pull(ti, task.gate_id, key=ITEMS_KEY)
     if not isinstance(meta, dict) or "count" not in meta:
         return None

@@ -16,7 +16,7 @@ from attune_provider.expressions import ExpressionError
 from attune_provider.expressions.context import WorkflowContext
 from attune_provider.expressions.engine import evaluate_condition, render
 from attune_provider.runtime.plan import ROUTE_KEY, TaskPlan, WorkflowPlan
-from attune_provider.runtime.states import pull
+from attune_provider.runtime.states import XCOM_STATES, pull, read_states
 from attune_provider.runtime.values import plain
 
 
@@ -92,8 +92,12 @@ def selection(ti: Any, plan: WorkflowPlan, task: TaskPlan) -> str | None:
     """None when the task may run; otherwise why it is skipped (SPEC 5.2, 5.4)."""
     if not task.inbound:
         return None
+    deciders = {source: plan.tasks[source].decider_id for source in task.inbound}
+    states = read_states(ti, [d for d in deciders.values() if d])
     completed = chosen = 0
-    for source in task.inbound:
+    for source, decider in deciders.items():
+        if decider is None or states.state(decider) not in XCOM_STATES:
+            continue  # skipped / never ran: no decision to read
         decision = read_decision(ti, plan.tasks[source])
         if decision is None:
             continue

@@ -12,7 +12,7 @@ PACKS = Path(__file__).resolve().parent / "packs"
 TEST_PACK = PACKS / "acttest"
 
 
-class CapturedLog(logging.Handler):
+class CollectingHandler(logging.Handler):
     """Collects formatted records of one logger, in order."""
 
     def __init__(self) -> None:
@@ -28,11 +28,11 @@ class CapturedLog(logging.Handler):
 
 
 @pytest.fixture
-def capture() -> Iterator[tuple[logging.Logger, CapturedLog]]:
+def capture() -> Iterator[tuple[logging.Logger, CollectingHandler]]:
     logger = logging.getLogger(f"attune.test.actions.{id(object())}")
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
-    handler = CapturedLog()
+    handler = CollectingHandler()
     logger.addHandler(handler)
     yield logger, handler
     logger.removeHandler(handler)

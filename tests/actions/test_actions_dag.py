@@ -8,6 +8,7 @@ compiler's job and is tested there).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pendulum
 import pytest
 
-from tests.actions.conftest import PACKS, TEST_PACK
+from tests.actions.conftest import PACKS, TEST_PACK, CollectingHandler
 from tests.actions.helpers import wait_gone
 
 pytestmark = pytest.mark.airflow
@@ -160,7 +161,17 @@ def dag_run(airflow_db, tmp_path_factory):
 
     DAGS[DAG_ID] = dag
     (airflow_db / "dags" / "attune_test_actions_dag.py").write_text(DAG_FILE)
-    dagrun = dag.test()
+    # what the actions write to the task logger ("airflow.task"), as the task log receives it
+    task_logger = logging.getLogger("airflow.task")
+    collected = CollectingHandler()
+    task_logger.addHandler(collected)
+    previous_level = task_logger.level
+    task_logger.setLevel(logging.INFO)
+    try:
+        dagrun = dag.test()
+    finally:
+        task_logger.removeHandler(collected)
+        task_logger.setLevel(previous_level)
     httpd.shutdown()
     httpd.server_close()
     return {
@@ -168,6 +179,7 @@ def dag_run(airflow_db, tmp_path_factory):
         "states": _states(DAG_ID, dagrun.run_id),
         "xcoms": _xcoms(DAG_ID, dagrun.run_id),
         "pid_file": pid_file,
+        "log": collected.lines,
     }
 
 
@@ -209,3 +221,12 @@ def test_other_kinds_in_a_task(dag_run):
     assert operator["succeeded"], operator["error"]
     assert operator["data"] == f"dag={DAG_ID} task=airflow_operator"  # ran with the task's context
     assert "strict_failure" not in xcoms
+
+
+def test_process_output_and_secrets_in_the_task_log(dag_run):
+    lines = dag_run["log"]
+    assert "user eve uses token ***" in lines  # streamed stdout, masked
+    assert "[stderr] debug token=***" in lines
+    assert not [line for line in lines if SECRET in line]
+    assert "hello dag" not in lines and any("greeting dag 1 time(s)" in line for line in lines)
+    assert any(line.startswith("attune: running pack action acttest.report") for line in lines)

@@ -49,10 +49,10 @@ def test_exception_fails_with_text_and_traceback_in_log(plain, capture):
 
 def test_timeout_reports_timed_out(plain):
     started = time.monotonic()
-    result = plain.resolve("tests.actions.sample_callables:slow").run({"seconds": 3}, timeout=0.2)
+    result = plain.resolve("tests.actions.sample_callables:slow").run({"seconds": 10}, timeout=0.2)
     assert result.outcome == "timed_out"
     assert "cannot be killed" in result.error
-    assert time.monotonic() - started < 2.5  # returned at the limit, not when the code finished
+    assert time.monotonic() - started < 5  # returned at the limit, not when the code finished
     assert (
         plain.resolve("tests.actions.sample_callables:slow").run({"seconds": 0.01}, timeout=5).data == "done"
     )

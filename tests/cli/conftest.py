@@ -127,7 +127,13 @@ def greet_run(cli_home: Path, workflows: dict[str, Path]) -> Result:
     """One successful `attune-airflow run` (shared: each run costs Airflow start-up)."""
     stats = cli_home / "greet-stats.json"
     result = run_cli(
-        "run", str(workflows["greet"]), "-p", "names=[ada, grace, linus, alan]", "--stats",
-        "--stats-json", str(stats), home=cli_home,
+        "run",
+        str(workflows["greet"]),
+        "-p",
+        "names=[ada, grace, linus, alan]",
+        "--stats",
+        "--stats-json",
+        str(stats),
+        home=cli_home,
     )
     return result

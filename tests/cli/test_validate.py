@@ -75,7 +75,10 @@ def test_json_format_for_ci(tmp_path: Path):
     assert result.returncode == 1
     report = result.json()
     assert report["valid"] is False
-    assert sorted(report["workflows"]) == ["clitest.greet", "clitest.typo"]  # the bad one does not hide others
+    assert sorted(report["workflows"]) == [
+        "clitest.greet",
+        "clitest.typo",
+    ]  # the bad one does not hide others
     [error] = report["errors"]
     assert error["file"].endswith("bad.yaml") and error["line"] == 7 and error["column"] > 0
     assert "nowhere" in error["message"]

@@ -3,6 +3,7 @@ edge labels and compile errors (no DAG run needed)."""
 
 from __future__ import annotations
 
+import copy
 import textwrap
 from datetime import timedelta
 
@@ -35,9 +36,6 @@ parameters:
     type: string
     secret: true
 airflow:
-  schedule: "@daily"
-  start_date: 2024-01-01
-  catchup: true
   max_active_runs: 2
   dagrun_timeout: {minutes: 30}
   owner: data-team
@@ -80,8 +78,7 @@ def test_dag_identity_docs_tags_and_airflow_block(tmp_path):
     assert str(path) in dag.doc_md
     assert "| first | core.echo |" in dag.doc_md and "| fan | core.echo | {{ [1, 2] }} | cleanup |" in dag.doc_md
     assert set(dag.tags) == {"alpha", "beta"}
-    assert dag.timetable.summary == "@daily"
-    assert dag.start_date.year == 2024 and dag.catchup is True
+    assert dag.schedule is None  # manual only without airflow.schedule
     assert dag.max_active_runs == 2
     assert dag.dagrun_timeout == timedelta(minutes=30)
     first = dag.get_task("first.run")
@@ -90,8 +87,33 @@ def test_dag_identity_docs_tags_and_airflow_block(tmp_path):
     assert dag.get_task("cleanup.run").queue == "special"  # worker_selector.queue
 
 
+SCHEDULED = """
+ref: test.scheduled
+parameters:
+  day: {type: string, default: today}
+airflow:
+  schedule: "@daily"
+  start_date: 2024-01-01
+  catchup: true
+tasks:
+  - name: only
+    action: core.echo
+    input: {message: "{{ system.data_interval_start }}"}
+"""
+
+
+def test_schedule_block_and_required_parameter_conflict(tmp_path):
+    dag, _ = _compile(tmp_path, SCHEDULED, name="scheduled")
+    assert dag.schedule == "@daily"
+    assert dag.start_date.year == 2024 and dag.catchup is True
+    text = SCHEDULED.replace("day: {type: string, default: today}", "day: {type: string, required: true}")
+    with pytest.raises(CompileError) as info:
+        _compile(tmp_path, text, name="scheduled_required")
+    assert "schedule" in str(info.value) and "'day'" in str(info.value)
+    assert "scheduled_required.yaml" in str(info.value)
+
+
 def test_params_carry_the_json_schema_so_the_trigger_form_validates(tmp_path):
-    from airflow.sdk.definitions.param import ParamsDict
     from airflow.sdk.exceptions import ParamValidationError
 
     dag, _ = _compile(tmp_path, WORKFLOW)
@@ -105,7 +127,7 @@ def test_params_carry_the_json_schema_so_the_trigger_form_validates(tmp_path):
     assert params.get_param("token").schema["format"] == "password"
 
     def validate(conf):
-        merged = ParamsDict(dict(params))
+        merged = copy.deepcopy(params)
         merged.update(conf)
         return merged.validate()
 
@@ -123,7 +145,9 @@ def test_task_layout_single_end_leaf_labels_and_retries(tmp_path):
     )
     leaves = [t.task_id for t in dag.tasks if not t.downstream_list]
     assert leaves == ["end"]
-    assert dag.get_edge_info("first.run", "fan.gate").get("label") == "main path"
+    # Airflow records labels between task groups on the group's join node (what the UI draws)
+    labels = {(up, down): info.get("label") for up, targets in dag.edge_info.items() for down, info in targets.items()}
+    assert labels == {("first.downstream_join_id", "fan.gate"): "main path"}
     assert dag.get_task("fan.gate").trigger_rule == "all_done"
     assert dag.get_task("fan.route").trigger_rule == "all_done"
     assert dag.get_task("end").trigger_rule == "all_done"

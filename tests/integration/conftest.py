@@ -17,8 +17,13 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 
 #: DAG ids the suite drives; the deployment is ready once the DAG processor has parsed them all
-ATTUNE_DAGS = ("integration.fanout", "integration.branches", "integration.rerun", "integration.daily",
-               "integration.load")
+ATTUNE_DAGS = (
+    "integration.fanout",
+    "integration.branches",
+    "integration.rerun",
+    "integration.daily",
+    "integration.load",
+)
 
 
 @pytest.hookimpl(hookwrapper=True)

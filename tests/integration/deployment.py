@@ -358,13 +358,13 @@ load_examples = False
 dags_are_paused_at_creation = True
 fernet_key = {Fernet.generate_key().decode()}
 xcom_backend = attune_provider.xcom.AttuneXComBackend
-execution_api_server_url = http://127.0.0.1:{ports['api']}/execution/
+execution_api_server_url = http://127.0.0.1:{ports["api"]}/execution/
 parallelism = 64
 max_active_tasks_per_dag = 64
 max_active_runs_per_dag = 32
 auth_manager = airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
 simple_auth_manager_users = {ADMIN_USER}:admin
-simple_auth_manager_passwords_file = {deploy.airflow_home / 'passwords.json'}
+simple_auth_manager_passwords_file = {deploy.airflow_home / "passwords.json"}
 
 [workers]
 # The machine may be busy (2 cores shared with the rest of CI): be patient with the API.
@@ -377,17 +377,17 @@ sql_alchemy_max_overflow = 10
 
 [api]
 host = 127.0.0.1
-port = {ports['api']}
+port = {ports["api"]}
 secret_key = {secrets.token_hex(16)}
-base_url = http://127.0.0.1:{ports['api']}
+base_url = http://127.0.0.1:{ports["api"]}
 workers = 2
 
 [api_auth]
 jwt_secret = {secrets.token_hex(32)}
 
 [celery]
-broker_url = redis://127.0.0.1:{ports['redis']}/0
-result_backend = db+postgresql+psycopg2://airflow@127.0.0.1:{ports['postgres']}/airflow
+broker_url = redis://127.0.0.1:{ports["redis"]}/0
+result_backend = db+postgresql+psycopg2://airflow@127.0.0.1:{ports["postgres"]}/airflow
 worker_concurrency = {worker_concurrency}
 sync_parallelism = 1
 
@@ -405,10 +405,10 @@ parsing_processes = 1
 capacity = 100
 
 [logging]
-base_log_folder = {deploy.airflow_home / 'logs'}
+base_log_folder = {deploy.airflow_home / "logs"}
 logging_level = INFO
-worker_log_server_port = {ports['worker-a-logs']}
-trigger_log_server_port = {ports['triggerer-logs']}
+worker_log_server_port = {ports["worker-a-logs"]}
+trigger_log_server_port = {ports["triggerer-logs"]}
 
 [attune]
 store_url = {store_url}
@@ -441,10 +441,29 @@ def _start_postgres(deploy: Deployment) -> None:
     deploy.spawn(
         "postgres",
         [
-            str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-h", "127.0.0.1",
-            "-k", str(sockets), "-c", "fsync=off", "-c", "synchronous_commit=off",
-            "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=128MB",
-            "-c", "log_lock_waits=on", "-c", "deadlock_timeout=2s",
+            str(bindir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(sockets),
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "shared_buffers=128MB",
+            "-c",
+            "log_lock_waits=on",
+            "-c",
+            "deadlock_timeout=2s",
         ],
         user=user,
         cwd=Path("/"),
@@ -466,8 +485,19 @@ def _start_redis(deploy: Deployment) -> None:
     port = deploy.ports["redis"]
     deploy.spawn(
         "redis",
-        [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(deploy.root)],
+        [
+            redis,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(deploy.root),
+        ],
     )
 
     def ping() -> bool:
@@ -495,7 +525,9 @@ def _airflow_process(deploy: Deployment, name: str, *args: str, **kwargs: Any) -
 
 def _start_airflow(deploy: Deployment, worker_concurrency: int) -> None:
     deploy.airflow("db", "migrate", timeout=600)
-    _airflow_process(deploy, "api-server", "api-server", "--host", "127.0.0.1", "--port", str(deploy.ports["api"]))
+    _airflow_process(
+        deploy, "api-server", "api-server", "--host", "127.0.0.1", "--port", str(deploy.ports["api"])
+    )
     _airflow_process(deploy, "scheduler", "scheduler")
     _airflow_process(deploy, "dag-processor", "dag-processor")
     _airflow_process(deploy, "triggerer", "triggerer")
@@ -509,9 +541,18 @@ def _start_airflow(deploy: Deployment, worker_concurrency: int) -> None:
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(deploy.ports[f"{name}-logs"]),
         }
         _airflow_process(
-            deploy, name, "celery", "worker", "--celery-hostname", f"{name}@%h",
-            "--concurrency", str(worker_concurrency), "--without-gossip", "--without-mingle",
-            env=worker_env, cwd=workdir,
+            deploy,
+            name,
+            "celery",
+            "worker",
+            "--celery-hostname",
+            f"{name}@%h",
+            "--concurrency",
+            str(worker_concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            env=worker_env,
+            cwd=workdir,
         )
 
     def healthy() -> bool:
@@ -525,8 +566,11 @@ def _start_airflow(deploy: Deployment, worker_concurrency: int) -> None:
     wait_until(healthy, 180, "api-server, scheduler, triggerer and dag-processor health", interval=1)
     for name in WORKER_NAMES:
         proc = next(p for p in deploy.processes if p.name == name)
-        wait_until(lambda proc=proc: (deploy.check_alive() or True) and " ready." in proc.log_text(), 120,
-                   f"celery {name} ready")
+        wait_until(
+            lambda proc=proc: (deploy.check_alive() or True) and " ready." in proc.log_text(),
+            120,
+            f"celery {name} ready",
+        )
     # The metadata DB holds the connection everything but the workers use (they override it per
     # process through AIRFLOW_CONN_*, which Airflow checks before the DB, to count their reads).
     deploy.api(
@@ -578,7 +622,9 @@ def start_deployment(
         shutil.copy(src, deploy.workflows_folder / Path(src).name)
     for src in pack_dirs:
         shutil.copytree(src, deploy.packs_folder / Path(src).name)
-    _write_airflow_cfg(deploy, store_url=f"s3://{BUCKET}/{STORE_PREFIX}", worker_concurrency=worker_concurrency)
+    _write_airflow_cfg(
+        deploy, store_url=f"s3://{BUCKET}/{STORE_PREFIX}", worker_concurrency=worker_concurrency
+    )
     atexit.register(deploy.stop)
     try:
         _start_postgres(deploy)

@@ -41,7 +41,9 @@ def test_fanout_instances_on_both_workers_read_only_their_items(deployment: Depl
     run_id = deployment.trigger(dag_id, {"count": count, "tag": "fan"})
     assert deployment.wait_for_runs(dag_id, [run_id], RUN_TIMEOUT) == {run_id: "success"}
 
-    states = {(ti["task_id"], ti["map_index"]): ti["state"] for ti in deployment.task_instances(dag_id, run_id)}
+    states = {
+        (ti["task_id"], ti["map_index"]): ti["state"] for ti in deployment.task_instances(dag_id, run_id)
+    }
     assert all(state == "success" for state in states.values()), states
     assert sorted(i for task, i in states if task == "process.run") == list(range(count))
 
@@ -65,7 +67,8 @@ def test_fanout_instances_on_both_workers_read_only_their_items(deployment: Depl
     list_key, list_size = list_ref["key"], list_ref["bytes"]
     assert list_size > count * PAYLOAD_BYTES
     reads = [
-        r for r in deployment.proxy.requests()
+        r
+        for r in deployment.proxy.requests()
         if r.method == "GET" and list_key in r.key and r.label in WORKER_NAMES and r.status in (200, 206)
     ]
     ranged = [r for r in reads if r.range]
@@ -110,8 +113,14 @@ def test_cleared_task_rerun_purges_its_old_object(deployment: Deployment) -> Non
     deployment.api(
         "POST",
         f"/dags/{dag_id}/clearTaskInstances",
-        {"dry_run": False, "dag_run_id": run_id, "task_ids": ["token.run"], "include_downstream": True,
-         "only_failed": False, "reset_dag_runs": True},
+        {
+            "dry_run": False,
+            "dag_run_id": run_id,
+            "task_ids": ["token.run"],
+            "include_downstream": True,
+            "only_failed": False,
+            "reset_dag_runs": True,
+        },
     )
     # Clearing puts the run back to queued; wait for the second try to finish.
     deployment.wait_for_runs(dag_id, [run_id], RUN_TIMEOUT)

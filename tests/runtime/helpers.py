@@ -153,3 +153,169 @@ def _plain(value: Any) -> Any:
 def run_dag(dag, conf: Mapping[str, Any] | None = None, **kwargs: Any) -> RunReport:
     dagrun = dag.test(run_conf=dict(conf or {}), **kwargs)
     return RunReport(dag, dagrun)
+
+
+def awaiting_input(dag_id: str) -> list[Any]:
+    """Task instances of ``dag_id`` parked in AWAITING_INPUT (human-in-the-loop)."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.scalars(
+            select(TaskInstance).where(
+                TaskInstance.dag_id == dag_id, TaskInstance.state == TaskInstanceState.AWAITING_INPUT
+            )
+        ).all()
+        return [(ti.task_id, ti.run_id, ti.map_index) for ti in rows]
+
+
+def run_dag_with_human(dag, respond, conf: Mapping[str, Any] | None = None, timeout: float = 240) -> RunReport:
+    """dag.test() (main thread: Airflow installs signal handlers) while a second thread plays the
+    person: ``respond(task_id, run_id, map_index)`` once per parked human-in-the-loop instance."""
+    import threading
+    import time
+
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def person() -> None:
+        answered: set[tuple[str, str, int]] = set()
+        deadline = time.monotonic() + timeout
+        while not done.is_set() and time.monotonic() < deadline:
+            try:
+                for key in awaiting_input(dag.dag_id):
+                    if key not in answered:
+                        answered.add(key)
+                        respond(*key)
+            except BaseException as exc:  # reported after the run
+                errors.append(exc)
+                return
+            time.sleep(0.3)
+
+    thread = threading.Thread(target=person, daemon=True)
+    thread.start()
+    try:
+        dagrun = dag.test(run_conf=dict(conf or {}))
+    finally:
+        done.set()
+        thread.join(timeout=10)
+    if errors:
+        raise errors[0]
+    return RunReport(dag, dagrun)
+
+
+class _User:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get_id(self) -> str:
+        return self.name
+
+    def get_name(self) -> str:
+        return self.name
+
+
+def answer_hitl(dag_id: str, run_id: str, task_id: str, options: list[str], params_input=None, map_index=-1):
+    """Record a response through the same code the HITL REST endpoint runs (no HTTP layer)."""
+    from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
+    from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        update_hitl_detail(
+            dag_id=dag_id,
+            dag_run_id=run_id,
+            task_id=task_id,
+            update_hitl_detail_payload=UpdateHITLDetailPayload(chosen_options=options, params_input=params_input or {}),
+            user=_User("reviewer"),
+            session=session,
+            map_index=map_index,
+        )
+
+
+def expire_hitl_timeouts() -> None:
+    """Run the scheduler's AWAITING_INPUT timeout sweep once (dag.test() has no scheduler)."""
+    import logging
+    from types import SimpleNamespace
+
+    from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+
+    SchedulerJobRunner.check_awaiting_input_timeouts(SimpleNamespace(log=logging.getLogger("sweep")))
+
+
+NESTED_DAG_FILE = """\
+# airflow DAG file written by tests/runtime/helpers.py: compiles the workflow YAML files of one
+# folder, so a separate `airflow dags test` process (the child of a nested workflow) finds them.
+from pathlib import Path
+
+from attune_provider.compiler import compile_workflow
+from attune_provider.spec.loader import load_workflow_file
+
+for _path in sorted(Path({folder!r}).glob("*.yaml")):
+    _dag = compile_workflow(load_workflow_file(_path))
+    globals()[_dag.dag_id.replace(".", "__")] = _dag
+"""
+
+
+def install_nested_dag_file(dags_folder: Path, workflows_folder: Path) -> Path:
+    path = dags_folder / "attune_test_nested_dags.py"
+    path.write_text(NESTED_DAG_FILE.format(folder=str(workflows_folder)))
+    return path
+
+
+def queued_runs(dag_id: str) -> list[Any]:
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from sqlalchemy import select
+
+    with create_session() as session:
+        runs = session.scalars(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.state == DagRunState.QUEUED)).all()
+        return [(run.run_id, run.logical_date) for run in runs]
+
+
+def run_dag_with_child_runner(dag, child_dag_id: str, conf: Mapping[str, Any] | None = None, timeout: float = 300):
+    """dag.test() of a parent whose nested task triggers ``child_dag_id``.
+
+    dag.test() has no scheduler, so the triggered child run would stay queued forever. A second
+    thread plays the scheduler for it: it runs ``airflow dags test <child> <logical date>`` in a
+    separate process (Airflow's own CLI; dag.test picks up the queued run of that logical date),
+    against the same metadata DB and result store.
+    """
+    import os
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    done = threading.Event()
+    children: list[subprocess.CompletedProcess] = []
+    root = Path(__file__).resolve().parents[2]
+
+    def scheduler_for_child() -> None:
+        started: set[str] = set()
+        deadline = time.monotonic() + timeout
+        while not done.is_set() and time.monotonic() < deadline:
+            for run_id, logical_date in queued_runs(child_dag_id):
+                if run_id in started:
+                    continue
+                started.add(run_id)
+                env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+                children.append(
+                    subprocess.run(
+                        [str(Path(sys.executable).parent / "airflow"), "dags", "test", child_dag_id, logical_date.isoformat()],
+                        cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
+                    )
+                )
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=scheduler_for_child, daemon=True)
+    thread.start()
+    try:
+        dagrun = dag.test(run_conf=dict(conf or {}))
+    finally:
+        done.set()
+        thread.join(timeout=timeout)
+    return RunReport(dag, dagrun), children

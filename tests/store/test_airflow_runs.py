@@ -2,13 +2,18 @@
 
 One fan-out run: ``first`` returns 200 dicts, ``per_item`` is mapped over them, ``total`` reduces
 the mapped results. Every mapped instance must read only its own element (the store counts bytes
-per task instance: ``stats.by_scope``). A small second DAG is run twice on the same logical date
-(clear + re-run) and on a second date, to check purge and garbage collection.
+per task instance: ``stats.by_scope``). A small second DAG, run on two dates, has tasks whose
+first try pushes a result and fails: the retry must purge that object unless another row shares
+it; then one run is deleted and the collector must remove its objects only.
+
+(dag.test() on an existing logical date deletes the old run with its XCom rows instead of
+clearing it, so a retry is how these tests make Airflow start a new try of a task instance.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.util
 import json
 import os
@@ -26,29 +31,25 @@ FANOUT_DAG = "attune_store_fanout"
 RERUN_DAG = "attune_store_rerun"
 
 
-def _item(i: int) -> dict:
-    return {"id": i, "name": f"item-{i}", "payload": f"{i:04d}" * 250}
-
-
 @pytest.fixture(scope="module")
-def dags(airflow_db):
+def dag_module(airflow_db):
     """Copy the DAG file into the dags folder (dag.test() syncs it to the DB) and import it."""
     target = airflow_db / "dags" / DAG_FILE.name
     shutil.copyfile(DAG_FILE, target)
     spec = importlib.util.spec_from_file_location("attune_store_dags", target)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.fanout_dag, module.rerun_dag
+    return module
 
 
 @pytest.fixture(scope="module")
-def fanout_run(dags):
+def fanout_run(dag_module):
     from attune_provider.store import ResultStore
 
     store = ResultStore.from_settings()
     before = dict(store.stats.by_scope)
-    dr = dags[0].test()
-    return dr, store, before
+    dr = dag_module.fanout_dag.test()
+    return dr, store, before, dag_module
 
 
 def _xcom_value(dag_id: str, run_id: str, task_id: str, map_index: int = -1):
@@ -69,14 +70,14 @@ def _xcom_value(dag_id: str, run_id: str, task_id: str, map_index: int = -1):
 
 
 def test_fanout_run_succeeds_and_reduces(fanout_run) -> None:
-    dr, store, _ = fanout_run
+    dr, store, _, _ = fanout_run
     assert dr.state == "success"
     total = store.load(_xcom_value(FANOUT_DAG, dr.run_id, "total")["key"])
     assert dict(total) == {"count": N_ITEMS, "ids": sum(range(N_ITEMS)), "size": N_ITEMS * 1000}
 
 
 def test_xcom_rows_hold_small_references(fanout_run) -> None:
-    dr, _, _ = fanout_run
+    dr, _, _, _ = fanout_run
     ref = _xcom_value(FANOUT_DAG, dr.run_id, "first")
     assert ref["__attune_ref__"] == 1 and ref["kind"] == "list" and ref["len"] == N_ITEMS
     assert len(json.dumps(ref)) < 400
@@ -87,7 +88,7 @@ def test_task_map_length(fanout_run) -> None:
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    dr, _, _ = fanout_run
+    dr, _, _, _ = fanout_run
     with create_session() as session:
         length = session.scalar(
             select(TaskMap.length).where(
@@ -98,7 +99,7 @@ def test_task_map_length(fanout_run) -> None:
 
 
 def test_each_mapped_instance_reads_only_its_item(fanout_run) -> None:
-    dr, store, before = fanout_run
+    dr, store, before, module = fanout_run
     per_instance = {
         int(label.split("/")[3]): n
         for label, n in store.stats.by_scope.items()
@@ -106,42 +107,63 @@ def test_each_mapped_instance_reads_only_its_item(fanout_run) -> None:
     }
     assert sorted(per_instance) == list(range(N_ITEMS))
     for i, n in per_instance.items():
-        item_bytes = len(json.dumps(_item(i), separators=(",", ":")))
+        item_bytes = len(json.dumps(module.make_item(i), separators=(",", ":")))
         # root header (256 B speculative read) + one 48 B index entry + the item itself
         assert item_bytes <= n <= item_bytes + 400, (i, n, item_bytes)
     whole = len(store.read_bytes(_xcom_value(FANOUT_DAG, dr.run_id, "first")["key"]))
     assert max(per_instance.values()) * 50 < whole
 
 
+def _key_of(value) -> str:
+    """The content key ``put`` would give ``value`` (computed without writing)."""
+    from attune_provider.store import ResultStore, layout
+
+    store = ResultStore.from_settings()
+    return hashlib.sha256(layout.encode(value, store.codec, nest_min_bytes=store.nest_min_bytes)).hexdigest()
+
+
 @pytest.fixture(scope="module")
-def rerun_runs(dags):
+def rerun_runs(dag_module):
     from attune_provider.store import ResultStore
 
     store = ResultStore.from_settings()
-    date_a = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
-    date_b = dt.datetime(2024, 3, 2, tzinfo=dt.UTC)
-    first = dags[1].test(logical_date=date_a, run_after=date_a)
-    old_key = _xcom_value(RERUN_DAG, first.run_id, "stamp")["key"]
-    old_pass = _xcom_value(RERUN_DAG, first.run_id, "passthrough")
-    second = dags[1].test(logical_date=date_a, run_after=date_a)  # clears the run's task instances and re-runs them
-    other = dags[1].test(logical_date=date_b, run_after=date_b)
-    return store, first, second, other, old_key, old_pass
+    live = dag_module.rerun_dag.test(logical_date=dt.datetime(2024, 3, 1, tzinfo=dt.UTC))
+    dead = dag_module.rerun_dag.test(logical_date=dt.datetime(2024, 3, 2, tzinfo=dt.UTC))
+    return store, live, dead, dag_module
+
+
+def test_retry_purges_the_first_try_object(rerun_runs) -> None:
+    from airflow.models.taskinstancehistory import TaskInstanceHistory
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    store, live, _, module = rerun_runs
+    assert live.state == "success"
+    with create_session() as session:
+        history = session.execute(
+            select(
+                TaskInstanceHistory.task_id, TaskInstanceHistory.try_number, TaskInstanceHistory.state
+            ).where(TaskInstanceHistory.dag_id == RERUN_DAG, TaskInstanceHistory.run_id == live.run_id)
+        ).all()
+    assert [(n, str(state)) for t, n, state in history if t == "stamp"] == [(1, "failed")]
+    ref = _xcom_value(RERUN_DAG, live.run_id, "stamp")
+    assert store.load(ref["key"])["try"] == 2
+    assert not store.exists(_key_of(module.first_try_value("stamp")))
+
+
+def test_retry_keeps_an_object_another_row_references(rerun_runs) -> None:
+    store, live, _, module = rerun_runs
+    shared_first = _key_of(module.first_try_value("shared"))
+    assert _xcom_value(RERUN_DAG, live.run_id, "twin")["key"] == shared_first
+    assert store.exists(shared_first)
+    assert store.load(_xcom_value(RERUN_DAG, live.run_id, "shared")["key"])["try"] == 2
 
 
 def test_returned_view_shares_the_object(rerun_runs) -> None:
-    _, first, _, _, old_key, old_pass = rerun_runs
-    assert first.state == "success"
-    assert old_pass["key"] == old_key and old_pass["path"] == []
-
-
-def test_cleared_rerun_purges_the_old_object(rerun_runs) -> None:
-    store, first, second, _, old_key, _ = rerun_runs
-    assert second.state == "success" and second.run_id == first.run_id
-    new_key = _xcom_value(RERUN_DAG, second.run_id, "stamp")["key"]
-    assert new_key != old_key
-    assert not store.exists(old_key)
-    assert store.exists(new_key)
-    assert _xcom_value(RERUN_DAG, second.run_id, "passthrough")["key"] == new_key
+    _, live, _, _ = rerun_runs
+    stamp = _xcom_value(RERUN_DAG, live.run_id, "stamp")
+    passed = _xcom_value(RERUN_DAG, live.run_id, "passthrough")
+    assert passed["key"] == stamp["key"] and passed["path"] == []
 
 
 def test_gc_removes_objects_of_a_deleted_run_and_keeps_live_ones(rerun_runs) -> None:
@@ -152,7 +174,7 @@ def test_gc_removes_objects_of_a_deleted_run_and_keeps_live_ones(rerun_runs) -> 
 
     from attune_provider.store import RunVariables, collect
 
-    store, _, second, other, _, _ = rerun_runs
+    store, second, other, _ = rerun_runs
     live_key = _xcom_value(RERUN_DAG, second.run_id, "stamp")["key"]
     dead_key = _xcom_value(RERUN_DAG, other.run_id, "stamp")["key"]
     RunVariables(store, RERUN_DAG, other.run_id).publish({"v": 1}, writer="t")
@@ -186,7 +208,7 @@ def test_gc_removes_objects_of_a_deleted_run_and_keeps_live_ones(rerun_runs) -> 
     report = collect(store, dry_run=False)
     assert dead_key in report.deleted and live_key not in report.deleted
     assert not store.exists(dead_key)
-    assert store.load(live_key)["rows"][3]["i"] == 3
+    assert store.load(live_key)["try"] == 2
     assert RunVariables(store, RERUN_DAG, second.run_id).snapshot() == {"v": 2}
     assert RunVariables(store, RERUN_DAG, other.run_id).snapshot() == {}
     text = str(report)

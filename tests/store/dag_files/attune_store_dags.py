@@ -37,17 +37,41 @@ def fanout():
     total(per_item.expand(x=first()))
 
 
+def first_try_value(name: str) -> dict:
+    """Deterministic, so the test can compute the object key of a first try's result."""
+    return {"task": name, "try": 1, "rows": [{"i": i, "pad": "p" * 500} for i in range(50)]}
+
+
+def _fail_after_pushing(name: str):
+    from airflow.sdk import get_current_context
+
+    ti = get_current_context()["ti"]
+    if ti.try_number == 1:
+        ti.xcom_push("return_value", first_try_value(name))
+        raise RuntimeError("first try fails after pushing its result; the retry must purge it")
+    return {"task": name, "try": ti.try_number, "nonce": uuid.uuid4().hex}
+
+
 @dag(dag_id=RERUN_DAG, schedule=None, start_date=dt.datetime(2024, 1, 1), catchup=False)
 def rerun():
-    @task
+    @task(retries=1, retry_delay=dt.timedelta(0))
     def stamp():
-        return {"nonce": uuid.uuid4().hex, "rows": [{"i": i, "pad": "p" * 500} for i in range(50)]}
+        return _fail_after_pushing("stamp")
 
     @task
     def passthrough(value):
         return value  # an upstream view: stored again by reference to the same object
 
+    @task
+    def twin():
+        return first_try_value("shared")  # same content as shared's first try: one shared object
+
+    @task(retries=1, retry_delay=dt.timedelta(0))
+    def shared():
+        return _fail_after_pushing("shared")
+
     passthrough(stamp())
+    twin() >> shared()
 
 
 fanout_dag = fanout()

@@ -1,0 +1,81 @@
+"""Nested workflows (``type: workflow``, or an action that is itself a workflow; SPEC 3).
+
+The child runs as its own DAG run: ``t.run`` is a ``TriggerDagRunOperator`` (standard
+provider) that waits for completion, with the child's ref as DAG id and the rendered input as
+conf. In Airflow 3 the trigger-and-wait happens in the task runner after ``execute`` raised,
+so no code of ours runs after the child ends; the nested task therefore always has a
+``t.route`` step, which reads the child's result (the return value of the child's end task)
+into the task result, and then routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.sdk.exceptions import AirflowSkipException
+
+from attune_provider.actions.result import ActionResult
+from attune_provider.expressions import ExpressionError
+from attune_provider.runtime.plan import TaskPlan, WorkflowPlan, end_task_id
+from attune_provider.runtime.routing import selection
+from attune_provider.runtime.states import pull
+
+CHILD_END_IDS = ("end", end_task_id(["end"]))
+TRIGGER_RUN_ID_KEY = "trigger_run_id"  # pushed by Airflow's task runner after triggering
+
+
+class AttuneNestedOperator(TriggerDagRunOperator):
+    """Selection check, conf rendered from ``input``, then trigger the child and wait."""
+
+    template_fields = ()  # conf holds attune templates; rendered in execute()
+    ui_color = "#ede7f6"
+
+    def __init__(self, *, workflow_plan: WorkflowPlan, attune_task: str, **kwargs: Any) -> None:
+        task = workflow_plan.tasks[attune_task]
+        super().__init__(
+            trigger_dag_id=task.spec.action,
+            wait_for_completion=True,
+            poke_interval=1,
+            deferrable=False,
+            allowed_states=["success"],
+            failed_states=["failed"],
+            **kwargs,
+        )
+        self.workflow_plan = workflow_plan
+        self.attune_task = attune_task
+
+    def execute(self, context: Any) -> Any:
+        from attune_provider.runtime.context import build_context
+        from attune_provider.runtime.operators import render_input
+
+        task = self.workflow_plan.tasks[self.attune_task]
+        reason = selection(context["ti"], self.workflow_plan, task)
+        if reason is not None:
+            raise AirflowSkipException(reason)
+        ctx = build_context(self.workflow_plan, context)
+        try:
+            self.conf = render_input(task, ctx)
+        except ExpressionError:
+            raise
+        self.log.info("attune: starting child workflow %s", self.trigger_dag_id)
+        return super().execute(context)
+
+
+def child_result(ti: Any, task: TaskPlan, run_succeeded: bool) -> dict[str, Any]:
+    """The nested task's stored result: the child's output as ``data``."""
+    child_run_id = pull(ti, task.run_id, key=TRIGGER_RUN_ID_KEY)
+    output = None
+    if child_run_id:
+        for end_id in CHILD_END_IDS:
+            output = ti.xcom_pull(
+                dag_id=task.spec.action, run_id=child_run_id, task_ids=end_id, map_indexes=-1
+            )
+            if output is not None:
+                break
+    output = dict(output) if hasattr(output, "keys") else output
+    if run_succeeded:
+        return ActionResult.success(output).to_dict()
+    error = (output or {}).get("error") if isinstance(output, dict) else None
+    message = f"child workflow {task.spec.action} run {child_run_id} failed" + (f": {error}" if error else "")
+    return ActionResult.failure(message, data=output).to_dict()
