@@ -71,6 +71,7 @@ def get_provider_info() -> dict[str, Any]:
         "description": "Compile attune YAML workflows into Airflow DAGs with by-reference task results.",
         "versions": [__version__],
         "config": {"attune": CONFIG_SECTION},
+        "cli": ["attune_provider.cli.airflow_commands.get_cli_commands"],
         "plugins": [
             {"name": "attune", "plugin-class": "attune_provider.plugins.attune_plugin.AttunePlugin"},
         ],

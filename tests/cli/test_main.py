@@ -50,3 +50,26 @@ def test_spec_only_commands_do_not_import_airflow(tmp_path: Path):
     )
     done = subprocess.run([sys.executable, "-c", code], env=cli_env(None), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_airflow_attune_subcommand(tmp_path: Path):
+    """The provider registers `airflow attune ...` through its provider info `cli` hook."""
+    path = write(tmp_path / "greet.yaml", GREET)
+    airflow = Path(sys.executable).with_name("airflow")
+    done = subprocess.run(
+        [str(airflow), "attune", "graph", str(path), "--format", "dot"],
+        env=cli_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 'digraph "clitest.greet"' in done.stdout
+    failing = subprocess.run(
+        [str(airflow), "attune", "graph", str(tmp_path / "missing.yaml")],
+        env=cli_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert failing.returncode == 2 and "no such file or folder" in failing.stderr

@@ -35,8 +35,13 @@ with DAG("attune_plugin_probe", schedule=None, catchup=False, tags=["attune-test
     def scalar():
         return 42
 
+    @task
+    def markup():
+        return {"note": "<script>alert('x')</script>", "big": "y" * 10000}
+
     produce()
     scalar()
+    markup()
     greet.expand(name=names())
 """
 

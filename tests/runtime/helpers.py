@@ -273,7 +273,7 @@ def queued_runs(dag_id: str) -> list[Any]:
 
     with create_session() as session:
         runs = session.scalars(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.state == DagRunState.QUEUED)).all()
-        return [(run.run_id, run.logical_date) for run in runs]
+        return [(run.run_id, run.logical_date, run.conf) for run in runs]
 
 
 def run_dag_with_child_runner(dag, child_dag_id: str, conf: Mapping[str, Any] | None = None, timeout: float = 300):
@@ -284,6 +284,7 @@ def run_dag_with_child_runner(dag, child_dag_id: str, conf: Mapping[str, Any] | 
     separate process (Airflow's own CLI; dag.test picks up the queued run of that logical date),
     against the same metadata DB and result store.
     """
+    import json
     import os
     import subprocess
     import sys
@@ -298,14 +299,17 @@ def run_dag_with_child_runner(dag, child_dag_id: str, conf: Mapping[str, Any] | 
         started: set[str] = set()
         deadline = time.monotonic() + timeout
         while not done.is_set() and time.monotonic() < deadline:
-            for run_id, logical_date in queued_runs(child_dag_id):
+            for run_id, logical_date, run_conf in queued_runs(child_dag_id):
                 if run_id in started:
                     continue
                 started.add(run_id)
                 env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
                 children.append(
                     subprocess.run(
-                        [str(Path(sys.executable).parent / "airflow"), "dags", "test", child_dag_id, logical_date.isoformat()],
+                        [
+                            str(Path(sys.executable).parent / "airflow"), "dags", "test", child_dag_id,
+                            logical_date.isoformat(), "--conf", json.dumps(run_conf or {}),
+                        ],
                         cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
                     )
                 )
