@@ -259,10 +259,10 @@ def run_config(backend: str, enrich_bytes: int, items: int) -> dict[str, Any]:
 
 
 def _fmt_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(n) < 1024 or unit == "GB":
+    for unit in ("B", "KB", "MB", "GB"):  # decimal units: C = 1 MB means 1,000,000 bytes
+        if abs(n) < 1000 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+        n /= 1000
     return str(n)
 
 
