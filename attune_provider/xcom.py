@@ -13,6 +13,10 @@
   no other XCom row references it (content addressing shares objects); the check uses the
   metadata DB through the ORM when this process can reach it, otherwise the object is kept and
   left to ``attune-airflow gc``.
+
+Known limitation: Airflow expands a mapped task over a *mapping* only when the pulled value is a
+real ``dict`` (``isinstance(value, dict)``), which a lazy ``LazyMapping`` is not; expanding over a
+list (the with_items case) is lazy and works. Expand over ``list(d.items())`` instead.
 """
 
 from __future__ import annotations

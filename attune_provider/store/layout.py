@@ -56,7 +56,12 @@ MAX_DEPTH = 4
 """Containers nested deeper than this are stored as one leaf."""
 
 NEST_MIN_BYTES = 64 * 1024
-"""A nested list/dict gets its own index only from this encoded size on (smaller ones are read whole)."""
+"""A list ELEMENT that is a list/dict gets its own index only from this encoded size on: smaller
+ones stay plain values, so a mapped instance's ``item`` is a plain dict/list, read in one go."""
+
+MAPPING_NEST_MIN_BYTES = 1024
+"""A mapping VALUE that is a list/dict gets its own index from this size on, so
+``result.data.items[7]`` reads item 7 only, even when the list is small."""
 
 COMPRESS_MIN_BYTES = 512
 
@@ -221,9 +226,13 @@ class _Writer:
         return off
 
     def child(self, value: Any, depth: int, prefix: bytes = b"") -> tuple[int, bytes]:
-        """Encode one child; returns (kind, payload) where NODE payload is its header JSON."""
+        """Encode one child; returns (kind, payload) where NODE payload is its header JSON.
+
+        ``prefix`` is non-empty exactly for mapping values (the key), which nest from a lower size.
+        """
         raw = Codec.to_json_bytes(value)
-        if depth < self.max_depth and indexable(value) and value and len(raw) >= self.nest_min_bytes:
+        threshold = min(self.nest_min_bytes, MAPPING_NEST_MIN_BYTES) if prefix else self.nest_min_bytes
+        if depth < self.max_depth and indexable(value) and value and len(raw) >= threshold:
             header = self.node(value, depth)
             return KIND_NODE, prefix + json.dumps(header, separators=(",", ":")).encode()
         kind, data = self.codec.encode_raw(raw)

@@ -280,11 +280,10 @@ def run_dag_with_child_runner(dag, child_dag_id: str, conf: Mapping[str, Any] | 
     """dag.test() of a parent whose nested task triggers ``child_dag_id``.
 
     dag.test() has no scheduler, so the triggered child run would stay queued forever. A second
-    thread plays the scheduler for it: it runs ``airflow dags test <child> <logical date>`` in a
-    separate process (Airflow's own CLI; dag.test picks up the queued run of that logical date),
-    against the same metadata DB and result store.
+    thread plays the scheduler for it: it runs the queued child run in a separate process
+    (``tests.runtime.child_runner``: dag.test() of the child adopting that run), against the same
+    metadata DB and result store.
     """
-    import json
     import os
     import subprocess
     import sys
@@ -299,17 +298,14 @@ def run_dag_with_child_runner(dag, child_dag_id: str, conf: Mapping[str, Any] | 
         started: set[str] = set()
         deadline = time.monotonic() + timeout
         while not done.is_set() and time.monotonic() < deadline:
-            for run_id, logical_date, run_conf in queued_runs(child_dag_id):
+            for run_id, _logical_date, _conf in queued_runs(child_dag_id):
                 if run_id in started:
                     continue
                 started.add(run_id)
                 env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
                 children.append(
                     subprocess.run(
-                        [
-                            str(Path(sys.executable).parent / "airflow"), "dags", "test", child_dag_id,
-                            logical_date.isoformat(), "--conf", json.dumps(run_conf or {}),
-                        ],
+                        [sys.executable, "-m", "tests.runtime.child_runner", child_dag_id, run_id],
                         cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
                     )
                 )

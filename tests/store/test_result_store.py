@@ -280,3 +280,17 @@ def test_file_store_writes_under_its_root(tmp_path: Path) -> None:
     files = [p for p in (tmp_path / "root").rglob("*") if p.is_file()]
     assert files == [tmp_path / "root" / "objects" / key[:2] / key]
     assert os.stat(files[0]).st_size > 0
+
+
+def test_small_list_inside_a_mapping_is_indexed_but_list_items_stay_plain(store: ResultStore, reopen) -> None:
+    """`task.x.items[7]` reads item 7 only even for a small list; the item itself is a plain dict."""
+    items = [{"id": i, "tag": f"t{i}"} for i in range(100)]  # ~2 KB in total
+    key = store.put({"items": items})
+    s = reopen(store)
+    view = s.load(key)
+    assert isinstance(view["items"], LazySequence)
+    seven = view["items"][7]
+    assert type(seven) is dict and seven == items[7]
+    assert s.stats.bytes_read < 256 + 3 * layout.ENTRY_SIZE + 200
+    big_items = ResultStore(store.url).load(store.put([{"blob": "b" * 70_000}]))
+    assert isinstance(big_items[0], LazyMapping)  # a huge element gets its own index
