@@ -65,9 +65,13 @@ def _check_supported(spec: WorkflowSpec) -> None:
                 _where(spec, task),
             )
         if task.when is not None:
-            log.warning("%s: task '%s': task-level 'when' is parsed but never executed", _where(spec, task), task.name)
+            log.warning(
+                "%s: task '%s': task-level 'when' is parsed but never executed", _where(spec, task), task.name
+            )
         if task.type == "parallel":
-            log.warning("%s: task '%s': 'type: parallel' is parsed but never executed", _where(spec, task), task.name)
+            log.warning(
+                "%s: task '%s': 'type: parallel' is parsed but never executed", _where(spec, task), task.name
+            )
 
 
 _default_registries: dict[tuple[str, str], Any] = {}
@@ -141,7 +145,9 @@ def _dag_kwargs(spec: WorkflowSpec, params: Mapping[str, Any]) -> dict[str, Any]
             kwargs["max_active_runs"] = settings.max_active_runs
         if settings.dagrun_timeout is not None:
             timeout = settings.dagrun_timeout
-            kwargs["dagrun_timeout"] = timeout if isinstance(timeout, timedelta) else timedelta(seconds=float(timeout))
+            kwargs["dagrun_timeout"] = (
+                timeout if isinstance(timeout, timedelta) else timedelta(seconds=float(timeout))
+            )
         if settings.owner:
             default_args["owner"] = settings.owner
         if settings.pool:
@@ -225,7 +231,9 @@ class _Builder:
                 upstream >> downstream
 
     def end(self) -> Any:
-        end = AttuneEndOperator(task_id=self.plan.end_id, trigger_rule=ALL_DONE, workflow_plan=self.plan, retries=0)
+        end = AttuneEndOperator(
+            task_id=self.plan.end_id, trigger_rule=ALL_DONE, workflow_plan=self.plan, retries=0
+        )
         for last in self.last.values():
             last >> end
         return end

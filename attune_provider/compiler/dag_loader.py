@@ -34,8 +34,9 @@ Why it is shaped like this:
   ``min_file_process_interval`` in a fresh process. Loaded workflows are cached by content:
   an in-process memo ``(path, mtime, size) -> sha256`` and ``unit digest -> loaded unit``,
   plus an on-disk pickle of the immutable loaded model under ``$AIRFLOW_HOME/attune-cache``
-  (trusted like the DAG folder itself). The digest covers every YAML byte of the unit, the
-  provider version and the spec loader's source files, so a change anywhere re-parses.
+  (trusted like the DAG folder itself; files are written 0600 and atomically). The digest
+  covers every YAML byte of the unit, the provider version and the spec loader's source
+  files, so a change anywhere re-parses. Full builds prune entries unused for a week.
 * **Workers build only their DAG.** When ``get_parsing_context().dag_id`` is set, an index
   ``dag_id -> source unit`` (kept in the cache folder) lets us load and compile that one unit
   and that one workflow; without an index entry we fall back to loading everything (cheap
@@ -55,6 +56,7 @@ import pickle
 import re
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -296,6 +298,8 @@ class SpecCache:
         try:
             with entry.open("rb") as handle:
                 value = pickle.load(handle)
+            with contextlib.suppress(OSError):  # mark as used (see prune)
+                os.utime(entry)
         except FileNotFoundError:
             return None
         except Exception as exc:  # corrupt / written by another version: re-parse
@@ -323,6 +327,30 @@ class SpecCache:
         except (OSError, ValueError):
             return {}
         return value if isinstance(value, dict) else {}
+
+    def prune(self, keep_days: float = 7.0, *, every_seconds: float = 3600.0) -> int:
+        """Delete entries unused for ``keep_days`` (at most once per ``every_seconds``).
+
+        Every cache hit refreshes an entry's mtime, so anything still in use survives; a
+        process that loses a race simply re-parses. Returns the number of files deleted.
+        """
+        if self.directory is None:
+            return 0
+        marker = self.directory / ".last-prune"
+        now = time.time()
+        try:
+            if now - marker.stat().st_mtime < every_seconds:
+                return 0
+        except OSError:
+            pass
+        _atomic_write(marker, b"")
+        deleted = 0
+        for entry in (self.directory / "specs").glob("*/*.pickle"):
+            with contextlib.suppress(OSError):
+                if now - entry.stat().st_mtime > keep_days * 86400:
+                    entry.unlink()
+                    deleted += 1
+        return deleted
 
     def update_index(self, entries: dict[str, str], *, replace: bool) -> None:
         """Store ``dag_id -> unit path``; ``replace`` drops ids no longer built (full builds)."""
@@ -462,7 +490,6 @@ def build_dags(
             report.problems.setdefault(problem.file, []).append(problem)
         for spec in loaded.workflows:
             dag_id = spec.ref
-            index[dag_id] = unit_key
             if dag_id in seen_refs and seen_refs[dag_id] != unit_key:
                 where = spec.action_file or spec.source_file or loaded.unit.path
                 report.problems.setdefault(str(where), []).append(
@@ -471,7 +498,7 @@ def build_dags(
                     )
                 )
                 continue
-            seen_refs[dag_id] = unit_key
+            seen_refs[dag_id] = index[dag_id] = unit_key
             if only_dag_id is not None and dag_id != only_dag_id:
                 continue
             try:
@@ -497,6 +524,8 @@ def build_dags(
             only_dag_id=only_dag_id, _shortcut=False,
         )  # fmt: skip
     cache.update_index(index, replace=only_dag_id is None)
+    if only_dag_id is None:
+        cache.prune()
     _publish(namespace, report)
     return report
 

@@ -35,8 +35,11 @@ def workflow_doc(spec: WorkflowSpec) -> str:
         items = task.with_items if task.with_items is not None else ""
         lines.append(f"| {_cell(task.name)} | {_cell(task.action)} | {_cell(items)} | {_cell(targets)} |")
     if spec.back_edges:
-        lines += ["", "Dropped back edges (a task runs at most once per run): "
-                  + ", ".join(f"{a} -> {b}" for a, b in spec.back_edges)]
+        lines += [
+            "",
+            "Dropped back edges (a task runs at most once per run): "
+            + ", ".join(f"{a} -> {b}" for a, b in spec.back_edges),
+        ]
     if spec.output_map:
         lines += ["", "Output: " + ", ".join(f"`{key}`" for key in spec.output_map)]
     return "\n".join(lines) + "\n"

@@ -14,12 +14,38 @@ from typing import Any
 from attune_provider.spec.model import ParameterSpec
 
 #: keywords Param/JSON schema understands; other keys (attune's own) stay out of the schema
-_SCHEMA_KEYWORDS = frozenset({
-    "type", "enum", "const", "items", "properties", "additionalProperties", "minimum", "maximum",
-    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern",
-    "format", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties", "examples",
-    "title", "oneOf", "anyOf", "allOf", "not", "values_display", "description",
-})
+_SCHEMA_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "items",
+        "properties",
+        "additionalProperties",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+        "examples",
+        "title",
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "not",
+        "values_display",
+        "description",
+    }
+)
 
 
 def _nullable(schema_type: Any) -> Any:
@@ -42,7 +68,9 @@ def _plain(value: Any) -> Any:
 def _items_schema(value: Any) -> Any:
     """attune nests flat fields too (``items: {type: string, required: true}``): drop ``required``."""
     if isinstance(value, Mapping):
-        return {k: _items_schema(v) for k, v in value.items() if not (k == "required" and isinstance(v, bool))}
+        return {
+            k: _items_schema(v) for k, v in value.items() if not (k == "required" and isinstance(v, bool))
+        }
     return value
 
 

@@ -81,7 +81,9 @@ def inquiry_operator(plan: WorkflowPlan, task: TaskPlan, *, task_id: str) -> Att
     options = dict(task.spec.wait_for.options)
     choices = [str(option) for option in (options.get("options") or DEFAULT_OPTIONS)]
     timeout = options.get("timeout")
-    subject = options.get("prompt") or options.get("subject") or f"Respond to the inquiry of task '{task.name}'"
+    subject = (
+        options.get("prompt") or options.get("subject") or f"Respond to the inquiry of task '{task.name}'"
+    )
     return AttuneInquiryOperator(
         task_id=task_id,
         workflow_plan=plan,

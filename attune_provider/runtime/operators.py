@@ -77,7 +77,9 @@ def render_timeout(task: TaskPlan, ctx: Any) -> float | None:
 def execute_action(task: TaskPlan, ctx: Any, context: Mapping[str, Any], log: Any) -> ActionResult:
     """Render and run once; rendering errors become a failed result (routable by failed())."""
     if task.action is None:  # type: parallel -- parsed, never executed (SPEC 3)
-        log.warning("attune: task '%s' (type: %s) is not executed; it counts as succeeded", task.name, task.spec.type)
+        log.warning(
+            "attune: task '%s' (type: %s) is not executed; it counts as succeeded", task.name, task.spec.type
+        )
         return ActionResult.success(None)
     try:
         params = render_input(task, ctx)
@@ -147,7 +149,10 @@ class AttuneItemOperator(AttuneStep):
             ti.xcom_push(key="return_value", value=stored)
             raise AttuneTaskFailed(f"item {index} of task '{task.name}' {result.outcome}: {result.error}")
         start, units = chunk
-        results = [self._run_with_retries(task, ctx.with_item(unit, start + j), context) for j, unit in enumerate(units)]
+        results = [
+            self._run_with_retries(task, ctx.with_item(unit, start + j), context)
+            for j, unit in enumerate(units)
+        ]
         stored_list = [r.to_dict() for r in results]
         failed = [start + j for j, r in enumerate(results) if not r.succeeded]
         if not failed:
@@ -182,7 +187,11 @@ class AttuneGateOperator(AttuneStep):
         ctx = build_context(self.workflow_plan, context)
         try:
             raw = task.spec.with_items
-            value = render(raw, ctx, where=f"task '{task.name}' field 'with_items'") if isinstance(raw, str) else raw
+            value = (
+                render(raw, ctx, where=f"task '{task.name}' field 'with_items'")
+                if isinstance(raw, str)
+                else raw
+            )
             items = as_item_list(value)
         except (ExpressionError, TypeError, ValueError) as exc:
             message = str(exc)

@@ -35,7 +35,9 @@ class AttuneRetryPolicy(RetryPolicy):
     def __init__(self, policy: AttuneRetry) -> None:
         self.policy = policy
 
-    def evaluate(self, exception: BaseException, try_number: int, max_tries: int, context: Any = None) -> RetryDecision:
+    def evaluate(
+        self, exception: BaseException, try_number: int, max_tries: int, context: Any = None
+    ) -> RetryDecision:
         delay = retry_delay_seconds(self.policy, max(int(try_number), 1))
         return RetryDecision.retry(
             delay=timedelta(seconds=delay), reason=f"attune retry ({self.policy.backoff}, {delay:g}s)"

@@ -44,7 +44,12 @@ class _Handler(BaseHTTPRequestHandler):
         status = expected_status(server_id)
         with self.server.lock:
             self.server.requests += 1
-        body = {"id": server_id, "status": status, "version": f"1.{server_id % 5}.0", "uptime_s": server_id * 60}
+        body = {
+            "id": server_id,
+            "status": status,
+            "version": f"1.{server_id % 5}.0",
+            "uptime_s": server_id * 60,
+        }
         self._reply(503 if status == "down" else 200, body)
 
     def _reply(self, code: int, body: dict) -> None:

@@ -72,7 +72,6 @@ class StoredRun:
     dag_id: str
     run_id: str
     result: dict
-    servers: list[dict]
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +110,7 @@ def stored_run(browser_available, tmp_path_factory) -> StoredRun:
     assert done.returncode == 0, done.stderr[-4000:]
     with sqlite3.connect(home / "airflow.db") as db:
         (run_id,) = db.execute("select run_id from dag_run where dag_id = ?", (WORKFLOW_REF,)).fetchone()
-    return StoredRun(home, WORKFLOW_REF, run_id, json.loads(done.stdout), [])
+    return StoredRun(home, WORKFLOW_REF, run_id, json.loads(done.stdout))
 
 
 @pytest.fixture(scope="session")

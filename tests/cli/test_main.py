@@ -73,3 +73,18 @@ def test_airflow_attune_subcommand(tmp_path: Path):
         timeout=300,
     )
     assert failing.returncode == 2 and "no such file or folder" in failing.stderr
+
+
+def test_bare_ref_is_found_in_the_workflows_folder(tmp_path: Path):
+    folder = tmp_path / "attune"
+    write(folder / "greet.yaml", GREET)
+    env_home = tmp_path / "home"
+    code = (
+        "import os, sys\n"
+        f"os.environ['AIRFLOW__ATTUNE__WORKFLOWS_FOLDER'] = {str(folder)!r}\n"
+        "from attune_provider.cli.main import main\n"
+        "sys.exit(main(['graph', 'clitest.greet']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=cli_env(env_home), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "%% clitest.greet" in done.stdout

@@ -72,27 +72,25 @@ def test_render_errors_are_short_and_clear(tmp_path: Path):
 
 
 def test_render_shows_the_compiled_dag(tmp_path: Path):
+    from attune_provider.cli.render_cmd import format_dag_text
+
     path = write(tmp_path / "greet.yaml", GREET)
     result = run_cli("render", str(path), "--format", "json", "--airflow-home", str(tmp_path / "home"))
     assert result.returncode == 0, result.stderr
     dag = result.json()
     assert dag["dag_id"] == "clitest.greet"
+    assert dag["description"]
     assert set(dag["params"]) == {"names", "greeting"}
     assert dag["params"]["names"]["default"] == ["ada", "grace", "linus"]
     tasks = {task["task_id"]: task for task in dag["tasks"]}
+    assert {"greet", "done", "complain"} <= {task["group"] for task in tasks.values() if task["group"]}
     mapped = [task for task in tasks.values() if task["mapped"]]
-    assert mapped and all(task["group"] == "greet" for task in mapped)
-    assert {"greet", "done", "complain"} <= set(dag["groups"]) | {
-        t["task_id"].split(".")[0] for t in tasks.values()
-    }
-    assert dag["leaves"] == ["end"] or len(dag["leaves"]) == 1
-    text = run_cli("render", str(path), "--airflow-home", str(tmp_path / "home"))
-    assert text.returncode == 0
-    assert (
-        text.stdout.startswith("DAG clitest.greet")
-        and "mapped over" in text.stdout
-        and "trigger=" in text.stdout
-    )
+    assert [task["group"] for task in mapped] == ["greet"]
+    assert mapped[0]["expand"] and mapped[0]["upstream"]
+    assert dag["leaves"] == ["end"]
+    assert tasks["end"]["trigger_rule"] == "all_done"
+    text = format_dag_text(dag)  # the text format prints the same facts
+    assert text.startswith("DAG clitest.greet") and "mapped over" in text and "trigger=all_done" in text
 
 
 def test_graph_mermaid_has_conditions_labels_and_back_edges(tmp_path: Path):

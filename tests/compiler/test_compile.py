@@ -76,7 +76,9 @@ def test_dag_identity_docs_tags_and_airflow_block(tmp_path):
     assert dag.dag_id == "test.compiled"
     assert dag.description == "Compiled workflow"
     assert str(path) in dag.doc_md
-    assert "| first | core.echo |" in dag.doc_md and "| fan | core.echo | {{ [1, 2] }} | cleanup |" in dag.doc_md
+    assert (
+        "| first | core.echo |" in dag.doc_md and "| fan | core.echo | {{ [1, 2] }} | cleanup |" in dag.doc_md
+    )
     assert set(dag.tags) == {"alpha", "beta"}
     assert dag.schedule is None  # manual only without airflow.schedule
     assert dag.max_active_runs == 2
@@ -146,7 +148,11 @@ def test_task_layout_single_end_leaf_labels_and_retries(tmp_path):
     leaves = [t.task_id for t in dag.tasks if not t.downstream_list]
     assert leaves == ["end"]
     # Airflow records labels between task groups on the group's join node (what the UI draws)
-    labels = {(up, down): info.get("label") for up, targets in dag.edge_info.items() for down, info in targets.items()}
+    labels = {
+        (up, down): info.get("label")
+        for up, targets in dag.edge_info.items()
+        for down, info in targets.items()
+    }
     assert labels == {("first.downstream_join_id", "fan.gate"): "main path"}
     assert dag.get_task("fan.gate").trigger_rule == "all_done"
     assert dag.get_task("fan.route").trigger_rule == "all_done"
@@ -164,7 +170,12 @@ def test_retry_delays_constant_linear_exponential_capped():
 
     assert [retry_delay_seconds(RetryPolicy(3, 5, "constant"), n) for n in (1, 2, 3)] == [5, 5, 5]
     assert [retry_delay_seconds(RetryPolicy(3, 5, "linear"), n) for n in (1, 2, 3)] == [5, 10, 15]
-    assert [retry_delay_seconds(RetryPolicy(4, 5, "exponential", 30), n) for n in (1, 2, 3, 4)] == [5, 10, 20, 30]
+    assert [retry_delay_seconds(RetryPolicy(4, 5, "exponential", 30), n) for n in (1, 2, 3, 4)] == [
+        5,
+        10,
+        20,
+        30,
+    ]
 
 
 def test_unknown_action_names_file_task_and_places_searched(tmp_path):
@@ -218,3 +229,43 @@ def test_back_edges_are_dropped_from_the_graph(tmp_path):
     assert dag.get_task("check.run").upstream_task_ids == set()
     assert dag.get_task("process.run").upstream_task_ids == {"check.run"}
     assert dag.attune_plan.tasks["process"].targets == ()
+
+
+def test_task_when_and_parallel_warn_and_cancellation_policy_is_documented(tmp_path, caplog):
+    text = """
+    ref: test.ignored
+    cancellation_policy: cancel_running
+    tasks:
+      - name: checks
+        type: parallel
+        tasks:
+          - name: inner
+            action: core.noop
+        next: [{do: [guarded]}]
+      - name: guarded
+        action: core.noop
+        when: "{{ parameters.never }}"
+    """
+    with caplog.at_level("WARNING", logger="attune_provider.compiler.build"):
+        dag, _ = _compile(tmp_path, text, name="ignored")
+    messages = " ".join(record.getMessage() for record in caplog.records)
+    assert "task 'checks': 'type: parallel' is parsed but never executed" in messages
+    assert "task 'guarded': task-level 'when' is parsed but never executed" in messages
+    assert dag.has_task("checks.run") and dag.attune_plan.tasks["checks"].action is None
+    assert "cancellation_policy `cancel_running`" in dag.doc_md
+
+
+def test_nested_workflow_task_becomes_a_trigger_and_a_result_step(tmp_path):
+    text = """
+    ref: test.nests
+    tasks:
+      - name: child
+        type: workflow
+        action: other.workflow
+        input: {x: 1}
+    """
+    dag, _ = _compile(tmp_path, text, name="nests")
+    run = dag.get_task("child.run")
+    assert run.trigger_dag_id == "other.workflow" and run.wait_for_completion is True
+    assert dag.get_task("child.route").trigger_rule == "all_done"
+    assert dag.get_task("child.route").downstream_task_ids == {"end"}

@@ -37,7 +37,10 @@ def test_every_graph_compiles_or_fails_as_specified(corpus):
         if path.stem.endswith("_INVALID"):
             with pytest.raises(LoadError) as info:
                 load_workflow_file(path)
-            assert all(error.location.file.endswith(path.name) and error.location.line > 0 for error in info.value.errors)
+            assert all(
+                error.location.file.endswith(path.name) and error.location.line > 0
+                for error in info.value.errors
+            )
             invalid.append(path.name)
             continue
         try:

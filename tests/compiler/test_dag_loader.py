@@ -204,8 +204,9 @@ def test_unknown_keys_become_python_warnings_with_file_and_line(folders):
 def test_duplicate_refs_keep_the_first_and_report_the_second(tmp_path):
     (tmp_path / "a.yaml").write_text(workflow("demo.same"))
     (tmp_path / "b.yaml").write_text(workflow("demo.same"))
-    report = build_dags({}, folders=[tmp_path], cache=SpecCache(None))
+    report = build_dags({}, folders=[tmp_path], cache=SpecCache(tmp_path / "cache"))
     assert "demo.same" in report.dags
+    assert SpecCache(tmp_path / "cache").read_index()["demo.same"] == str(tmp_path / "a.yaml")
     (problem,) = report.problems[str(tmp_path / "b.yaml")]
     assert "demo.same" in problem.message and str(tmp_path / "a.yaml") in problem.message
 
@@ -390,3 +391,21 @@ def test_worker_resolves_actions_of_packs_in_other_units(tmp_path):
     assert [t.task_id for t in worker.dags["demo.uses_pack"].tasks] == [
         t.task_id for t in full.dags["demo.uses_pack"].tasks
     ]
+
+
+def test_prune_drops_entries_unused_for_a_week_and_keeps_recent_ones(tmp_path):
+    for name in ("old", "fresh"):
+        (tmp_path / f"{name}.yaml").write_text(workflow(f"demo.{name}"))
+    cache = SpecCache(tmp_path / "cache")
+    cache.load(SourceUnit("file", tmp_path / "old.yaml", tmp_path))
+    cache.load(SourceUnit("file", tmp_path / "fresh.yaml", tmp_path))
+    entries = sorted((tmp_path / "cache" / "specs").glob("*/*.pickle"))
+    assert len(entries) == 2
+    old_entry = next(
+        e for e in entries if e.stem == cache.unit_digest(SourceUnit("file", tmp_path / "old.yaml", tmp_path))
+    )
+    long_ago = old_entry.stat().st_mtime - 8 * 86400
+    os.utime(old_entry, (long_ago, long_ago))
+    assert cache.prune() == 1
+    assert not old_entry.exists() and len(list((tmp_path / "cache" / "specs").glob("*/*.pickle"))) == 1
+    assert cache.prune() == 0  # rate-limited: at most once per hour

@@ -121,6 +121,7 @@ class Deployment:
     proxy: CountingS3Proxy
     processes: list[ManagedProcess] = field(default_factory=list)
     _token: str | None = None
+    _stopped: bool = False
 
     # ---------------------------------------------------------------- process control
     def spawn(
@@ -171,6 +172,9 @@ class Deployment:
 
     def stop(self, timeout: float = 20) -> None:
         """Stop every process group: Airflow first, then the servers they depend on."""
+        if self._stopped:
+            return
+        self._stopped = True
         airflow_procs = [p for p in self.processes if p.name not in ("postgres", "redis", "moto")]
         service_procs = [p for p in self.processes if p not in airflow_procs]
         for batch in (airflow_procs, service_procs):
@@ -469,7 +473,17 @@ def _start_postgres(deploy: Deployment) -> None:
         cwd=Path("/"),
         stop_signal=signal.SIGINT,  # fast shutdown
     )
-    pg_isready = [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", "airflow"]
+    pg_isready = [
+        str(bindir / "pg_isready"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-U",
+        "airflow",
+        "-d",
+        "postgres",
+    ]
     wait_until(lambda: subprocess.run(pg_isready, capture_output=True).returncode == 0, 60, "postgres")
     subprocess.run(
         [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "airflow", "airflow"],

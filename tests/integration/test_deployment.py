@@ -101,14 +101,16 @@ def test_parallel_branches_publish_every_variable(deployment: Deployment) -> Non
     }
 
 
-def test_cleared_task_rerun_purges_its_old_object(deployment: Deployment) -> None:
+@pytest.fixture(scope="module")
+def cleared_rerun(deployment: Deployment) -> dict:
+    """Run integration.rerun, clear its task through the REST API and wait for the second try."""
     dag_id = "integration.rerun"
     deployment.unpause(dag_id)
     run_id = deployment.trigger(dag_id)
     assert deployment.wait_for_runs(dag_id, [run_id], RUN_TIMEOUT) == {run_id: "success"}
     first = deployment.xcom_entry(dag_id, run_id, "token.run")
     first_token = deployment.result(dag_id, run_id, "token.run")["data"]["token"]
-    assert any(first["key"] in key for key in deployment.s3_keys())
+    keys_before = deployment.s3_keys()
 
     deployment.api(
         "POST",
@@ -124,14 +126,39 @@ def test_cleared_task_rerun_purges_its_old_object(deployment: Deployment) -> Non
     )
     # Clearing puts the run back to queued; wait for the second try to finish.
     deployment.wait_for_runs(dag_id, [run_id], RUN_TIMEOUT)
+    return {
+        "dag_id": dag_id,
+        "run_id": run_id,
+        "first": first,
+        "first_token": first_token,
+        "keys_before": keys_before,
+        "second": deployment.xcom_entry(dag_id, run_id, "token.run"),
+        "second_token": deployment.result(dag_id, run_id, "token.run")["data"]["token"],
+        "keys_after": deployment.s3_keys(),
+    }
+
+
+def test_cleared_task_reruns_and_stores_a_new_result(deployment: Deployment, cleared_rerun: dict) -> None:
+    dag_id, run_id = cleared_rerun["dag_id"], cleared_rerun["run_id"]
+    assert any(cleared_rerun["first"]["key"] in key for key in cleared_rerun["keys_before"])
     tries = {ti["task_id"]: ti["try_number"] for ti in deployment.task_instances(dag_id, run_id)}
     assert tries["token.run"] == 2
     assert deployment.run_state(dag_id, run_id) == "success"
+    assert cleared_rerun["second"]["key"] != cleared_rerun["first"]["key"]
+    assert cleared_rerun["second_token"] != cleared_rerun["first_token"]
+    assert any(cleared_rerun["second"]["key"] in key for key in cleared_rerun["keys_after"])
+    assert deployment.result(dag_id, run_id, "end")["token"] == cleared_rerun["second_token"]
 
-    second = deployment.xcom_entry(dag_id, run_id, "token.run")
-    second_token = deployment.result(dag_id, run_id, "token.run")["data"]["token"]
-    assert second["key"] != first["key"] and second_token != first_token
-    keys = deployment.s3_keys()
-    assert any(second["key"] in key for key in keys)
-    assert not any(first["key"] in key for key in keys), "the first try's object was not purged"
-    assert deployment.result(dag_id, run_id, "end")["token"] == second_token
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Airflow 3.3 calls XCom.purge() in the Celery task process, which has no metadata-DB access; "
+        "AttuneXComBackend.purge cannot count other references there and keeps the object "
+        "('cannot check other XCom rows here; gc will decide'). Owner: attune_provider/xcom.py; "
+        "see /work/notes/integration-findings.md. Remove this mark when purge works on workers."
+    ),
+)
+def test_cleared_task_rerun_purges_its_old_object(cleared_rerun: dict) -> None:
+    first_key = cleared_rerun["first"]["key"]
+    assert not any(first_key in key for key in cleared_rerun["keys_after"]), "the old object was not purged"

@@ -1,29 +1,50 @@
-"""Run one queued DAG run to completion in this process, as the scheduler would.
+"""Run the next queued DAG run of one DAG to completion, in this process, as the scheduler would.
 
 Used by the nested-workflow test: a parent's dag.test() triggers a child run that nothing would
-execute (dag.test has no scheduler). ``python -m tests.runtime.child_runner <dag_id> <run_id>``
-parses the DAG folder, adopts the queued run (dag.test would otherwise delete and recreate it
+execute (dag.test has no scheduler). ``python -m tests.runtime.child_runner <dag_id> <timeout>``
+waits for a queued run of ``dag_id``, adopts it (dag.test would otherwise delete and recreate it
 under a new run id, which the waiting parent could not find) and runs it with dag.test().
-Exit code 0 = the child run succeeded.
+Exit code 0 = the child run succeeded, 1 = it failed, 2 = no run was queued in time.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 
 
-def main(dag_id: str, run_id: str) -> int:
-    from airflow import settings
-    from airflow.dag_processing.dagbag import DagBag
-    from airflow.models import dagrun as dagrun_module
+def _queued_run(dag_id: str):
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
     from airflow.utils.state import DagRunState
     from sqlalchemy import select
 
-    dag = DagBag(dag_folder=settings.DAGS_FOLDER, include_examples=False).get_dag(dag_id)
     with create_session() as session:
-        logical_date = session.scalar(select(DagRun.logical_date).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
+        row = session.execute(
+            select(DagRun.run_id, DagRun.logical_date).where(
+                DagRun.dag_id == dag_id, DagRun.state == DagRunState.QUEUED
+            )
+        ).first()
+        return tuple(row) if row else None
+
+
+def main(dag_id: str, timeout: float) -> int:
+    from airflow import settings
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models import dagrun as dagrun_module
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.state import DagRunState
+    from sqlalchemy import select
+
+    deadline = time.monotonic() + timeout
+    queued = _queued_run(dag_id)
+    while queued is None:
+        if time.monotonic() > deadline:
+            return 2
+        time.sleep(0.5)
+        queued = _queued_run(dag_id)
+    run_id, logical_date = queued
+    dag = DagBag(dag_folder=settings.DAGS_FOLDER, include_examples=False).get_dag(dag_id)
 
     def adopt_queued_run(*, dag, session, **_ignored):
         run = session.scalar(select(DagRun).where(DagRun.dag_id == dag.dag_id, DagRun.run_id == run_id))
@@ -37,4 +58,4 @@ def main(dag_id: str, run_id: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1], float(sys.argv[2])))

@@ -6,6 +6,7 @@ the XCom backend and the result store are the real ones.
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
@@ -66,7 +67,9 @@ class RunReport:
         self.state = str(getattr(dagrun.state, "value", dagrun.state))
         with create_session() as session:
             tis = session.scalars(
-                select(TaskInstance).where(TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dagrun.run_id)
+                select(TaskInstance).where(
+                    TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dagrun.run_id
+                )
             ).all()
             self.states: dict[str, Any] = {}
             self.mapped_states: dict[str, dict[int, Any]] = {}
@@ -118,7 +121,7 @@ class RunReport:
             ti = session.scalars(select(TaskInstance).filter_by(**where)).one()
             tries.append((ti.try_number, ti.start_date, ti.end_date))
         tries.sort()
-        return [(b[1] - a[2]).total_seconds() for a, b in zip(tries, tries[1:], strict=False)]
+        return [(b[1] - a[2]).total_seconds() for a, b in itertools.pairwise(tries)]
 
     def task_state(self, name: str) -> Any:
         """The attune task's visible state: its run step (unmapped)."""
@@ -171,7 +174,9 @@ def awaiting_input(dag_id: str) -> list[Any]:
         return [(ti.task_id, ti.run_id, ti.map_index) for ti in rows]
 
 
-def run_dag_with_human(dag, respond, conf: Mapping[str, Any] | None = None, timeout: float = 240) -> RunReport:
+def run_dag_with_human(
+    dag, respond, conf: Mapping[str, Any] | None = None, timeout: float = 240
+) -> RunReport:
     """dag.test() (main thread: Airflow installs signal handlers) while a second thread plays the
     person: ``respond(task_id, run_id, map_index)`` once per parked human-in-the-loop instance."""
     import threading
@@ -228,7 +233,9 @@ def answer_hitl(dag_id: str, run_id: str, task_id: str, options: list[str], para
             dag_id=dag_id,
             dag_run_id=run_id,
             task_id=task_id,
-            update_hitl_detail_payload=UpdateHITLDetailPayload(chosen_options=options, params_input=params_input or {}),
+            update_hitl_detail_payload=UpdateHITLDetailPayload(
+                chosen_options=options, params_input=params_input or {}
+            ),
             user=_User("reviewer"),
             session=session,
             map_index=map_index,
@@ -265,57 +272,32 @@ def install_nested_dag_file(dags_folder: Path, workflows_folder: Path) -> Path:
     return path
 
 
-def queued_runs(dag_id: str) -> list[Any]:
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from airflow.utils.state import DagRunState
-    from sqlalchemy import select
-
-    with create_session() as session:
-        runs = session.scalars(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.state == DagRunState.QUEUED)).all()
-        return [(run.run_id, run.logical_date, run.conf) for run in runs]
-
-
 def run_dag_with_child_runner(dag, child_dag_id: str, conf: Mapping[str, Any] | None = None, timeout: float = 300):
     """dag.test() of a parent whose nested task triggers ``child_dag_id``.
 
-    dag.test() has no scheduler, so the triggered child run would stay queued forever. A second
-    thread plays the scheduler for it: it runs the queued child run in a separate process
-    (``tests.runtime.child_runner``: dag.test() of the child adopting that run), against the same
-    metadata DB and result store.
+    dag.test() has no scheduler, so the triggered child run would stay queued forever. A
+    separate process plays the scheduler for it (``tests.runtime.child_runner``: waits for the
+    queued child run and runs it with dag.test()), against the same metadata DB and result
+    store. Returns the parent's report and the child process' result.
     """
     import os
     import subprocess
     import sys
-    import threading
-    import time
 
-    done = threading.Event()
-    children: list[subprocess.CompletedProcess] = []
     root = Path(__file__).resolve().parents[2]
-
-    def scheduler_for_child() -> None:
-        started: set[str] = set()
-        deadline = time.monotonic() + timeout
-        while not done.is_set() and time.monotonic() < deadline:
-            for run_id, _logical_date, _conf in queued_runs(child_dag_id):
-                if run_id in started:
-                    continue
-                started.add(run_id)
-                env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-                children.append(
-                    subprocess.run(
-                        [sys.executable, "-m", "tests.runtime.child_runner", child_dag_id, run_id],
-                        cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
-                    )
-                )
-            time.sleep(0.5)
-
-    thread = threading.Thread(target=scheduler_for_child, daemon=True)
-    thread.start()
+    env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.runtime.child_runner", child_dag_id, str(timeout)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         dagrun = dag.test(run_conf=dict(conf or {}))
+        output, _ = child.communicate(timeout=timeout)
     finally:
-        done.set()
-        thread.join(timeout=timeout)
-    return RunReport(dag, dagrun), children
+        if child.poll() is None:
+            child.kill()
+    return RunReport(dag, dagrun), subprocess.CompletedProcess(child.args, child.returncode, output, "")

@@ -63,7 +63,7 @@ def test_deploy_app_dev_path(dag_env, deploy_app):
 
 
 def test_deploy_app_failed_region_rolls_back(dag_env, deploy_app):
-    dag, calls = deploy_app
+    dag, _calls = deploy_app
     report = run_dag(dag, {"app_name": "shop", "version": "2.0", "regions": ["eu-west", "mars"]})
     # the failure is handled by rollback -> failed_after_rollback: the run succeeds
     assert report.state == "success"

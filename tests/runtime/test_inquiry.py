@@ -75,7 +75,9 @@ def test_inquiry_answer_releases_the_task(dag_env, inquiry_dag):
         from sqlalchemy import select
 
         with create_session() as session:
-            ti = session.scalars(select(TaskInstance).filter_by(dag_id=dag.dag_id, run_id=run_id, task_id=task_id)).one()
+            ti = session.scalars(
+                select(TaskInstance).filter_by(dag_id=dag.dag_id, run_id=run_id, task_id=task_id)
+            ).one()
             detail = session.get(HITLDetail, ti.id)
             prompts.append((detail.subject, detail.body, list(detail.options)))
         answer_hitl(dag.dag_id, run_id, task_id, ["approve"], {"note": "ship it"}, map_index)

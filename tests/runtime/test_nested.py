@@ -76,8 +76,8 @@ def test_nested_workflow_result_and_failure(nested_dags):
     parent = nested_dags
     assert parent.get_task("call_child.run").trigger_dag_id == "test.child"
 
-    report, children = run_dag_with_child_runner(parent, "test.child", {"n": 21})
-    assert [child.returncode for child in children] == [0], [c.stderr[-3000:] for c in children]
+    report, child = run_dag_with_child_runner(parent, "test.child", {"n": 21})
+    assert child.returncode == 0, child.stdout[-3000:]
     assert report.state == "success"
     assert report.states["call_child.run"] == "success"
     result = report.xcom("call_child.route")
@@ -86,8 +86,8 @@ def test_nested_workflow_result_and_failure(nested_dags):
     assert report.variables()["child_doubled"] == 42
     assert report.output == {"doubled": 42, "succeeded": True}
 
-    report, children = run_dag_with_child_runner(parent, "test.child", {"n": 1, "fail": True})
-    assert [child.returncode for child in children] == [1]  # the child run itself failed
+    report, child = run_dag_with_child_runner(parent, "test.child", {"n": 1, "fail": True})
+    assert child.returncode == 1, child.stdout[-3000:]  # the child run itself failed
     assert report.states["call_child.run"] == "failed"
     assert report.states["report.run"] == "skipped"
     assert report.state == "failed"  # failed() fired but started no task: unhandled

@@ -136,7 +136,7 @@ def test_handled_failure_all_match_publish_join_and_skips(dag_env, routing_dag):
 
 
 def test_success_path_takes_other_branch(dag_env, routing_dag):
-    dag, calls = routing_dag
+    dag, _calls = routing_dag
     report = run_dag(dag, {"fail_step": "none"})
     assert report.state == "success"
     assert report.states["b.run"] == "success"

@@ -102,7 +102,12 @@ def test_with_items_semantics(dag_env, tmp_path, registry):
             raise RuntimeError("item 5 always fails")
         return {"n": n, "i": i}
 
-    for ref, func in [("test.list", listing), ("test.item", item), ("test.batch", batch), ("test.auto", auto)]:
+    for ref, func in [
+        ("test.list", listing),
+        ("test.item", item),
+        ("test.batch", batch),
+        ("test.auto", auto),
+    ]:
         registry.register(ref, func)
     dag = compile_text(tmp_path, "items", ITEMS, registry, max_map_length=3)
     run_task = dag.get_task("each.run")

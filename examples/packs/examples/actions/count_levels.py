@@ -21,4 +21,6 @@ for line in lines:
         services[service] += 1
     if level in ("ERROR", "CRITICAL") and len(errors) < int(params.get("keep_errors") or 0):
         errors.append(line)
-json.dump({"counts": dict(counts), "services": dict(services), "lines": len(lines), "errors": errors}, sys.stdout)
+json.dump(
+    {"counts": dict(counts), "services": dict(services), "lines": len(lines), "errors": errors}, sys.stdout
+)

@@ -8,4 +8,7 @@ partials = json.load(sys.stdin)["partials"]
 total: Counter[str] = Counter()
 for partial in partials:
     total.update(partial)
-json.dump({"by_level": dict(sorted(total.items())), "total": sum(total.values()), "batches": len(partials)}, sys.stdout)
+json.dump(
+    {"by_level": dict(sorted(total.items())), "total": sum(total.values()), "batches": len(partials)},
+    sys.stdout,
+)
