@@ -120,8 +120,14 @@ class TaskPlan:
         return tuple(ids)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class WorkflowPlan:
+    """The compiled workflow; mapped operators carry it in ``partial_kwargs``.
+
+    The short ``repr`` matters: DAG serialization stores unknown partial kwargs as their text, so
+    a dataclass repr of the whole workflow would be copied into every mapped task's JSON.
+    """
+
     workflow: WorkflowSpec
     tasks: Mapping[str, TaskPlan]
     end_id: str
@@ -134,6 +140,9 @@ class WorkflowPlan:
 
     def __getitem__(self, name: str) -> TaskPlan:
         return self.tasks[name]
+
+    def __repr__(self) -> str:
+        return f"<attune workflow plan {self.dag_id}>"
 
     def all_step_ids(self) -> list[str]:
         return [step for plan in self.tasks.values() for step in plan.step_ids()]

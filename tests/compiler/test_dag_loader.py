@@ -195,10 +195,15 @@ def test_unknown_keys_become_python_warnings_with_file_and_line(folders):
             "    action: core.noop", "    action: core.noop\n    with-item: x\n    retrys: 2"
         )
     )
-    report = build_dags({}, folders=[wf], cache=SpecCache(None))
+    with pytest.warns(UserWarning, match="with-item") as caught:
+        report = build_dags({}, folders=[wf], cache=SpecCache(None))
     assert "demo.typo" in report.dags
     typo = [w for w in report.warnings if w.location.file == str(wf / "typo.yaml")]
     assert typo and all(w.location.line > 0 for w in typo)
+    # emitted at the YAML location, so DagBag.captured_warnings / the processor log show file:line
+    assert {(w.filename, w.lineno) for w in caught if "with-item" in str(w.message)} == {
+        (str(wf / "typo.yaml"), next(t.location.line for t in typo if "with-item" in t.message))
+    }
 
 
 def test_duplicate_refs_keep_the_first_and_report_the_second(tmp_path):

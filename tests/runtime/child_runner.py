@@ -44,7 +44,7 @@ def main(dag_id: str, timeout: float) -> int:
         time.sleep(0.5)
         queued = _queued_run(dag_id)
     run_id, logical_date = queued
-    dag = DagBag(dag_folder=settings.DAGS_FOLDER, include_examples=False).get_dag(dag_id)
+    dag = DagBag(dag_folder=settings.DAGS_FOLDER).get_dag(dag_id)
 
     def adopt_queued_run(*, dag, session, **_ignored):
         run = session.scalar(select(DagRun).where(DagRun.dag_id == dag.dag_id, DagRun.run_id == run_id))
