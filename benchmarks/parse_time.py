@@ -251,6 +251,37 @@ print(json.dumps({"seconds": elapsed, "hits": cache.hits}))
 """
 
 
+BREAKDOWN_CHILD = """
+import cProfile, json, pstats, sys, time, warnings
+from pathlib import Path
+warnings.simplefilter("ignore")
+from airflow.dag_processing.dagbag import DagBag
+from attune_provider.compiler import compile_workflow
+from attune_provider.compiler import dag_loader as d
+folder, cache_dir = Path(sys.argv[1]), Path(sys.argv[2])
+t0 = time.perf_counter()
+cache = d.SpecCache(cache_dir)
+loaded = [cache.load(u) for u in d.discover_units([folder])]
+t1 = time.perf_counter()
+registry = d._make_registry(loaded, [folder])
+specs = [w for unit in loaded for w in unit.workflows]
+profile = cProfile.Profile()
+profile.enable()
+dags = [compile_workflow(spec, registry=registry) for spec in specs]
+profile.disable()
+t2 = time.perf_counter()
+bag = DagBag(dag_folder=str(folder / "none"), collect_dags=False)
+for dag in dags:
+    dag.validate()
+    bag.bag_dag(dag)
+t3 = time.perf_counter()
+stats = pstats.Stats(profile).stats
+top = sorted(((v[3], f"{Path(k[0]).name}:{k[1]}({k[2]})") for k, v in stats.items()), reverse=True)
+print(json.dumps({"load": t1 - t0, "compile": t2 - t1, "bag": t3 - t2, "dags": len(dags),
+                  "hits": cache.hits, "top": top[:12]}))
+"""
+
+
 def run_child(code: str, *args: str, env: dict[str, str]) -> dict:
     proc = subprocess.run(
         [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=900
@@ -315,7 +346,10 @@ def bench_dagbag(sizes: list[int], repeat: int, work: Path) -> list[dict]:
                              ("attune warm cache", warm)):  # fmt: skip
             if result["dags"] != k or result["errors"]:
                 raise RuntimeError(f"{name} K={k}: {result['dags']} DAGs, errors {result['errors']}")
-        rows.append({"k": k, "python": python, "cold": cold, "warm": warm})
+        row = {"k": k, "python": python, "cold": cold, "warm": warm}
+        if k == max(sizes):
+            row["breakdown"] = run_child(BREAKDOWN_CHILD, str(wf), str(cache), env=env)
+        rows.append(row)
         print(
             f"  K={k:>3}: python {python['seconds']:.3f}s  attune cold {cold['seconds']:.3f}s  "
             f"warm {warm['seconds']:.3f}s",
@@ -397,6 +431,17 @@ def main() -> None:
             per = (last[key]["seconds"] - first[key]["seconds"]) / span * 1000
             rss = (last[key]["rss_mb"] - first[key]["rss_mb"]) / span * 1024
             print(f"  {label:<13} {per:8.2f} ms/DAG   {rss:8.0f} KB RSS/DAG")
+        breakdown = rows[-1].get("breakdown")
+        if breakdown:
+            n = breakdown["dags"]
+            print(f"\nWhere the attune time goes at K={rows[-1]['k']} (warm cache, one fresh process, no profiler "
+                  "on load/bag):")  # fmt: skip
+            for key, label in (("load", "hash + unpickle specs"), ("compile", "compile_workflow (profiled)"),
+                               ("bag", "DagBag validate + bag_dag")):  # fmt: skip
+                print(f"  {label:<28} {breakdown[key]:7.3f} s  {breakdown[key] / n * 1000:7.2f} ms/DAG")
+            print("  compile_workflow, top functions by cumulative time (s, under cProfile):")
+            for seconds, where in breakdown["top"]:
+                print(f"    {seconds:7.3f}  {where}")
         target = next((r for r in rows if r["k"] == 200), None)
         if target:
             verdict = "meets" if target["warm"]["seconds"] < 5 else "MISSES"

@@ -26,7 +26,7 @@ from attune_provider.runtime.values import plain
 
 def unhandled_failures(plan: WorkflowPlan, ti: Any) -> list[str]:
     """One line per unhandled failure or crashed routing step, in document order."""
-    states = read_states(ti, plan.all_step_ids())
+    states = read_states(ti, plan.all_step_ids(), whole_run=True)
     problems: list[str] = []
     for task in plan.tasks.values():
         if task.has_route and states.state(task.route_id) in (FAILED, UPSTREAM_FAILED):

@@ -54,9 +54,15 @@ def _state_text(state: Any) -> str | None:
     return getattr(state, "value", state)
 
 
-def read_states(ti: Any, task_ids: list[str]) -> RunStates:
-    """One supervisor round trip for the states of ``task_ids`` in the current run."""
-    raw = ti.get_task_states(dag_id=ti.dag_id, task_ids=list(task_ids), run_ids=[ti.run_id])
+def read_states(ti: Any, task_ids: list[str], *, whole_run: bool = False) -> RunStates:
+    """One supervisor round trip for the states of ``task_ids`` in the current run.
+
+    ``whole_run`` asks for every task instance of the run instead of listing ids (the end task
+    needs nearly all of them, and a long id list would make a long request URL).
+    """
+    raw = ti.get_task_states(
+        dag_id=ti.dag_id, task_ids=None if whole_run else list(task_ids), run_ids=[ti.run_id]
+    )
     return RunStates(raw.get(ti.run_id, {}), task_ids)
 
 

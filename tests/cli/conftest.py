@@ -40,11 +40,17 @@ def cli_env(home: Path | None) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, home: Path | None = None, timeout: float = 600, cwd: Path | None = None) -> Result:
+def run_cli(
+    *args: str,
+    home: Path | None = None,
+    timeout: float = 600,
+    cwd: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Result:
     assert SCRIPT.exists(), f"console script missing: {SCRIPT} (pip install -e .)"
     done = subprocess.run(
         [str(SCRIPT), *args],
-        env=cli_env(home),
+        env={**cli_env(home), **(extra_env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -50,11 +50,30 @@ def main(dag_id: str, timeout: float) -> int:
         run = session.scalar(select(DagRun).where(DagRun.dag_id == dag.dag_id, DagRun.run_id == run_id))
         run.state = DagRunState.RUNNING
         session.commit()
+        run.dag = dag
         return run
 
     dagrun_module.get_or_create_dagrun = adopt_queued_run
-    run = dag.test(logical_date=logical_date)
+    try:
+        run = dag.test(logical_date=logical_date)
+    except BaseException:
+        _fail(dag_id, run_id)  # never leave the waiting parent polling a run nobody executes
+        raise
     return 0 if run.state == DagRunState.SUCCESS else 1
+
+
+def _fail(dag_id: str, run_id: str) -> None:
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from sqlalchemy import update
+
+    with create_session() as session:
+        session.execute(
+            update(DagRun)
+            .where(DagRun.dag_id == dag_id, DagRun.run_id == run_id)
+            .values(state=DagRunState.FAILED)
+        )
 
 
 if __name__ == "__main__":

@@ -272,7 +272,9 @@ def install_nested_dag_file(dags_folder: Path, workflows_folder: Path) -> Path:
     return path
 
 
-def run_dag_with_child_runner(dag, child_dag_id: str, conf: Mapping[str, Any] | None = None, timeout: float = 300):
+def run_dag_with_child_runner(
+    dag, child_dag_id: str, conf: Mapping[str, Any] | None = None, timeout: float = 300
+):
     """dag.test() of a parent whose nested task triggers ``child_dag_id``.
 
     dag.test() has no scheduler, so the triggered child run would stay queued forever. A

@@ -10,6 +10,8 @@ pytestmark = pytest.mark.airflow
 
 FAILURES = """
 ref: test.failures
+parameters:
+  region: {type: string, default: eu}
 vars:
   slow_outcome: none
 tasks:
@@ -43,6 +45,8 @@ tasks:
   - name: needs_two
     join: 2
     action: core.noop
+  - name: no_input
+    action: test.params
   - name: flaky
     action: test.flaky
     retry: {count: 2, delay: 1, backoff: linear}
@@ -69,6 +73,7 @@ def test_unhandled_failure_fails_run_timeouts_and_linear_retries(dag_env, tmp_pa
 
     registry.register("test.fail", fail)
     registry.register("test.flaky", flaky)
+    registry.register("test.params", lambda **params: {"received": params})
     dag = compile_text(tmp_path, "failures", FAILURES, registry)
     report = run_dag(dag)
 
@@ -89,6 +94,8 @@ def test_unhandled_failure_fails_run_timeouts_and_linear_retries(dag_env, tmp_pa
     assert report.variables()["slow_outcome"] == "timed_out"
     # join: 2 with only one completed predecessor never runs
     assert report.states["needs_two.run"] == "skipped"
+    # a task without input receives the workflow parameters (SPEC 3)
+    assert report.result("no_input")["data"] == {"received": {"region": "eu"}}
     # retry: 3 tries of the same task instance, linear delays 1 s then 2 s
     assert report.states["flaky.run"] == "success"
     assert report.tries[("flaky.run", -1)] == 3

@@ -100,7 +100,12 @@ def test_linear_pack_workflow_runs_end_to_end(dag_env, tmp_path, registry, monke
     assert report.state == "success"
     assert seen == [("fetch", 4), ("total", [0, 1, 2, 3])]
     # one task instance per unmapped attune task, plus the end leaf
-    assert report.states == {"fetch.run": "success", "total.run": "success", "say.run": "success", "end": "success"}
+    assert report.states == {
+        "fetch.run": "success",
+        "total.run": "success",
+        "say.run": "success",
+        "end": "success",
+    }
     output = report.output
     assert output.pop("run_id") == report.run_id
     assert output.pop("interval_start") == logical_date  # the run's data interval, not "now"
