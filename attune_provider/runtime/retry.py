@@ -35,6 +35,11 @@ class AttuneRetryPolicy(RetryPolicy):
     def __init__(self, policy: AttuneRetry) -> None:
         self.policy = policy
 
+    def __repr__(self) -> str:
+        # deterministic: mapped tasks serialize it as text, and the DAG hash must not change
+        p = self.policy
+        return f"AttuneRetryPolicy(count={p.count}, delay={p.delay}, backoff={p.backoff}, max_delay={p.max_delay})"
+
     def evaluate(
         self, exception: BaseException, try_number: int, max_tries: int, context: Any = None
     ) -> RetryDecision:

@@ -269,3 +269,19 @@ def test_nested_workflow_task_becomes_a_trigger_and_a_result_step(tmp_path):
     assert run.trigger_dag_id == "other.workflow" and run.wait_for_completion is True
     assert dag.get_task("child.route").trigger_rule == "all_done"
     assert dag.get_task("child.route").downstream_task_ids == {"end"}
+
+
+def test_serialized_dag_is_deterministic_and_small(tmp_path):
+    """Mapped tasks serialize their partial kwargs as text: the plan and the retry policy must
+    render the same every parse (else every parse is a new DAG version) and stay short."""
+    import json
+
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    texts = []
+    for _ in range(2):
+        dag, _path = _compile(tmp_path, WORKFLOW)
+        texts.append(json.dumps(DagSerialization.to_dict(dag), sort_keys=True, default=str))
+    assert texts[0] == texts[1]
+    assert "<attune workflow plan test.compiled>" in texts[0]
+    assert "WorkflowSpec(" not in texts[0]

@@ -80,6 +80,12 @@ def test_fanout_instances_on_both_workers_read_only_their_items(deployment: Depl
     # The gate materialises the list once; the 12 mapped instances must not read it whole.
     assert len(whole_reads) <= 1, whole_reads
     total = sum(r.bytes_out for r in reads)
+    for worker in WORKER_NAMES:  # shown with -rP: the server-side evidence
+        mine = [r for r in reads if r.label == worker]
+        print(
+            f"{worker}: {by_worker[worker]} items, {len(mine)} GETs of the list, {sum(r.bytes_out for r in mine)} bytes"
+        )
+    print(f"list object: {list_size} bytes; all worker reads of it: {total} bytes")
     assert total < 3 * list_size, f"workers read {total} bytes of a {list_size}-byte list for {count} items"
 
 
