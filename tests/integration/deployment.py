@@ -1,4 +1,4 @@
-"""A real multi-process Airflow deployment on loopback, started once per test module.
+"""A real multi-process Airflow deployment on loopback, started once per test session.
 
 Why: the provider has to work when parsing, scheduling, executing and serving happen in
 different processes (and workers in different directories), with Postgres, Redis/Celery and an
@@ -12,10 +12,8 @@ import atexit
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,84 +25,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.integration.airflow_config import (
+    ADMIN_USER,
+    BUCKET,
+    READER_CONN_ID,
+    S3_CONN_ID,
+    STORE_PREFIX,
+    VENV_BIN,
+    WORKER_NAMES,
+    child_env,
+    s3_conn_json,
+    write_airflow_cfg,
+)
+from tests.integration.processes import DeploymentError, ManagedProcess, ProcessDied, free_port, wait_until
 from tests.integration.s3_proxy import CountingS3Proxy
+from tests.integration.services import start_postgres, start_redis, start_s3
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
-BUCKET = "attune-results"
-STORE_PREFIX = "store"
-S3_CONN_ID = "attune_s3"
-READER_CONN_ID = "attune_s3_test_reader"
-ADMIN_USER = "admin"
-WORKER_NAMES = ("worker-a", "worker-b")
+__all__ = ["WORKER_NAMES", "Deployment", "DeploymentError", "start_deployment", "wait_until"]
+
 TERMINAL_RUN_STATES = {"success", "failed"}
-
-
-class DeploymentError(RuntimeError):
-    """A component did not come up or an API call failed."""
-
-
-class ProcessDied(DeploymentError):
-    """A process of the deployment exited: waiting any longer is pointless."""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def postgres_bin() -> Path:
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
-    if not candidates:
-        raise DeploymentError("PostgreSQL is not installed (run scripts/setup.d/30-services.sh)")
-    return candidates[0].parent
-
-
-def wait_until(check, timeout: float, what: str, interval: float = 0.5, on_timeout=None) -> Any:
-    """Poll ``check`` until it returns a truthy value; raise naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last_error: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-            if value:
-                return value
-        except ProcessDied:
-            raise
-        except Exception as exc:  # the component may simply not be up yet
-            last_error = exc
-        time.sleep(interval)
-    detail = f" (last error: {last_error!r})" if last_error else ""
-    if on_timeout is not None:
-        on_timeout()
-    raise DeploymentError(f"timed out after {timeout:.0f}s waiting for {what}{detail}")
-
-
-@dataclass
-class ManagedProcess:
-    """One child process in its own process group, with its output in a log file."""
-
-    name: str
-    popen: subprocess.Popen
-    log_path: Path
-    stop_signal: int = signal.SIGTERM
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def signal_group(self, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, sig)
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def log_tail(self, lines: int = 80) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
 
 
 @dataclass
@@ -122,6 +61,7 @@ class Deployment:
     processes: list[ManagedProcess] = field(default_factory=list)
     _token: str | None = None
     _stopped: bool = False
+    _store: Any = None
 
     # ---------------------------------------------------------------- process control
     def spawn(
@@ -311,10 +251,12 @@ class Deployment:
 
     def store(self):
         """The result store as the test process reads it: straight from the S3 server (no proxy)."""
-        from attune_provider.store.result_store import ResultStore
+        if self._store is None:
+            from attune_provider.store.result_store import ResultStore
 
-        os.environ[f"AIRFLOW_CONN_{READER_CONN_ID.upper()}"] = _s3_conn_uri(self.ports["moto"])
-        return ResultStore(f"s3://{BUCKET}/{STORE_PREFIX}", conn_id=READER_CONN_ID)
+            os.environ[f"AIRFLOW_CONN_{READER_CONN_ID.upper()}"] = s3_conn_json(self.ports["moto"])
+            self._store = ResultStore(f"s3://{BUCKET}/{STORE_PREFIX}", conn_id=READER_CONN_ID)
+        return self._store
 
     def result(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> Any:
         """A task's return value: the XCom row's store reference, resolved and made plain."""
@@ -337,210 +279,6 @@ class Deployment:
         return keys
 
 
-def _child_env(home: Path) -> dict[str, str]:
-    """The environment every process of the deployment gets: no AIRFLOW_* from the test process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "AWS_", "ATTUNE"))}
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW_CONFIG=str(home / "airflow.cfg"),
-        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-        PYTHONPATH=str(REPO_ROOT),
-        PYTHONUNBUFFERED="1",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
-    return env
-
-
-def _s3_conn_uri(port: int) -> str:
-    extra = json.dumps({"endpoint_url": f"http://127.0.0.1:{port}", "region_name": "us-east-1"})
-    return json.dumps({"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra})
-
-
-def _write_airflow_cfg(deploy: Deployment, *, store_url: str, worker_concurrency: int) -> None:
-    from cryptography.fernet import Fernet
-
-    ports = deploy.ports
-    pg = f"postgresql+psycopg2://airflow@127.0.0.1:{ports['postgres']}/airflow"
-    cfg = f"""
-[core]
-executor = CeleryExecutor
-dags_folder = {deploy.dags_folder}
-load_examples = False
-dags_are_paused_at_creation = True
-fernet_key = {Fernet.generate_key().decode()}
-xcom_backend = attune_provider.xcom.AttuneXComBackend
-execution_api_server_url = http://127.0.0.1:{ports["api"]}/execution/
-parallelism = 64
-max_active_tasks_per_dag = 64
-max_active_runs_per_dag = 32
-auth_manager = airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
-simple_auth_manager_users = {ADMIN_USER}:admin
-simple_auth_manager_passwords_file = {deploy.airflow_home / "passwords.json"}
-
-[workers]
-# The machine may be busy (2 cores shared with the rest of CI): be patient with the API.
-execution_api_timeout = 30
-
-[database]
-sql_alchemy_conn = {pg}
-sql_alchemy_pool_size = 5
-sql_alchemy_max_overflow = 10
-
-[api]
-host = 127.0.0.1
-port = {ports["api"]}
-secret_key = {secrets.token_hex(16)}
-base_url = http://127.0.0.1:{ports["api"]}
-workers = 2
-
-[api_auth]
-jwt_secret = {secrets.token_hex(32)}
-
-[celery]
-broker_url = redis://127.0.0.1:{ports["redis"]}/0
-result_backend = db+postgresql+psycopg2://airflow@127.0.0.1:{ports["postgres"]}/airflow
-worker_concurrency = {worker_concurrency}
-sync_parallelism = 1
-
-[scheduler]
-scheduler_idle_sleep_time = 0.5
-max_tis_per_query = 64
-enable_health_check = False
-
-[dag_processor]
-refresh_interval = 5
-min_file_process_interval = 60
-parsing_processes = 1
-
-[triggerer]
-capacity = 100
-
-[logging]
-base_log_folder = {deploy.airflow_home / "logs"}
-logging_level = INFO
-worker_log_server_port = {ports["worker-a-logs"]}
-trigger_log_server_port = {ports["triggerer-logs"]}
-
-[attune]
-store_url = {store_url}
-store_conn_id = {S3_CONN_ID}
-workflows_folder = {deploy.workflows_folder}
-packs_folder = {deploy.packs_folder}
-"""
-    (deploy.airflow_home / "airflow.cfg").write_text(cfg.lstrip())
-    (deploy.airflow_home / "passwords.json").write_text(json.dumps({ADMIN_USER: secrets.token_hex(12)}))
-
-
-def _start_postgres(deploy: Deployment) -> None:
-    bindir = postgres_bin()
-    data = deploy.root / "pgdata"
-    sockets = deploy.root / "pgsock"
-    as_root = os.geteuid() == 0
-    user = "postgres" if as_root else None
-    for path in (data, sockets):
-        path.mkdir(mode=0o700)
-        if as_root:
-            shutil.chown(path, "postgres", "postgres")
-    subprocess.run(
-        [str(bindir / "initdb"), "-D", str(data), "-U", "airflow", "--auth=trust", "-E", "UTF8", "--no-sync"],
-        check=True,
-        capture_output=True,
-        user=user,
-        cwd="/",
-    )
-    port = deploy.ports["postgres"]
-    deploy.spawn(
-        "postgres",
-        [
-            str(bindir / "postgres"),
-            "-D",
-            str(data),
-            "-p",
-            str(port),
-            "-h",
-            "127.0.0.1",
-            "-k",
-            str(sockets),
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "max_connections=300",
-            "-c",
-            "shared_buffers=128MB",
-            "-c",
-            "log_lock_waits=on",
-            "-c",
-            "deadlock_timeout=2s",
-        ],
-        user=user,
-        cwd=Path("/"),
-        stop_signal=signal.SIGINT,  # fast shutdown
-    )
-    pg_isready = [
-        str(bindir / "pg_isready"),
-        "-h",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "-U",
-        "airflow",
-        "-d",
-        "postgres",
-    ]
-    wait_until(lambda: subprocess.run(pg_isready, capture_output=True).returncode == 0, 60, "postgres")
-    subprocess.run(
-        [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "airflow", "airflow"],
-        check=True,
-        capture_output=True,
-    )
-
-
-def _start_redis(deploy: Deployment) -> None:
-    redis = shutil.which("redis-server")
-    if not redis:
-        raise DeploymentError("redis-server is not installed (run scripts/setup.d/30-services.sh)")
-    port = deploy.ports["redis"]
-    deploy.spawn(
-        "redis",
-        [
-            redis,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(deploy.root),
-        ],
-    )
-
-    def ping() -> bool:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith(b"+PONG")
-
-    wait_until(ping, 30, "redis")
-
-
-def _start_s3(deploy: Deployment) -> None:
-    deploy.spawn(
-        "moto",
-        [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(deploy.ports["moto"])],
-        env={**deploy.env, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
-    )
-    wait_until(lambda: deploy.s3_client().list_buckets() is not None, 60, "moto S3 server")
-    deploy.s3_client().create_bucket(Bucket=BUCKET)
-    deploy.proxy.start()
-
-
 def _airflow_process(deploy: Deployment, name: str, *args: str, **kwargs: Any) -> ManagedProcess:
     return deploy.spawn(name, [str(VENV_BIN / "airflow"), *args], **kwargs)
 
@@ -559,7 +297,7 @@ def _start_airflow(deploy: Deployment, worker_concurrency: int) -> None:
         worker_env = {
             **deploy.env,
             # Each worker reaches S3 through its own proxy port, so reads are attributable.
-            f"AIRFLOW_CONN_{S3_CONN_ID.upper()}": _s3_conn_uri(deploy.ports[f"s3-{name}"]),
+            f"AIRFLOW_CONN_{S3_CONN_ID.upper()}": s3_conn_json(deploy.ports[f"s3-{name}"]),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(deploy.ports[f"{name}-logs"]),
         }
         _airflow_process(
@@ -633,7 +371,7 @@ def start_deployment(
         workflows_folder=root / "workflows",
         packs_folder=root / "packs",
         ports=ports,
-        env=_child_env(home),
+        env=child_env(home),
         proxy=proxy,
     )
     for folder in (home, deploy.dags_folder, deploy.workflows_folder, deploy.packs_folder):
@@ -644,14 +382,14 @@ def start_deployment(
         shutil.copy(src, deploy.workflows_folder / Path(src).name)
     for src in pack_dirs:
         shutil.copytree(src, deploy.packs_folder / Path(src).name)
-    _write_airflow_cfg(
+    write_airflow_cfg(
         deploy, store_url=f"s3://{BUCKET}/{STORE_PREFIX}", worker_concurrency=worker_concurrency
     )
     atexit.register(deploy.stop)
     try:
-        _start_postgres(deploy)
-        _start_redis(deploy)
-        _start_s3(deploy)
+        start_postgres(deploy)
+        start_redis(deploy)
+        start_s3(deploy)
         _start_airflow(deploy, worker_concurrency)
     except BaseException:
         sys.stderr.write(deploy.logs_report())

@@ -1,7 +1,7 @@
 """docker/: no Docker daemon runs on CI machines, so the image and the compose topology are checked
 as far as possible without one: ``docker-compose config`` (offline schema validation and variable
 interpolation) plus structural checks that the compose file carries the same distributed
-settings the native integration deployment (tests/integration/deployment.py) runs with.
+settings the native integration deployment (tests/integration/airflow_config.py) runs with.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def test_workers_scale_and_the_bucket_is_created_before_airflow_starts(resolved:
 
 def test_native_deployment_uses_the_same_settings() -> None:
     """The suite's native deployment configures every shared setting the compose file does."""
-    source = (Path(__file__).parent / "deployment.py").read_text()
+    source = (Path(__file__).parent / "airflow_config.py").read_text()
     for setting in SHARED_SETTINGS - {"AIRFLOW_CONN_ATTUNE_S3"}:
         _, section, option = setting.split("__", 2)
         assert f"[{section.lower()}]" in source and f"\n{option.lower()} = " in source, setting
