@@ -7,6 +7,7 @@ target (which starts only after this step) sees them.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import ChainMap
 from collections.abc import Mapping
@@ -50,7 +51,13 @@ def evaluate_transitions(
             except ExpressionError as exc:
                 log.error("attune: publish of '%s' failed, variable left unchanged: %s", variable, exc)
                 continue
-            updates[variable] = plain(value)
+            value = plain(value)
+            try:
+                json.dumps(value, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                log.error("attune: publish of '%s' is not JSON data, variable left unchanged: %s", variable, exc)
+                continue
+            updates[variable] = value
         for target in transition.do:
             if target in task.targets and target not in selected:
                 selected.append(target)

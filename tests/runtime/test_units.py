@@ -64,3 +64,26 @@ def test_inquiry_answer_mapping():
     assert answer_from_xcom(None) is None
     custom = answer_from_xcom({"chosen_options": ["later"], "params_input": {}})
     assert "approved" not in custom["response"] and custom["response"]["choice"] == "later"
+
+
+def test_publish_of_a_value_that_is_not_json_data_is_logged_and_skipped(caplog) -> None:
+    """SPEC 4.3: a publish that cannot be stored leaves the variable unchanged; the others still publish."""
+    import logging
+
+    from attune_provider.expressions.context import WorkflowContext
+    from attune_provider.runtime.plan import TaskPlan
+    from attune_provider.runtime.routing import evaluate_transitions
+    from attune_provider.spec.model import TaskSpec, Transition
+
+    spec = TaskSpec(
+        name="t",
+        action="core.noop",
+        next=(Transition(publish=(("fn", "{{ lower }}"), ("ok", "{{ 1 + 1 }}")), do=("u",)),),
+    )
+    plan = TaskPlan(spec=spec, inbound=(), targets=("u",), mapped=False, nested=False)
+    ctx = WorkflowContext(parameters={}, variables={"fn": "old"}, results={}, system={})
+    with caplog.at_level(logging.ERROR):
+        selected, updates = evaluate_transitions(plan, ctx, "succeeded", None, logging.getLogger("t"))
+    assert selected == ["u"]
+    assert updates == {"ok": 2}
+    assert "publish of 'fn' is not JSON data" in caplog.text
