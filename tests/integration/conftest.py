@@ -6,6 +6,7 @@ test fails, and a failing test gets the tail of every component's log in its rep
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def deployment() -> Iterator[Deployment]:
+def deployment(request) -> Iterator[Deployment]:
     deploy = start_deployment(
         dag_files=[REPO_ROOT / "dags" / "attune_dags.py", HERE / "dags" / "plain_mapped.py"],
         workflow_files=sorted((HERE / "workflows").glob("*.yaml")),
@@ -47,6 +48,8 @@ def deployment() -> Iterator[Deployment]:
         raise
     finally:
         deploy.stop()
+        if request.session.testsfailed == 0:  # keep the logs and data of a failing session
+            shutil.rmtree(deploy.root, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
