@@ -6,9 +6,9 @@ framed from the ``/attune`` FastAPI app) show the value behind it, paged, with s
 
 from __future__ import annotations
 
-from airflow.plugins_manager import AirflowPlugin
+from typing import Any
 
-from attune_provider.plugins.app import create_app
+from airflow.plugins_manager import AirflowPlugin
 
 RESULT_VIEW = {
     "name": "Attune result",
@@ -25,7 +25,30 @@ WORKFLOW_VIEW = {
 }
 
 
+class LazyAttuneApp:
+    """ASGI app that builds the FastAPI views on first request.
+
+    Airflow imports every plugin module in every task process (to integrate macros); building
+    the FastAPI app there pulled in ``airflow.api_fastapi`` and cost ~1.5 s per task instance.
+    Only the api-server ever calls this object, so only it pays for the import.
+    """
+
+    def __init__(self) -> None:
+        self._app: Any = None
+
+    @property
+    def app(self) -> Any:
+        if self._app is None:
+            from attune_provider.plugins.app import create_app
+
+            self._app = create_app()
+        return self._app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
 class AttunePlugin(AirflowPlugin):
     name = "attune"
-    fastapi_apps = [{"app": create_app(), "url_prefix": "/attune", "name": "attune"}]
+    fastapi_apps = [{"app": LazyAttuneApp(), "url_prefix": "/attune", "name": "attune"}]
     external_views = [RESULT_VIEW, WORKFLOW_VIEW]
