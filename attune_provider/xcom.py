@@ -11,8 +11,8 @@
   reference again -- no re-encoding, no copy.
 * ``purge`` (called by Airflow when a task instance starts a new try) deletes the object only when
   no other XCom row references it (content addressing shares objects); the check uses the
-  metadata DB through the ORM when this process can reach it, otherwise the object is kept and
-  left to ``attune-airflow gc``.
+  metadata DB through the ORM when this process can reach it, otherwise (real workers have no DB
+  access in Airflow 3) the holder markers each row leaves in the store (``store.holders``).
 
 Known limitation: Airflow expands a mapped task over a *mapping* only when the pulled value is a
 real ``dict`` (``isinstance(value, dict)``), which a lazy ``LazyMapping`` is not; expanding over a
@@ -29,6 +29,7 @@ from typing import Any
 
 from airflow.sdk.bases.xcom import BaseXCom
 
+from attune_provider.store.holders import Holders, holder_id
 from attune_provider.store.lazy import LazySequence, is_view, to_plain
 from attune_provider.store.reference import (
     MARKER,
@@ -39,7 +40,7 @@ from attune_provider.store.reference import (
     parse_reference,
     preview_of,
 )
-from attune_provider.store.result_store import ResultStore
+from attune_provider.store.result_store import ResultStore, StoredObject
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +88,13 @@ class AttuneXComBackend(BaseXCom):
         if key != BaseXCom.XCOM_RETURN_KEY:
             return BaseXCom.serialize_value(value, key=key, task_id=task_id, dag_id=dag_id, run_id=run_id)
         store = _store()
+        holder = holder_id(dag_id, run_id, task_id, map_index) if dag_id and run_id and task_id else None
+        label = f"{dag_id}/{run_id}/{task_id}/{map_index}"
         if is_view(value):
             vstore, ref, path = value.attune_reference
             if vstore.url == store.url:
+                if holder:
+                    Holders(store).add(ref, holder, label)
                 kind = "list" if isinstance(value, LazySequence) else "dict"
                 size = _object_size(store, ref)
                 return make_reference(ref, path, kind=kind, length=len(value), size=size, preview=None)
@@ -99,7 +104,13 @@ class AttuneXComBackend(BaseXCom):
             inline = BaseXCom.serialize_value(value, key=key)
             if len(json.dumps(inline, default=str)) < threshold:
                 return inline
-        stored = store.put_object(value)
+        if holder:  # the hold comes before the write: see store.holders for why
+            key, data = store.encode_object(value)
+            Holders(store).add(key, holder, label)
+            store.write_object(key, data)
+            stored = StoredObject(key, len(data))
+        else:
+            stored = store.put_object(value)
         kind, length = kind_of(value)
         return make_reference(
             stored.key, (), kind=kind, length=length, size=stored.size, preview=preview_of(value)
@@ -139,13 +150,20 @@ class AttuneXComBackend(BaseXCom):
             return
         store = _store()
         row = _DELETING.get()
+        holders = Holders(store)
+        holder = holder_id(row[2], row[3], row[1], row[4]) if row is not None else None
         for ref in sorted(keys):
             others = other_references(ref, row)
-            if others is None:
-                log.info("attune: keeping %s (cannot check other XCom rows here; gc will decide)", ref)
-            elif others == 0:
-                store.delete(ref)
-                log.info("attune: purged store object %s", ref)
+            if others is not None:
+                if holder:
+                    holders.drop(ref, holder)
+                if others == 0:
+                    store.delete(ref)
+                    log.info("attune: purged store object %s", ref)
+            elif holder and holders.release(ref, holder):
+                log.info("attune: purged store object %s (no other holder)", ref)
+            else:
+                log.info("attune: keeping %s (still held, or its holders are unknown; gc decides)", ref)
 
 
 def other_references(ref: str, row: tuple[str, str, str, str, int | None] | None) -> int | None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from attune_provider.store.holders import Holders
 from attune_provider.store.reference import MARKER, iter_reference_keys
 from attune_provider.store.result_store import REFRESH_AFTER_SECONDS, ResultStore, _mtime
 from attune_provider.store.variables import VARS_DIR
@@ -117,6 +118,7 @@ def collect(
                 report.kept_recent += 1
                 continue
             store.delete(obj.key)
+            Holders(store).forget(obj.key)
         report.deleted.append(obj.key)
         report.bytes_freed += obj.size
     report.duration_seconds = time.time() - started

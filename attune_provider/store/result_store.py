@@ -184,10 +184,14 @@ class ResultStore:
         return self.put_object(value).key
 
     def put_object(self, value: Any) -> StoredObject:
-        data = layout.encode(value, self.codec, nest_min_bytes=self.nest_min_bytes)
-        key = hashlib.sha256(data).hexdigest()
+        key, data = self.encode_object(value)
         self.write_object(key, data)
         return StoredObject(key, len(data))
+
+    def encode_object(self, value: Any) -> tuple[str, bytes]:
+        """(content key, bytes) of ``value`` without writing it."""
+        data = layout.encode(value, self.codec, nest_min_bytes=self.nest_min_bytes)
+        return hashlib.sha256(data).hexdigest(), data
 
     def write_object(self, key: str, data: bytes) -> None:
         path = self.object_path(key)

@@ -156,15 +156,6 @@ def test_cleared_task_reruns_and_stores_a_new_result(deployment: Deployment, cle
     assert deployment.result(dag_id, run_id, "end")["token"] == cleared_rerun["second_token"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Airflow 3.3 calls XCom.purge() in the Celery task process, which has no metadata-DB access; "
-        "AttuneXComBackend.purge cannot count other references there and keeps the object "
-        "('cannot check other XCom rows here; gc will decide'). Owner: attune_provider/xcom.py; "
-        "see /work/notes/integration-findings.md. Remove this mark when purge works on workers."
-    ),
-)
 def test_cleared_task_rerun_purges_its_old_object(cleared_rerun: dict) -> None:
     first_key = cleared_rerun["first"]["key"]
     assert not any(first_key in key for key in cleared_rerun["keys_after"]), "the old object was not purged"
