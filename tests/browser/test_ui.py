@@ -90,8 +90,10 @@ def test_dag_shows_attune_task_groups(logged_in, api_server, stored_run):
 def test_mapped_instances_are_labelled(logged_in, api_server, stored_run):
     run = urllib.parse.quote(stored_run.run_id, safe="")
     logged_in.get(f"{api_server}/dags/{stored_run.dag_id}/runs/{run}/tasks/check_health.run/mapped")
-    body = _wait_for_text(logged_in, f"{SERVER_COUNT} Task Instances")
     labels = [f"srv-{i:04d}" for i in range(1, SERVER_COUNT + 1)]
+    # the list is newest map index first: the first label is the last row to render
+    body = _wait_for_text(logged_in, f"0: {labels[0]}")
+    assert f"Task Instances [{SERVER_COUNT}]" in body, body[:1500]
     assert all(label in body for label in labels), body[:1500]
     _shot(logged_in, "03-mapped-instances")
 
