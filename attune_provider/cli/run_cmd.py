@@ -76,7 +76,7 @@ def run_result(dag: Any, run_id: str, store: Any) -> Any:
     leaves = sorted(task.task_id for task in dag.leaves)
     values = {}
     for task_id in leaves:
-        raw = xcom_return_value(dag.dag_id, run_id, task_id)
+        _, raw = xcom_return_value(dag.dag_id, run_id, task_id)
         if raw is not None:
             values[task_id] = to_plain(resolve(raw, store))
     if len(leaves) == 1:

@@ -85,8 +85,8 @@ def walk(value: Any, steps: Sequence[tuple[str, str]]) -> Any:
     return value
 
 
-def xcom_return_value(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> Any:
-    """The raw (JSON) ``return_value`` row of one task instance, or None when there is none."""
+def xcom_return_value(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> tuple[bool, Any]:
+    """(found, deserialized ``return_value`` row) of one task instance; the CLI and the UI view share it."""
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
@@ -102,8 +102,8 @@ def xcom_return_value(dag_id: str, run_id: str, task_id: str, map_index: int = -
             )
         )
         if row is None:
-            return None
-        return XComModel.deserialize_value(row)
+            return False, None
+        return True, XComModel.deserialize_value(row)
 
 
 def resolve(value: Any, store: Any = None) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from attune_provider.cli.stored import reference_of, result_store
+from attune_provider.cli.stored import reference_of, result_store, xcom_return_value
 
 MAX_CELL_CHARS = 4000
 
@@ -63,26 +63,6 @@ def _is_container(value: Any) -> bool:
     return isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, str | bytes))
 
 
-def xcom_row(dag_id: str, run_id: str, task_id: str, map_index: int) -> tuple[bool, Any]:
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        row = session.scalar(
-            select(XComModel).where(
-                XComModel.dag_id == dag_id,
-                XComModel.run_id == run_id,
-                XComModel.task_id == task_id,
-                XComModel.map_index == map_index,
-                XComModel.key == "return_value",
-            )
-        )
-        if row is None:
-            return False, None
-        return True, XComModel.deserialize_value(row)
-
-
 def mapped_indexes(dag_id: str, run_id: str, task_id: str) -> list[int]:
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
@@ -114,7 +94,7 @@ def task_result(
 ) -> ResultPage:
     """One page of a task instance's resolved result (``path`` walks into nested values)."""
     out = ResultPage(dag_id, run_id, task_id, map_index, page=max(page, 1), page_size=page_size)
-    found, raw = xcom_row(dag_id, run_id, task_id, map_index)
+    found, raw = xcom_return_value(dag_id, run_id, task_id, map_index)
     out.found = found
     if not found:
         if map_index < 0:
