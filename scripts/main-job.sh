@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh runtime
 
 export AIRFLOW_HOME=${AIRFLOW_HOME:-$ROOT/.airflow-home}
 SERVER_COUNT=${SERVER_COUNT:-1000}

@@ -9,4 +9,5 @@ for setup in scripts/setup.d/*.sh; do
   bash "$setup"
 done
 .venv/bin/ruff check attune_provider tests benchmarks dags
-exec .venv/bin/python -m pytest "$@"
+# -m "" lifts the fast-tier default of pyproject.toml: every tier runs, integration and browser included.
+exec .venv/bin/python -m pytest -m "" "$@"

@@ -31,8 +31,6 @@ for dist in ("apache-airflow-providers-celery", "apache-airflow-providers-amazon
 import airflow.providers.celery, psycopg2, asyncpg, moto.server  # noqa: F401
 from celery.backends.database import retry  # noqa: F401  (gone in celery 5.7)
 PYCHECK
-  "$PY" -m pip install --quiet \
-    "apache-airflow==3.3.2" \
-    "apache-airflow-providers-celery" "celery[redis]>=5.5,<5.7" "apache-airflow-providers-amazon[s3fs]" \
-    "psycopg2-binary" "asyncpg" "moto[server]" "boto3" "s3fs"
+  # bootstrap.sh installs the dev extras against the pinned constraints; repeat it if a package is missing.
+  bash scripts/bootstrap.sh dev
 fi
