@@ -28,7 +28,7 @@ from typing import Any
 
 from attune_provider.actions.base import RunContext, elapsed_ms
 from attune_provider.actions.callables import PythonCallableAction
-from attune_provider.actions.formats import to_plain
+from attune_provider.actions.parameter_documents import plain
 from attune_provider.actions.parameters import flat_parameters
 from attune_provider.actions.process import run_process
 from attune_provider.actions.result import ActionResult
@@ -42,7 +42,7 @@ def _min_timeout(*values: float | None) -> float | None:
 
 
 def echo(*, message: Any = "", _run: RunContext, **_ignored: Any) -> ActionResult:
-    text = message if isinstance(message, str) else json.dumps(to_plain(message), default=str)
+    text = message if isinstance(message, str) else json.dumps(plain(message), default=str)
     _run.log.info("%s", _run.masker.redact(text))
     return ActionResult.success({"message": message}, exit_code=0, stdout=text + "\n")
 
@@ -142,10 +142,10 @@ def http_request(
         auth = (auth_username or "", auth_password or "")
     elif auth_type == "bearer" and auth_token:
         send_headers["Authorization"] = f"Bearer {auth_token}"
-    payload = to_plain(json_body if json_body is not None else json)
+    payload = plain(json_body if json_body is not None else json)
     data = body
     if data is not None and not isinstance(data, str | bytes):
-        data = _json_dumps(to_plain(data))  # a structured `body` is sent as JSON text
+        data = _json_dumps(plain(data))  # a structured `body` is sent as JSON text
         send_headers.setdefault("Content-Type", "application/json")
     _run.log.info("attune: %s %s", method.upper(), _run.masker.redact(url))
     with requests.Session() as session:
