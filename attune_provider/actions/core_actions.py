@@ -32,6 +32,7 @@ from attune_provider.actions.parameter_documents import plain
 from attune_provider.actions.parameters import flat_parameters
 from attune_provider.actions.process import run_process
 from attune_provider.actions.result import ActionResult
+from attune_provider.actions.settings import default_action_timeout, with_default_timeout_note
 
 HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -61,6 +62,9 @@ def local(
     **_ignored: Any,
 ) -> ActionResult:
     limit = _min_timeout(timeout, _run.timeout)
+    from_default = limit is None
+    if from_default:
+        limit = default_action_timeout()
     process_env = dict(os.environ)
     process_env.update({str(k): "" if v is None else str(v) for k, v in (env or {}).items()})
     process_env.setdefault("ATTUNE_ACTION", _run.ref)
@@ -78,6 +82,8 @@ def local(
     )
     data = {"stdout": outcome.stdout, "stderr": outcome.stderr, "exit_code": outcome.exit_code}
     failed = outcome.unsuccessful("command", limit, data=data)
+    if failed is not None and from_default:
+        failed = with_default_timeout_note(failed)
     return failed or ActionResult.success(data, **outcome.result_fields())
 
 

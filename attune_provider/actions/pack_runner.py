@@ -41,7 +41,12 @@ from attune_provider.actions.formats import (
 from attune_provider.actions.parameter_documents import parameter_document
 from attune_provider.actions.process import run_process
 from attune_provider.actions.result import ActionResult
-from attune_provider.actions.settings import artifacts_dir, default_action_timeout, runtime_envs_dir
+from attune_provider.actions.settings import (
+    artifacts_dir,
+    default_action_timeout,
+    runtime_envs_dir,
+    with_default_timeout_note,
+)
 from attune_provider.spec.model import ActionSpec
 
 PYTHON_RUNNERS = frozenset({"python", "python3"})
@@ -154,7 +159,8 @@ class PackAction(Action):
             return ActionResult.failure(str(exc), duration_ms=elapsed_ms(started))
         spec = self.spec
         timeout = run.timeout if run.timeout is not None else spec.timeout_seconds
-        if timeout is None:
+        from_default = timeout is None
+        if from_default:
             timeout = default_action_timeout()
         try:
             document = parameter_document(values, spec.parameter_format).encode()
@@ -186,7 +192,7 @@ class PackAction(Action):
 
         failed = outcome.unsuccessful(f"action '{self.ref}'", timeout)
         if failed is not None:
-            return failed
+            return with_default_timeout_note(failed) if from_default else failed
         fields = outcome.result_fields()
         if spec.output_format == "text":
             return ActionResult.success(None, **fields)

@@ -6,8 +6,10 @@ A bad value names the setting and how it was given (``[attune] default_action_ti
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+from attune_provider.actions.result import ActionResult
 from attune_provider.config import SECTION, _get, airflow_home
 
 #: attune's app-level default (``app_default_execution_timeout_seconds``): 600 s
@@ -42,6 +44,17 @@ def default_action_timeout() -> float | None:
     (``[attune] default_action_timeout``; 0 = no limit)."""
     value = _number("default_action_timeout", DEFAULT_ACTION_TIMEOUT)
     return value or None
+
+
+def with_default_timeout_note(result: ActionResult) -> ActionResult:
+    """Say where the limit came from when the default timeout ended an action."""
+    if not result.timed_out or result.error is None:
+        return result
+    note = (
+        " (the [attune] default_action_timeout; set the task's timeout or the action's "
+        "timeout_seconds for this action, or 0 in the setting for no limit)"
+    )
+    return dataclasses.replace(result, error=result.error + note)
 
 
 def action_log_limit() -> int | None:
