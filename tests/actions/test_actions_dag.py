@@ -119,6 +119,14 @@ def dag_run(airflow_db, tmp_path_factory):
             return run("acttest.secret_echo", {"user": "eve", "token": SECRET})
 
         @task
+        def pack_readline() -> dict:
+            return run("acttest.readline", {"name": "py", "tags": ["a", "b c"]})
+
+        @task
+        def pack_oneline() -> dict:
+            return run("acttest.oneline", {"name": "sh", "nested": {"k": [1, 2]}})
+
+        @task
         def core_echo() -> dict:
             return run("core.echo", {"message": "hello from core"})
 
@@ -151,6 +159,8 @@ def dag_run(airflow_db, tmp_path_factory):
             pack_failing,
             pack_timeout,
             pack_secret,
+            pack_readline,
+            pack_oneline,
             core_echo,
             core_http,
             python_callable,
@@ -187,7 +197,7 @@ def test_task_states(dag_run):
     states = dag_run["states"]
     assert states.pop("strict_failure") == "failed"
     assert set(states.values()) == {"success"}, states
-    assert len(states) == 9
+    assert len(states) == 11
 
 
 def test_pack_actions_in_a_task(dag_run):
@@ -208,6 +218,18 @@ def test_pack_actions_in_a_task(dag_run):
     secret = xcoms["pack_secret"]
     assert secret["succeeded"] and SECRET not in secret["stdout"] + secret["stderr"]
     assert "uses token ***" in secret["stdout"]
+
+
+def test_attune_packs_reading_one_stdin_line_run_unchanged(dag_run):
+    """Issue 10 item 1: scripts written for attune's worker (one compact JSON line on stdin)."""
+    xcoms = dag_run["xcoms"]
+    python = xcoms["pack_readline"]
+    assert python["succeeded"], python["error"]
+    assert python["data"] == {"greeting": "hello py", "tags": ["a", "b c"], "rest": ""}
+    shell = xcoms["pack_oneline"]
+    assert shell["succeeded"], shell["error"]
+    assert shell["data"] == {"name": "sh", "line_count": 1}
+    assert 'one line: {"name":"sh","nested":{"k":[1,2]}}' in shell["stderr"]
 
 
 def test_other_kinds_in_a_task(dag_run):
