@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from attune_provider.actions.masking import SecretMasker
+from attune_provider.actions.masking import SecretMasker, secrets_from_context
 from attune_provider.actions.parameters import ActionParameterError, prepare_parameters, secret_values
 from attune_provider.actions.result import ActionResult
 from attune_provider.spec.model import EMPTY, ParameterSpec
@@ -78,14 +78,15 @@ class Action(ABC):
     ) -> ActionResult:
         """Execute once; never raises for action failures (they are in the result).
 
-        ``secrets``: more strings to mask (e.g. workflow parameters marked secret, see
-        ``masking.secret_strings``), besides this action's own secret parameters. The returned
-        result is masked: ``data`` (keys included), stdout, stderr and error.
+        Masked: this action's secret parameters, the DAG's parameters marked secret (found in
+        ``context``) and ``secrets`` (more strings, see ``masking.secret_strings``). The
+        returned result is masked: ``data`` (keys included), stdout, stderr and error.
         """
         log = log or logging.getLogger(TASK_LOGGER)
         started = time.monotonic()
         params = dict(params or {})
         extra = [value for value in secrets if isinstance(value, str)]
+        extra += secrets_from_context(context)  # the workflow's parameters marked secret
         # mask secrets first: even a validation message must not leak them
         masker = SecretMasker([*secret_values(self.parameters, params), *extra])
         try:

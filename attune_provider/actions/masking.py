@@ -6,9 +6,10 @@ Airflow's masker only acts inside a task process's log pipeline, and an action c
 outside one (CLI, tests). The result an action returns (``data`` included, keys too) is
 masked with :meth:`SecretMasker.redact_value` before anyone can store or publish it.
 
-For other layers: :func:`secret_strings` collects the strings to mask from any flat
-parameter schema (a workflow's ``parameters`` marked ``secret: true``); pass them to
-``Action.run(..., secrets=...)`` and the action masks them as it masks its own.
+A workflow's parameters marked ``secret: true`` are masked too: inside a task,
+:func:`secrets_from_context` finds them on the DAG (the compiler gives their ``Param`` the
+format ``password``). For other layers, :func:`secret_strings` collects the strings to mask
+from any flat parameter schema; pass them to ``Action.run(..., secrets=...)``.
 """
 
 from __future__ import annotations
@@ -67,26 +68,55 @@ class SecretMasker:
         return value
 
 
+#: how a compiled DAG marks a workflow parameter declared ``secret: true``
+#: (``compiler/params.py`` gives its ``Param`` the JSON-schema format ``password``)
+SECRET_PARAM_FORMAT = "password"
+
+
+def secrets_from_context(context: Mapping[str, Any] | None) -> list[str]:
+    """The values of the running DAG's parameters marked secret (an attune workflow's
+    ``secret: true`` parameters), read from an Airflow task context; [] outside a task."""
+    if not context:
+        return []
+    dag = context.get("dag")
+    declared = getattr(dag, "params", None)
+    values = context.get("params") or {}
+    if declared is None or not hasattr(declared, "get_param"):
+        return []
+    found: list[str] = []
+    for name in declared:
+        schema = getattr(declared.get_param(name), "schema", None) or {}
+        if schema.get("format") == SECRET_PARAM_FORMAT and name in values:
+            found.extend(_strings(values[name]))
+    return found
+
+
+def _strings(value: Any) -> list[str]:
+    found: list[str] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            for inner in item.values():
+                walk(inner)
+        elif isinstance(item, list | tuple):
+            for inner in item:
+                walk(inner)
+        elif item is not None and not isinstance(item, bool):
+            found.append(str(item))
+
+    walk(value)
+    return found
+
+
 def secret_strings(parameters: Mapping[str, ParameterSpec], values: Mapping[str, Any]) -> list[str]:
     """Every string inside the values of ``secret: true`` parameters (recursively; numbers
     as their text), for :class:`SecretMasker` or ``Action.run(secrets=...)``."""
     found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            found.append(value)
-        elif isinstance(value, Mapping):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                walk(item)
-        elif value is not None and not isinstance(value, bool):
-            found.append(str(value))
-
     for name, spec in parameters.items():
         if spec.secret and name in values:
-            walk(values[name])
+            found.extend(_strings(values[name]))
     return found
 
 

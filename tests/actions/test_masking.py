@@ -70,3 +70,25 @@ def test_masking_a_value_walks_keys_lists_and_numbers():
         "ok": True,
     }
     assert SecretMasker().redact_value(value) is value  # nothing to mask: untouched
+
+
+def test_workflow_parameters_marked_secret_are_masked_from_the_task_context(capture):
+    """Issue 12 item 4a: a compiled DAG marks secret workflow parameters with format 'password'."""
+    import pendulum
+    from airflow.sdk import DAG, Param
+
+    from attune_provider.compiler.params import build_params
+
+    workflow_params = {
+        "api_key": ParameterSpec(name="api_key", type="string", secret=True, has_default=True, default=TOKEN),
+        "region": ParameterSpec(name="region", type="string", has_default=True, default="eu-west-1"),
+    }
+    params = build_params(workflow_params)
+    assert isinstance(params["api_key"], Param)
+    dag = DAG("masking_ctx", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), params=params)
+    context = {"dag": dag, "params": {"api_key": TOKEN, "region": "eu-west-1"}}
+    log, handler = capture
+    action = ActionRegistry(packs_folders=[], pack_entry_point_group=None).resolve("core.echo")
+    result = action.run({"message": f"{TOKEN} in eu-west-1"}, context=context, log=log)
+    assert result.data == {"message": f"{REPLACEMENT} in eu-west-1"}
+    assert TOKEN not in json.dumps(result.to_dict()) and TOKEN not in handler.text
