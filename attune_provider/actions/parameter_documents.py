@@ -56,9 +56,14 @@ def plain(value: Any) -> Any:
 
 
 def json_number(value: int | float) -> str:
-    """An integer as digits; a float as ryu's ``format_finite`` (serde_json / serde_yaml)."""
+    """An integer as digits; a float as ryu's ``format_finite`` (serde_json / serde_yaml).
+
+    An integer outside i64/u64 is a float to serde_json (no arbitrary precision), so it is
+    written as that float."""
     if isinstance(value, int):
-        return str(value)
+        if -(2**63) <= value < 2**64:
+            return str(value)
+        return json_number(float(value))
     if value == 0:
         return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
     sign = "-" if value < 0 else ""

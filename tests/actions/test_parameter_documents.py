@@ -140,6 +140,8 @@ def test_stdin_gets_the_document_plus_one_newline():
         (1.25e-7, "1.25e-7"),
         (42, "42"),
         (-(2**63), "-9223372036854775808"),
+        (2**64 - 1, "18446744073709551615"),
+        (2**70, "1.1805916207174113e21"),  # beyond u64: serde_json holds it as f64
     ],
     ids=lambda v: str(v),
 )
