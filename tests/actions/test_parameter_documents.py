@@ -25,6 +25,7 @@ from attune_provider.actions.parameter_documents import (
     json_number,
     parameter_document,
     stdin_bytes,
+    yaml_reads_as_non_string,
 )
 from attune_provider.spec.model import ActionSpec
 
@@ -306,3 +307,41 @@ def test_shell_restores_dotenv_values_exactly():
         ["bash", "-c", script], input=text + "\n", capture_output=True, text=True, check=True
     )
     assert out.stdout.splitlines() == [values["msg"], "3"]
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        # serde_yaml de.rs::visit_untagged_scalar: null, bool, int (parse_unsigned_int /
+        # parse_negative_int), then float (parse_f64) unless digits_but_not_number
+        ("Null", True),
+        ("FALSE", True),
+        ("-0x1f", True),
+        ("+0o17", True),
+        ("0b101", True),
+        ("-0", True),
+        ("+5", True),
+        (".5", True),
+        ("1.", True),
+        ("-1.5e-3", True),
+        ("+.inf", True),
+        ("-.INF", True),
+        (".NaN", True),
+        ("0x", False),
+        ("0X1F", False),
+        ("+-1", False),
+        ("00", False),
+        ("-007", False),
+        ("1e400", False),  # not finite: a string
+        ("nan", False),
+        ("inf", False),
+        ("1_000", False),
+        ("True ", False),
+        ("yes", False),
+    ],
+)
+def test_yaml_quotes_exactly_what_serde_yaml_would_read_back_as_a_non_string(text, quoted):
+    document = parameter_document({"v": text}, "yaml")
+    if not text.endswith(" "):  # a trailing space makes libyaml quote it anyway
+        assert document == (f"v: '{text}'\n" if quoted else f"v: {text}\n")
+    assert yaml_reads_as_non_string(text) is quoted
