@@ -59,6 +59,30 @@ CONFIG_SECTION: dict[str, Any] = {
             "Interpreter for python-runner pack actions. Empty means the one running Airflow.",
             "",
         ),
+        "default_action_timeout": _option(
+            "Seconds a process action (pack python/shell, core.local, core.shell) may run when "
+            "neither the task's timeout nor the action's timeout_seconds is set; then the whole "
+            "process group is killed and the outcome is timed_out. 0 means no limit. attune's "
+            "default is 600.",
+            "600",
+            type_="float",
+        ),
+        "action_log_max_bytes": _option(
+            "Bytes of each stream (stdout, stderr) of a process action streamed into the task "
+            "log; the rest is counted and reported in one line. 0 means no limit.",
+            "8388608",
+            type_="integer",
+        ),
+        "artifacts_folder": _option(
+            "Folder given to pack actions as ATTUNE_ARTIFACTS_DIR. Empty means "
+            "$AIRFLOW_HOME/attune-artifacts.",
+            "",
+        ),
+        "runtime_envs_folder": _option(
+            "Folder given to pack actions as ATTUNE_RUNTIME_ENVS_DIR. Empty means "
+            "$AIRFLOW_HOME/attune-runtime-envs.",
+            "",
+        ),
     },
 }
 

@@ -7,16 +7,17 @@ exceptions into a failed :class:`ActionResult`, so each kind only implements ``_
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import traceback
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from attune_provider.actions.masking import SecretMasker
+from attune_provider.actions.masking import SecretMasker, secrets_from_context
 from attune_provider.actions.parameters import ActionParameterError, prepare_parameters, secret_values
 from attune_provider.actions.result import ActionResult
 from attune_provider.spec.model import EMPTY, ParameterSpec
@@ -73,20 +74,28 @@ class Action(ABC):
         context: Mapping[str, Any] | None = None,
         exec_id: str | None = None,
         log: logging.Logger | None = None,
+        secrets: Iterable[str] = (),
     ) -> ActionResult:
-        """Execute once; never raises for action failures (they are in the result)."""
+        """Execute once; never raises for action failures (they are in the result).
+
+        Masked: this action's secret parameters, the DAG's parameters marked secret (found in
+        ``context``) and ``secrets`` (more strings, see ``masking.secret_strings``). The
+        returned result is masked: ``data`` (keys included), stdout, stderr and error.
+        """
         log = log or logging.getLogger(TASK_LOGGER)
         started = time.monotonic()
         params = dict(params or {})
+        extra = [value for value in secrets if isinstance(value, str)]
+        extra += secrets_from_context(context)  # the workflow's parameters marked secret
         # mask secrets first: even a validation message must not leak them
-        masker = SecretMasker(secret_values(self.parameters, params))
+        masker = SecretMasker([*secret_values(self.parameters, params), *extra])
         try:
             values = self.validate(params)
         except ActionParameterError as exc:
             message = masker.redact(str(exc))
             log.error("attune: %s", message)
             return ActionResult.failure(message, duration_ms=elapsed_ms(started))
-        masker = SecretMasker(secret_values(self.parameters, values))
+        masker = SecretMasker([*secret_values(self.parameters, values), *extra])
         run = RunContext(
             ref=self.ref,
             timeout=timeout if timeout is None else float(timeout),
@@ -97,7 +106,7 @@ class Action(ABC):
         )
         log.info("attune: running %s action %s (exec %s)", self.kind, self.ref, run.exec_id)
         try:
-            result = self._execute(values, run)
+            result = masked_result(self._execute(values, run), masker)
         except Exception as exc:
             log.error("attune: action %s raised:\n%s", self.ref, masker.redact(traceback.format_exc()))
             return ActionResult.failure(
@@ -118,6 +127,20 @@ class Action(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.kind} {self.ref}>"
+
+
+def masked_result(result: ActionResult, masker: SecretMasker) -> ActionResult:
+    """``result`` with every secret replaced, parsed ``data`` included (it is what gets
+    stored and published onward)."""
+    if not masker:
+        return result
+    return dataclasses.replace(
+        result,
+        stdout=masker.redact(result.stdout),
+        stderr=masker.redact(result.stderr),
+        error=masker.redact(result.error) if result.error is not None else None,
+        data=masker.redact_value(result.data),
+    )
 
 
 def elapsed_ms(started: float) -> int:

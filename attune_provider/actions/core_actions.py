@@ -28,10 +28,11 @@ from typing import Any
 
 from attune_provider.actions.base import RunContext, elapsed_ms
 from attune_provider.actions.callables import PythonCallableAction
-from attune_provider.actions.formats import to_plain
+from attune_provider.actions.parameter_documents import plain
 from attune_provider.actions.parameters import flat_parameters
 from attune_provider.actions.process import run_process
 from attune_provider.actions.result import ActionResult
+from attune_provider.actions.settings import default_action_timeout, with_default_timeout_note
 
 HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -42,7 +43,7 @@ def _min_timeout(*values: float | None) -> float | None:
 
 
 def echo(*, message: Any = "", _run: RunContext, **_ignored: Any) -> ActionResult:
-    text = message if isinstance(message, str) else json.dumps(to_plain(message), default=str)
+    text = message if isinstance(message, str) else json.dumps(plain(message), default=str)
     _run.log.info("%s", _run.masker.redact(text))
     return ActionResult.success({"message": message}, exit_code=0, stdout=text + "\n")
 
@@ -61,6 +62,9 @@ def local(
     **_ignored: Any,
 ) -> ActionResult:
     limit = _min_timeout(timeout, _run.timeout)
+    from_default = limit is None
+    if from_default:
+        limit = default_action_timeout()
     process_env = dict(os.environ)
     process_env.update({str(k): "" if v is None else str(v) for k, v in (env or {}).items()})
     process_env.setdefault("ATTUNE_ACTION", _run.ref)
@@ -78,6 +82,8 @@ def local(
     )
     data = {"stdout": outcome.stdout, "stderr": outcome.stderr, "exit_code": outcome.exit_code}
     failed = outcome.unsuccessful("command", limit, data=data)
+    if failed is not None and from_default:
+        failed = with_default_timeout_note(failed)
     return failed or ActionResult.success(data, **outcome.result_fields())
 
 
@@ -142,10 +148,10 @@ def http_request(
         auth = (auth_username or "", auth_password or "")
     elif auth_type == "bearer" and auth_token:
         send_headers["Authorization"] = f"Bearer {auth_token}"
-    payload = to_plain(json_body if json_body is not None else json)
+    payload = plain(json_body if json_body is not None else json)
     data = body
     if data is not None and not isinstance(data, str | bytes):
-        data = _json_dumps(to_plain(data))  # a structured `body` is sent as JSON text
+        data = _json_dumps(plain(data))  # a structured `body` is sent as JSON text
         send_headers.setdefault("Content-Type", "application/json")
     _run.log.info("attune: %s %s", method.upper(), _run.masker.redact(url))
     with requests.Session() as session:

@@ -1,15 +1,24 @@
-"""Keep ``secret: true`` values out of logs and captured output.
+"""Keep ``secret: true`` values out of logs, captured output and stored results.
 
 Values are registered with Airflow's secrets masker (so anything Airflow itself logs is
 redacted too) and are also replaced locally before every line this package logs or stores:
 Airflow's masker only acts inside a task process's log pipeline, and an action can run
-outside one (CLI, tests).
+outside one (CLI, tests). The result an action returns (``data`` included, keys too) is
+masked with :meth:`SecretMasker.redact_value` before anyone can store or publish it.
+
+A workflow's parameters marked ``secret: true`` are masked too: inside a task,
+:func:`secrets_from_context` finds them on the DAG (the compiler gives their ``Param`` the
+format ``password``). For other layers, :func:`secret_strings` collects the strings to mask
+from any flat parameter schema; pass them to ``Action.run(..., secrets=...)``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from attune_provider.spec.model import ParameterSpec
 
 REPLACEMENT = "***"
 #: shorter values are not masked (masking "1" or "ab" would garble every line); Airflow
@@ -39,6 +48,76 @@ class SecretMasker:
             if secret in text:
                 text = text.replace(secret, REPLACEMENT)
         return text
+
+    def redact_value(self, value: Any) -> Any:
+        """A copy of plain data with secrets replaced in every string, key and number whose
+        text is a secret; ``value`` itself when there is nothing to mask."""
+        if not self.secrets:
+            return value
+        return self._walk(value)
+
+    def _walk(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, Mapping):
+            return {self._walk(key) if isinstance(key, str) else key: self._walk(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._walk(item) for item in value]
+        if isinstance(value, int | float) and not isinstance(value, bool) and str(value) in self.secrets:
+            return REPLACEMENT
+        return value
+
+
+#: how a compiled DAG marks a workflow parameter declared ``secret: true``
+#: (``compiler/params.py`` gives its ``Param`` the JSON-schema format ``password``)
+SECRET_PARAM_FORMAT = "password"
+
+
+def secrets_from_context(context: Mapping[str, Any] | None) -> list[str]:
+    """The values of the running DAG's parameters marked secret (an attune workflow's
+    ``secret: true`` parameters), read from an Airflow task context; [] outside a task."""
+    if not context:
+        return []
+    dag = context.get("dag")
+    declared = getattr(dag, "params", None)
+    values = context.get("params") or {}
+    if declared is None or not hasattr(declared, "get_param"):
+        return []
+    found: list[str] = []
+    for name in declared:
+        schema = getattr(declared.get_param(name), "schema", None) or {}
+        if schema.get("format") == SECRET_PARAM_FORMAT and name in values:
+            found.extend(_strings(values[name]))
+    return found
+
+
+def _strings(value: Any) -> list[str]:
+    found: list[str] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            for inner in item.values():
+                walk(inner)
+        elif isinstance(item, list | tuple):
+            for inner in item:
+                walk(inner)
+        elif item is not None and not isinstance(item, bool):
+            found.append(str(item))
+
+    walk(value)
+    return found
+
+
+def secret_strings(parameters: Mapping[str, ParameterSpec], values: Mapping[str, Any]) -> list[str]:
+    """Every string inside the values of ``secret: true`` parameters (recursively; numbers
+    as their text), for :class:`SecretMasker` or ``Action.run(secrets=...)``."""
+    found: list[str] = []
+    for name, spec in parameters.items():
+        if spec.secret and name in values:
+            found.extend(_strings(values[name]))
+    return found
 
 
 def _register_with_airflow(secrets: Iterable[str]) -> None:

@@ -4,15 +4,19 @@
   directory: the pack root.
 * python runs under ``[attune] python_interpreter`` or, when unset, the interpreter running
   Airflow; shell runs under ``bash`` (attune's aliases ``sh``/``bash``/``python3`` accepted).
-* parameters: one document (json / yaml / dotenv, see ``formats``) on stdin followed by a
-  newline, stdin then closed; or, for ``parameter_delivery: file``, in a 0400 temporary file
-  whose path is in ``ATTUNE_PARAMETER_FILE`` (deleted after the run).
-* environment: the worker's environment plus ``ATTUNE_ACTION``, ``ATTUNE_PACK_REF``,
-  ``ATTUNE_EXEC_ID``, ``ATTUNE_API_URL`` (empty: there is no attune API under Airflow),
-  ``ATTUNE_PARAMETER_DELIVERY``, ``ATTUNE_PARAMETER_FORMAT``, ``ATTUNE_PARAMETER_FILE`` (file
-  delivery only) and ``ATTUNE_OUTPUT_FORMAT``. Parameters are never put in the environment.
+* parameters: one document (json / yaml / dotenv, see ``parameter_documents``) on stdin
+  followed by a newline, stdin then closed; or, for ``parameter_delivery: file``, the bare
+  document in a 0400 temporary file whose path is in ``ATTUNE_PARAMETER_FILE`` (deleted
+  after the run).
+* environment: the worker's environment without ``ATTUNE_API_TOKEN``, plus the variables of
+  attune's ``prepare_execution_context``: ``ATTUNE_EXEC_ID``, ``ATTUNE_ACTION``,
+  ``ATTUNE_API_URL`` (empty: there is no attune API under Airflow), ``ATTUNE_ARTIFACTS_DIR``,
+  ``ATTUNE_RUNTIME_ENVS_DIR``, ``ATTUNE_PACK_REF``; then ``ATTUNE_PARAMETER_DELIVERY``,
+  ``ATTUNE_PARAMETER_FORMAT``, ``ATTUNE_PARAMETER_FILE`` (file delivery only) and
+  ``ATTUNE_OUTPUT_FORMAT`` (a provider addition). Parameters never go into the environment.
 * exit 0 = succeeded; stdout is then parsed per ``output_format`` (a parse error fails the
-  run). Timeout (the task's ``timeout``, else ``timeout_seconds``) kills the process group.
+  run). Timeout (the task's ``timeout``, else ``timeout_seconds``, else ``[attune]
+  default_action_timeout``) kills the process group.
 """
 
 from __future__ import annotations
@@ -32,11 +36,17 @@ from attune_provider.actions.formats import (
     PARAMETER_DELIVERIES,
     PARAMETER_FORMATS,
     OutputParseError,
-    format_parameters,
     parse_output,
 )
+from attune_provider.actions.parameter_documents import parameter_document
 from attune_provider.actions.process import run_process
 from attune_provider.actions.result import ActionResult
+from attune_provider.actions.settings import (
+    artifacts_dir,
+    default_action_timeout,
+    runtime_envs_dir,
+    with_default_timeout_note,
+)
 from attune_provider.spec.model import ActionSpec
 
 PYTHON_RUNNERS = frozenset({"python", "python3"})
@@ -55,16 +65,28 @@ def python_interpreter() -> str:
 
 
 def attune_environment(spec: ActionSpec, exec_id: str) -> dict[str, str]:
-    """The ``ATTUNE_*`` context variables (parameter-delivery ones are added per run)."""
+    """The ``ATTUNE_*`` context variables (``ATTUNE_PARAMETER_FILE`` is added per run)."""
+    artifacts = artifacts_dir()
+    artifacts.mkdir(parents=True, exist_ok=True)
     return {
-        "ATTUNE_ACTION": spec.ref,
-        "ATTUNE_PACK_REF": spec.pack_ref or spec.ref.split(".", 1)[0],
         "ATTUNE_EXEC_ID": exec_id,
+        "ATTUNE_ACTION": spec.ref,
         "ATTUNE_API_URL": "",
+        "ATTUNE_ARTIFACTS_DIR": str(artifacts),
+        "ATTUNE_RUNTIME_ENVS_DIR": str(runtime_envs_dir()),
+        "ATTUNE_PACK_REF": spec.ref.split(".", 1)[0],  # as attune: the ref up to the first '.'
         "ATTUNE_PARAMETER_DELIVERY": spec.parameter_delivery,
         "ATTUNE_PARAMETER_FORMAT": spec.parameter_format,
         "ATTUNE_OUTPUT_FORMAT": spec.output_format,
     }
+
+
+def process_environment(spec: ActionSpec, exec_id: str) -> dict[str, str]:
+    """The worker's environment minus an inherited ``ATTUNE_API_TOKEN`` (attune's
+    ``apply_runtime_environment``), plus :func:`attune_environment`."""
+    env = {key: value for key, value in os.environ.items() if key != "ATTUNE_API_TOKEN"}
+    env.update(attune_environment(spec, exec_id))
+    return env
 
 
 class PackAction(Action):
@@ -137,11 +159,16 @@ class PackAction(Action):
             return ActionResult.failure(str(exc), duration_ms=elapsed_ms(started))
         spec = self.spec
         timeout = run.timeout if run.timeout is not None else spec.timeout_seconds
-        document = (format_parameters(values, spec.parameter_format) + "\n").encode()
-        env = dict(os.environ)
-        env.update(attune_environment(spec, run.exec_id))
+        from_default = timeout is None
+        if from_default:
+            timeout = default_action_timeout()
+        try:
+            document = parameter_document(values, spec.parameter_format).encode()
+        except ValueError as exc:
+            return ActionResult.failure(f"action '{self.ref}': {exc}", duration_ms=elapsed_ms(started))
+        env = process_environment(spec, run.exec_id)
         param_file: Path | None = None
-        stdin_data: bytes | None = document
+        stdin_data: bytes | None = document + b"\n"  # attune: the document, a newline, EOF
         try:
             if spec.parameter_delivery == "file":
                 param_file = _write_parameter_file(document, spec.parameter_format)
@@ -165,7 +192,7 @@ class PackAction(Action):
 
         failed = outcome.unsuccessful(f"action '{self.ref}'", timeout)
         if failed is not None:
-            return failed
+            return with_default_timeout_note(failed) if from_default else failed
         fields = outcome.result_fields()
         if spec.output_format == "text":
             return ActionResult.success(None, **fields)
@@ -183,11 +210,12 @@ class PackAction(Action):
 
 
 def _write_parameter_file(document: bytes, fmt: str) -> Path:
-    """A private (0400) temporary file holding the parameter document."""
+    """A private (0400) temporary file holding the bare document (attune's
+    ``create_parameter_file`` adds no newline)."""
     fd, name = tempfile.mkstemp(prefix="attune-params-", suffix=_SUFFIX.get(fmt, ""))
     try:
+        os.fchmod(fd, 0o400)
         os.write(fd, document)
     finally:
         os.close(fd)
-    os.chmod(name, 0o400)
     return Path(name)

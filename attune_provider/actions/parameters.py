@@ -14,7 +14,19 @@ from typing import Any
 
 import jsonschema
 
+from attune_provider.actions.masking import secret_strings as secret_values
 from attune_provider.spec.model import ParameterSpec
+
+__all__ = [
+    "ActionParameterError",
+    "apply_defaults",
+    "field_schema",
+    "flat_parameters",
+    "prepare_parameters",
+    "secret_values",
+    "to_json_schema",
+    "validate_parameters",
+]
 
 # keys of a flat field that are attune's own, not JSON-schema keywords
 _ATTUNE_KEYS = frozenset({"required", "secret"})
@@ -141,25 +153,3 @@ def prepare_parameters(
     filled = apply_defaults(parameters, values or {})
     validate_parameters(ref, parameters, filled)
     return filled
-
-
-def secret_values(parameters: Mapping[str, ParameterSpec], values: Mapping[str, Any]) -> list[str]:
-    """Every string inside the values of ``secret: true`` parameters (recursively)."""
-    found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            found.append(value)
-        elif isinstance(value, Mapping):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                walk(item)
-        elif value is not None and not isinstance(value, bool):
-            found.append(str(value))
-
-    for name, spec in parameters.items():
-        if spec.secret and name in values:
-            walk(values[name])
-    return found

@@ -24,6 +24,7 @@ from typing import Any
 
 from attune_provider.actions.masking import SecretMasker
 from attune_provider.actions.result import ActionResult
+from attune_provider.actions.settings import action_log_limit
 
 #: captured (stored) bytes per stream; the live log always sees every line
 CAPTURE_LIMIT = 1024 * 1024
@@ -35,6 +36,7 @@ KILL_GRACE = 5.0
 LEFTOVER_WAIT = 1.0
 #: longest line written to the log in one record
 LOG_LINE_LIMIT = 16 * 1024
+#: the total per stream is ``[attune] action_log_max_bytes`` (settings.action_log_limit)
 
 
 @dataclass
@@ -73,11 +75,24 @@ class ProcessOutcome:
 class _StreamReader(threading.Thread):
     """Read lines from a pipe, log each one live, keep capped copies."""
 
-    def __init__(self, pipe, name: str, log: logging.Logger, masker: SecretMasker, keep: int, cap: int):
+    def __init__(
+        self,
+        pipe,
+        name: str,
+        log: logging.Logger,
+        masker: SecretMasker,
+        keep: int,
+        cap: int,
+        log_limit: int | None = None,
+    ):
         super().__init__(name=f"attune-{name}-reader", daemon=True)
         self.pipe = pipe
         self.stream = name
         self.log = log
+        self.log_limit = log_limit
+        self.logged = 0
+        self.dropped_bytes = 0
+        self.dropped_lines = 0
         self.masker = masker
         self.keep = keep
         self.cap = cap
@@ -93,6 +108,11 @@ class _StreamReader(threading.Thread):
                     piece = raw[: self.keep - self.kept]
                     self.chunks.append(piece)
                     self.kept += len(piece)
+                if self.log_limit is not None and self.logged + len(raw) > self.log_limit:
+                    self.dropped_bytes += len(raw)
+                    self.dropped_lines += 1
+                    continue
+                self.logged += len(raw)
                 line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
                 if len(line) > LOG_LINE_LIMIT:
                     line = line[:LOG_LINE_LIMIT] + f" ... [{len(line) - LOG_LINE_LIMIT} more characters]"
@@ -106,6 +126,18 @@ class _StreamReader(threading.Thread):
         finally:
             with contextlib.suppress(OSError):
                 self.pipe.close()
+
+    def log_dropped(self) -> None:
+        """One line saying how much of this stream the log cap kept out of the task log."""
+        if self.dropped_lines:
+            self.log.warning(
+                "attune: %d bytes (%d lines) of %s not written to the task log: it shows the first "
+                "%d bytes ([attune] action_log_max_bytes); the stored result keeps its own capped copy",
+                self.dropped_bytes,
+                self.dropped_lines,
+                self.stream,
+                self.log_limit,
+            )
 
     def text(self, limit: int) -> tuple[str, bool]:
         data = b"".join(self.chunks)
@@ -191,6 +223,7 @@ def run_process(
 ) -> ProcessOutcome:
     """Start ``argv`` in a new session and wait for it (or for ``timeout`` seconds)."""
     kill_grace = KILL_GRACE if kill_grace is None else kill_grace
+    log_limit = action_log_limit()  # read before starting: a bad setting fails loudly first
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -216,8 +249,8 @@ def run_process(
             start_error=f"could not start {argv[0]!r}: {exc}",
         )
     keep = PARSE_LIMIT if keep_full_stdout else capture_limit
-    out = _StreamReader(proc.stdout, "stdout", log, masker, keep, capture_limit)
-    err = _StreamReader(proc.stderr, "stderr", log, masker, capture_limit, capture_limit)
+    out = _StreamReader(proc.stdout, "stdout", log, masker, keep, capture_limit, log_limit)
+    err = _StreamReader(proc.stderr, "stderr", log, masker, capture_limit, capture_limit, log_limit)
     threads: list[threading.Thread] = [out, err]
     if stdin_data is not None:
         threads.append(
@@ -246,6 +279,8 @@ def run_process(
         _kill_group(proc, kill_grace)
     for thread in threads:
         thread.join(kill_grace)
+    out.log_dropped()
+    err.log_dropped()
 
     stdout, stdout_truncated = out.text(capture_limit)
     stderr, stderr_truncated = err.text(capture_limit)

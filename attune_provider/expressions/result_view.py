@@ -2,13 +2,17 @@
 
 A stored result is ``{succeeded, exit_code, duration_ms, stdout, stderr, error, data}``.
 Templates read ``task.x.items`` as well as ``task.x.data.items`` and ``task.x.result.items``,
-so the view hoists ``data``'s keys to the top level. Nothing is copied: the view reads
+so the view hoists ``data``'s keys to the top level. As attune does
+(``crates/executor/src/scheduler.rs::workflow_result_view``), a result without ``data`` (null
+here) whose ``stdout`` is a JSON object shows that object's keys instead: a text-output action
+printing ``{"key": ...}`` is read as ``task.x.key``. Nothing is copied: the view reads
 through to the stored mapping (often a lazy store view), so a template touching one key
 reads one key.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -21,13 +25,15 @@ class ResultView(Mapping[str, Any]):
     """Read-only Mapping: the stored keys, then ``result`` (= ``data``), then ``data``'s keys.
 
     Precedence on a name clash: stored (metadata) keys, then the ``result`` alias, then
-    ``data``'s keys. When ``data`` is not a mapping only metadata and ``result`` are visible.
+    ``data``'s keys (or, when ``data`` is null, the keys of ``stdout`` parsed as a JSON object).
+    Otherwise only metadata and ``result`` are visible.
     """
 
-    __slots__ = ("_stored",)
+    __slots__ = ("_lifted", "_stored")
 
     def __init__(self, stored: Mapping[str, Any]) -> None:
         self._stored = stored
+        self._lifted: Any = _UNPARSED
 
     @property
     def stored(self) -> Mapping[str, Any]:
@@ -36,7 +42,13 @@ class ResultView(Mapping[str, Any]):
 
     def _data_mapping(self) -> Mapping[str, Any] | None:
         data = self._stored.get("data")
-        return data if isinstance(data, Mapping) else None
+        if isinstance(data, Mapping):
+            return data
+        if data is not None:
+            return None
+        if self._lifted is _UNPARSED:
+            self._lifted = _stdout_object(self._stored.get("stdout"))
+        return self._lifted
 
     def __getitem__(self, key: str) -> Any:
         stored = self._stored
@@ -73,6 +85,23 @@ class ResultView(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         return f"ResultView({self._stored!r})"
+
+
+_UNPARSED = object()
+
+
+def _stdout_object(stdout: Any) -> Mapping[str, Any] | None:
+    """``stdout.trim()`` parsed as JSON when that is an object, else None."""
+    if not isinstance(stdout, str):
+        return None
+    text = stdout.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class ResultListView(Sequence[Any]):

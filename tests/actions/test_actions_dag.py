@@ -24,6 +24,7 @@ pytestmark = pytest.mark.airflow
 
 DAG_ID = "attune_actions_all_kinds"
 SECRET = "dag-secret-VALUE-0042"
+WORKFLOW_SECRET = "workflow-param-SECRET-0099"
 
 #: DAGs built by this module; dag.test() only runs DAGs its bundle sync finds in the DAG folder,
 #: so a tiny DAG file hands these in-memory objects to the DagBag (same trick as tests/runtime)
@@ -80,7 +81,7 @@ def _states(dag_id: str, run_id: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def dag_run(airflow_db, tmp_path_factory):
-    from airflow.sdk import DAG, get_current_context, task
+    from airflow.sdk import DAG, Param, get_current_context, task
     from airflow.sdk.exceptions import AirflowException
 
     from attune_provider.actions import ActionRegistry
@@ -96,7 +97,11 @@ def dag_run(airflow_db, tmp_path_factory):
         result = registry.resolve(ref).run(params, context=get_current_context(), **kw)
         return result.to_dict()
 
-    with DAG(DAG_ID, schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False) as dag:
+    # a workflow parameter marked secret, as the compiler declares it (format: password)
+    params = {"api_key": Param(WORKFLOW_SECRET, type="string", format="password")}
+    with DAG(
+        DAG_ID, schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, params=params
+    ) as dag:
 
         @task
         def pack_python() -> dict:
@@ -117,6 +122,19 @@ def dag_run(airflow_db, tmp_path_factory):
         @task
         def pack_secret() -> dict:
             return run("acttest.secret_echo", {"user": "eve", "token": SECRET})
+
+        @task
+        def pack_readline() -> dict:
+            return run("acttest.readline", {"name": "py", "tags": ["a", "b c"]})
+
+        @task
+        def pack_oneline() -> dict:
+            return run("acttest.oneline", {"name": "sh", "nested": {"k": [1, 2]}})
+
+        @task
+        def workflow_secret() -> dict:
+            key = get_current_context()["params"]["api_key"]
+            return run("core.echo", {"message": f"calling with {key}"})
 
         @task
         def core_echo() -> dict:
@@ -151,6 +169,9 @@ def dag_run(airflow_db, tmp_path_factory):
             pack_failing,
             pack_timeout,
             pack_secret,
+            pack_readline,
+            pack_oneline,
+            workflow_secret,
             core_echo,
             core_http,
             python_callable,
@@ -187,7 +208,7 @@ def test_task_states(dag_run):
     states = dag_run["states"]
     assert states.pop("strict_failure") == "failed"
     assert set(states.values()) == {"success"}, states
-    assert len(states) == 9
+    assert len(states) == 12
 
 
 def test_pack_actions_in_a_task(dag_run):
@@ -208,6 +229,26 @@ def test_pack_actions_in_a_task(dag_run):
     secret = xcoms["pack_secret"]
     assert secret["succeeded"] and SECRET not in secret["stdout"] + secret["stderr"]
     assert "uses token ***" in secret["stdout"]
+
+
+def test_attune_packs_reading_one_stdin_line_run_unchanged(dag_run):
+    """Issue 10 item 1: scripts written for attune's worker (one compact JSON line on stdin)."""
+    xcoms = dag_run["xcoms"]
+    python = xcoms["pack_readline"]
+    assert python["succeeded"], python["error"]
+    assert python["data"] == {"greeting": "hello py", "tags": ["a", "b c"], "rest": ""}
+    shell = xcoms["pack_oneline"]
+    assert shell["succeeded"], shell["error"]
+    assert shell["data"] == {"name": "sh", "line_count": 1}
+    assert 'one line: {"name":"sh","nested":{"k":[1,2]}}' in shell["stderr"]
+
+
+def test_workflow_parameter_marked_secret_is_masked_in_result_and_log(dag_run):
+    """Issue 12 item 4a: the value flows into plain action input; stored and logged masked."""
+    echoed = dag_run["xcoms"]["workflow_secret"]
+    assert echoed["data"] == {"message": "calling with ***"}
+    assert WORKFLOW_SECRET not in json.dumps(echoed)
+    assert not [line for line in dag_run["log"] if WORKFLOW_SECRET in line]
 
 
 def test_other_kinds_in_a_task(dag_run):

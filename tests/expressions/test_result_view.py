@@ -127,3 +127,50 @@ def test_as_result_view_passes_scalars_and_is_idempotent() -> None:
 def test_dict_of_view_lists_every_visible_key() -> None:
     view = ResultView(CountingMapping({"succeeded": True, "data": {"k": "v"}}))
     assert dict(view) == {"succeeded": True, "data": {"k": "v"}, "result": {"k": "v"}, "k": "v"}
+
+
+# attune crates/executor/src/scheduler.rs::workflow_result_view: stored keys first, then the
+# keys of an object `data`; when there is no `data`, the keys of `stdout.trim()` parsed as a
+# JSON *object* (issue 10 item 5: text-output actions printing JSON)
+TEXT_RESULT = {
+    "succeeded": True,
+    "exit_code": 0,
+    "duration_ms": 3,
+    "stdout": '  {"key": "v", "n": 2, "exit_code": 7}\n',
+    "stderr": "",
+    "error": None,
+    "data": None,
+}
+
+
+def test_text_output_json_object_is_lifted_when_there_is_no_data() -> None:
+    view = ResultView(TEXT_RESULT)
+    assert view["key"] == "v" and view["n"] == 2
+    assert view["exit_code"] == 0  # stored keys still win (or_insert)
+    assert "key" in view and list(view).count("key") == 1
+    ctx = WorkflowContext(results={"t": TEXT_RESULT})
+    assert render("{{ task.t.key }}", ctx) == "v"
+
+
+@pytest.mark.parametrize(
+    "stdout",
+    ['["a", "b"]', "plain text", '{"broken": ', "42", ""],
+    ids=["array", "text", "invalid", "scalar", "empty"],
+)
+def test_stdout_that_is_not_a_json_object_is_not_lifted(stdout: str) -> None:
+    view = ResultView({**TEXT_RESULT, "stdout": stdout})
+    assert "key" not in view
+    with pytest.raises(KeyError):
+        view["key"]
+
+
+def test_stdout_is_not_lifted_when_data_exists() -> None:
+    view = ResultView({**TEXT_RESULT, "data": {"other": 1}})
+    assert view["other"] == 1 and "key" not in view
+
+
+def test_lifted_stdout_is_parsed_once() -> None:
+    reads: list[str] = []
+    view = ResultView(wrap(TEXT_RESULT, reads))
+    assert view["key"] == "v" and view["n"] == 2
+    assert reads.count("stdout") == 1
