@@ -76,7 +76,7 @@ def signature_parameters(func: Callable[..., Any]) -> Mapping[str, ParameterSpec
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD, param.POSITIONAL_ONLY):
             continue
         field: dict[str, Any] = {}
-        json_type = _ANNOTATION_TYPES.get(param.annotation)  # type: ignore[call-overload]
+        json_type = _ANNOTATION_TYPES.get(param.annotation)
         if json_type:
             field["type"] = json_type
         if param.default is param.empty:

@@ -197,16 +197,18 @@ def http_request(
         "success": ok,
     }
     _run.log.info("attune: HTTP %s from %s", response.status_code, _run.masker.redact(response.url))
-    fields = dict(duration_ms=elapsed_ms(started), stdout=_run.masker.redact(response.text[: 1024 * 1024]))
+    duration = elapsed_ms(started)
+    stdout = _run.masker.redact(response.text[: 1024 * 1024])
     if not ok:
         wanted = expected_status if expected_status is not None else "2xx"
         return ActionResult(
             succeeded=False,
             error=f"HTTP {response.status_code} from {_run.masker.redact(response.url)} is not an expected status ({wanted})",
             data=result_data,
-            **fields,
+            duration_ms=duration,
+            stdout=stdout,
         )
-    return ActionResult(succeeded=True, data=result_data, **fields)
+    return ActionResult(succeeded=True, data=result_data, duration_ms=duration, stdout=stdout)
 
 
 def _json_dumps(value: Any) -> str:
@@ -258,7 +260,7 @@ CORE_SCHEMAS: dict[str, tuple[Callable[..., ActionResult], dict[str, dict[str, A
         "Make an HTTP request",
     ),
 }
-_SHELL_SCHEMA = {
+_SHELL_SCHEMA: dict[str, dict[str, Any]] = {
     "cmd": {"type": "string", "required": True, "description": "Command run by bash -c"},
     "cwd": {"type": "string", "description": "Working directory"},
     "env": {"type": "object", "default": {}, "description": "Extra environment variables"},

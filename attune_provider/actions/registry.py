@@ -220,7 +220,8 @@ class ActionRegistry:
         cached = self.__dict__.get("_action_eps")
         if cached is None:
             cached = {}
-            for ep in entry_points(group=self.entry_point_group):
+            group = self.entry_point_group
+            for ep in entry_points(group=group) if group else ():
                 cached.setdefault(ep.name, []).append(ep)
             self.__dict__["_action_eps"] = cached
         return cached

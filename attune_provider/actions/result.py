@@ -43,7 +43,7 @@ class ActionResult:
     stderr: str = ""
     error: str | None = None
     data: Any = None
-    outcome: Outcome | None = None  # type: ignore[assignment]
+    outcome: Outcome | None = None
 
     def __post_init__(self) -> None:
         outcome = self.outcome or ("succeeded" if self.succeeded else "failed")
