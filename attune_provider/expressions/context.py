@@ -191,7 +191,11 @@ class _RunScope:
 def _jinja_globals() -> Mapping[str, Any]:
     from jinja2.defaults import DEFAULT_NAMESPACE
 
-    return {k: v for k, v in DEFAULT_NAMESPACE.items() if k != "range"}
+    from attune_provider.expressions.limits import bounded_lipsum
+
+    names = {k: v for k, v in DEFAULT_NAMESPACE.items() if k != "range"}
+    names["lipsum"] = bounded_lipsum
+    return names
 
 
 _GLOBALS = _jinja_globals()
