@@ -121,6 +121,8 @@ class AttuneEnvironment(ImmutableSandboxedEnvironment):
                 return obj[attribute]
             except KeyError:
                 pass
+        if attribute.startswith("__"):  # never data unless a mapping has that key (read above)
+            raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__} is unsafe")
         return defined_or_none(SandboxedEnvironment.getattr(self, obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
