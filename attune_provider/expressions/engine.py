@@ -194,11 +194,13 @@ class _TextTemplate:
             return text
         token = limits.loop_budget()
         try:
+            limit = limits.template_limits().max_length
             parts: list[str] = []
             size = 0
             for piece in pieces:
                 size += len(piece)
-                limits.check_length(size)
+                if size > limit:
+                    limits.check_length(size)
                 parts.append(piece)
         finally:
             limits.reset_budget(token)

@@ -207,16 +207,35 @@ def reset_budget(token: contextvars.Token[_Budget | None]) -> None:
     _BUDGET.reset(token)
 
 
-def guarded_loop(iterable: Iterable[Any]) -> Iterator[Any]:
-    """Every ``{% for %}`` iterates through this: all loops of one evaluation share the budget."""
+def guarded_loop(iterable: Iterable[Any]) -> Iterable[Any]:
+    """Every ``{% for %}`` iterates through this: all loops of one evaluation share the budget.
+
+    A sized iterable (list, range, mapping) is charged its length up front, so ordinary loops
+    pay no per-element cost; anything else is counted element by element.
+    """
     budget = _BUDGET.get()
     if budget is None:  # evaluated outside engine.render (cannot happen through the public API)
         budget = _Budget(template_limits().max_loop_iterations)
+    try:
+        size = len(iterable)  # type: ignore[arg-type]
+    except TypeError:
+        return _counted(iterable, budget)
+    budget.left -= size
+    if budget.left < 0:
+        _over_budget()
+    return iterable
+
+
+def _over_budget() -> None:
+    limit = template_limits().max_loop_iterations
+    raise limit_error("loop iterations", limit, "template_max_loop_iterations")
+
+
+def _counted(iterable: Iterable[Any], budget: _Budget) -> Iterator[Any]:
     for element in iterable:
         budget.left -= 1
         if budget.left < 0:
-            limit = template_limits().max_loop_iterations
-            raise limit_error("loop iterations", limit, "template_max_loop_iterations")
+            _over_budget()
         yield element
 
 

@@ -17,6 +17,7 @@ that always reach attune's functions) to every parsed template.
 from __future__ import annotations
 
 import json
+import operator as _op
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +39,9 @@ _CALLABLE_NAMES = frozenset(FUNCTIONS) | OUTCOME_FUNCTIONS
 # str methods whose result can be much larger than the string: name -> size bound
 _WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
 MAX_JSON_INDENT = 64
+_SMALL_NUMBERS = frozenset({int, float})
+_SMALL = 2**64  # products and sums of integers below this stay far below any size limit
+_PLAIN_NUMBER_OPS = {"+": _op.add, "*": _op.mul, "%": _op.mod}
 
 
 class UnknownName(jinja2.UndefinedError):
@@ -129,6 +133,13 @@ class AttuneEnvironment(ImmutableSandboxedEnvironment):
         return defined_or_none(SandboxedEnvironment.getitem(self, obj, argument))
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if type(left) in _SMALL_NUMBERS and type(right) in _SMALL_NUMBERS:
+            if operator == "/":
+                return _divide(left, right)
+            if operator in _PLAIN_NUMBER_OPS and (
+                type(left) is float or type(right) is float or (-_SMALL < left < _SMALL and -_SMALL < right < _SMALL)
+            ):
+                return _PLAIN_NUMBER_OPS[operator](left, right)  # cannot grow without bound
         if operator == "/":
             return _divide(left, right)
         if operator == "**":
@@ -197,9 +208,9 @@ def _format(value: str, *args: Any, **kwargs: Any) -> str:
 @jinja2.pass_eval_context
 def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
     parts = list(value)
-    size = sum(len(str(part)) for part in parts) if attribute is None else 0
+    size = sum(map(len, map(str, parts))) if attribute is None else 0
     limits.check_length(size + len(str(d)) * max(len(parts) - 1, 0), "join result")
-    return jinja_filters.do_join(eval_ctx, parts, d, attribute)
+    return jinja_filters.sync_do_join(eval_ctx, parts, d, attribute)
 
 
 @jinja2.pass_eval_context
@@ -265,13 +276,13 @@ ENV.filters.update(
     shell_quote=shell_quote,
     quote=shell_quote,
 )
-ENV.attune_guarded_loop = limits.guarded_loop  # type: ignore[attr-defined]
-ENV.attune_checked = _checked  # type: ignore[attr-defined]
-ENV.attune_concat = _concat  # type: ignore[attr-defined]
+# guards the AST pass inserts (names no template can spell: they contain a dot)
+ENV.filters.update({"attune.loop": limits.guarded_loop, "attune.checked": _checked, "attune.concat": _concat})
 
 
-def _guard(name: str, *args: nodes.Expr, lineno: int) -> nodes.Call:
-    call = nodes.Call(nodes.EnvironmentAttribute(name), list(args), [], None, None, lineno=lineno)
+def _guard(name: str, first: nodes.Expr, *args: nodes.Expr, lineno: int) -> nodes.Filter:
+    """A call of a guard as a filter: compiled to a direct call (no sandbox call overhead)."""
+    call = nodes.Filter(first, name, list(args), [], None, None, lineno=lineno)
     call.set_environment(ENV)
     return call
 
@@ -300,16 +311,16 @@ class _Rewriter(NodeTransformer):
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
         self.has_loops = True
-        node.iter = _guard("attune_guarded_loop", node.iter, lineno=node.lineno)
+        node.iter = _guard("attune.loop", node.iter, lineno=node.lineno)
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
-        return _guard("attune_concat", *node.nodes, lineno=node.lineno)
+        return _guard("attune.concat", *node.nodes, lineno=node.lineno)
 
     def visit_Assign(self, node: nodes.Assign) -> nodes.Node:
         self.generic_visit(node)
-        node.node = _guard("attune_checked", node.node, lineno=node.lineno)
+        node.node = _guard("attune.checked", node.node, lineno=node.lineno)
         return node
 
 
