@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from attune_provider.expressions.engine import is_expression
+from attune_provider.expressions.text_rules import FALSE_TEXT, TRUE_TEXT
 from attune_provider.spec.model import EMPTY, RetryPolicy, TaskSpec, Transition, WaitFor
 from attune_provider.spec.report import Report, is_int, is_number, is_template, type_name
 from attune_provider.spec.templates import TemplateChecker
@@ -44,7 +45,7 @@ _MENTIONS_SUCCEEDED = re.compile(r"\bsucceeded\s*\(\s*\)")
 # Airflow's GROUP_KEY_REGEX (each task compiles to a task group), leaving room for suffixes
 _TASK_NAME = re.compile(r"^[\w-]{1,200}$")
 # text read by attune's text rule without a warning (docs/expressions.md, "when")
-_LITERAL_CONDITIONS = frozenset({"true", "false", "yes", "no", "1", "0", "", "always"})
+_LITERAL_CONDITIONS = TRUE_TEXT | FALSE_TEXT | {"always"}
 
 
 @dataclass
