@@ -189,10 +189,11 @@ def check_format(fmt: str, args: Iterable[Any], *, printf: bool) -> None:
 
 
 class _Budget:
-    __slots__ = ("left",)
+    __slots__ = ("left", "written")
 
     def __init__(self, iterations: int) -> None:
         self.left = iterations
+        self.written = 0  # characters written into macro / call / set-block buffers
 
 
 _BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("attune_loop_budget", default=None)
@@ -224,6 +225,16 @@ def guarded_loop(iterable: Iterable[Any]) -> Iterable[Any]:
     if budget.left < 0:
         _over_budget()
     return iterable
+
+
+def charge_buffered(size: int) -> None:
+    """Text written inside a macro, call block or ``{% set %}`` block (it is concatenated in
+    memory before the output check can see it): all of one evaluation share the length limit."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.written += size
+        if budget.written > template_limits().max_length:
+            check_length(budget.written, "text written by macros and blocks")
 
 
 def _over_budget() -> None:

@@ -246,6 +246,12 @@ def _checked(value: Any) -> Any:
     return value
 
 
+def _buffered(value: Any) -> Any:
+    """Output inside a macro / call block / set block: charged to the evaluation's budget."""
+    limits.charge_buffered(len(value) if isinstance(value, str) else len(to_text(value)))
+    return value
+
+
 def _concat(*values: Any) -> str:
     """``a ~ b``: Jinja's string concatenation, bounded."""
     texts = [str(value) for value in values]
@@ -277,7 +283,14 @@ ENV.filters.update(
     quote=shell_quote,
 )
 # guards the AST pass inserts (names no template can spell: they contain a dot)
-ENV.filters.update({"attune.loop": limits.guarded_loop, "attune.checked": _checked, "attune.concat": _concat})
+ENV.filters.update(
+    {
+        "attune.loop": limits.guarded_loop,
+        "attune.checked": _checked,
+        "attune.concat": _concat,
+        "attune.buffered": _buffered,
+    }
+)
 
 
 def _guard(name: str, first: nodes.Expr, *args: nodes.Expr, lineno: int) -> nodes.Filter:
@@ -291,7 +304,32 @@ class _Rewriter(NodeTransformer):
     """AST pass run on every parsed template (see module docstring)."""
 
     def __init__(self) -> None:
-        self.has_loops = False
+        self.has_loops = False  # needs a budget: loops, macros or blocks
+        self.buffered = 0  # depth inside macros / call blocks / set blocks
+
+    def _visit_buffered(self, node: nodes.Node) -> nodes.Node:
+        self.has_loops = True
+        self.buffered += 1
+        try:
+            self.generic_visit(node)
+        finally:
+            self.buffered -= 1
+        return node
+
+    visit_Macro = visit_CallBlock = visit_AssignBlock = visit_FilterBlock = _visit_buffered
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:
+        self.generic_visit(node)
+        if self.buffered:
+            node.nodes = [
+                _guard(
+                    "attune.buffered",
+                    nodes.Const(child.data, lineno=child.lineno) if isinstance(child, nodes.TemplateData) else child,
+                    lineno=child.lineno,
+                )
+                for child in node.nodes
+            ]
+        return node
 
     def visit_Name(self, node: nodes.Name) -> nodes.Node:
         if node.ctx == "load" and node.name == "null":

@@ -87,6 +87,11 @@ EXHAUSTION = [
     "{{ lipsum(10**6) }}",
     "{{ match('(a|aa)+$', 'a' * 60 + 'b') }}",
     "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+    "{% macro m() %}{% for i in range(100000) %}{{ 'y' * 20000 }}{% endfor %}{% endmacro %}{{ m() | length }}",
+    "{% set b %}{% for i in range(100000) %}{{ 'y' * 20000 }}{% endfor %}{% endset %}{{ b | length }}",
+    "{% set big = 'y' * 30000000 %}{% macro m() %}{% for i in range(1000) %}{{ big }}{% endfor %}{% endmacro %}"
+    "{{ m() | length }}",
+    "{% filter upper %}{% for i in range(100000) %}{{ 'y' * 20000 }}{% endfor %}{% endfilter %}",
 ]
 
 
