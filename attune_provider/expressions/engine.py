@@ -208,7 +208,7 @@ _SEQUENCE_TYPES = frozenset({list, tuple})
 
 
 def _render_text(text: str, scope: Any) -> Any:
-    if "{" in text and ("{{" in text or "{%" in text or "{#" in text):
+    if is_template(text):
         try:
             return _compile(text).evaluate(scope)
         except Exception as exc:
