@@ -26,7 +26,7 @@ from typing import Any
 
 from attune_provider.expressions.context import WorkflowContext
 from attune_provider.expressions.engine import evaluate_expression, render
-from attune_provider.expressions.errors import ExpressionSyntaxError, UndefinedNameError
+from attune_provider.expressions.errors import ExpressionError, ExpressionSyntaxError, UndefinedNameError
 from attune_provider.expressions.functions import to_text
 from attune_provider.expressions.text_rules import FALSE_TEXT, TRUE_TEXT, is_template, json_truthy, text_truth
 
@@ -55,6 +55,18 @@ def rendered_truth(value: Any) -> bool:
     return text_truth(to_text(value))
 
 
+def _value(value: Any, text: str, where: str) -> Any:
+    """A function is never a condition: ``when: succeeded`` (no parentheses) is a mistake."""
+    if callable(value):
+        prefix = f"{where}: " if where else ""
+        raise ExpressionError(
+            f"{prefix}condition {text!r} is a function, not a value: call it, e.g. succeeded()",
+            expression=text,
+            where=where,
+        )
+    return value
+
+
 def evaluate_condition(text: Any, ctx: WorkflowContext | Mapping[str, Any], *, where: str = "") -> bool:
     """Whether a transition's ``when`` holds (module docstring); raises ExpressionError.
 
@@ -72,11 +84,11 @@ def evaluate_condition(text: Any, ctx: WorkflowContext | Mapping[str, Any], *, w
     if outcome is not None and isinstance(ctx, WorkflowContext) and ctx.outcome is not None:
         return ctx.outcome == outcome
     if is_template(text):
-        return rendered_truth(render(text, ctx, where=where))
+        return rendered_truth(_value(render(text, ctx, where=where), text, where))
     if not text.strip():
         return False
     try:
-        return json_truthy(evaluate_expression(text, ctx, where=where))
+        return json_truthy(_value(evaluate_expression(text, ctx, where=where), text, where))
     except ExpressionSyntaxError:
         return text_truth(text)  # not an expression: attune renders it, i.e. reads the text
     except UndefinedNameError as exc:

@@ -158,6 +158,13 @@ def test_a_when_that_fails_to_evaluate_is_a_located_error(succeeded: WorkflowCon
     assert "task 'a' next[1] when" in str(info.value)
 
 
+@pytest.mark.parametrize("when", ["succeeded", "{{ failed }}", "result"])
+def test_a_function_without_parentheses_is_an_error(succeeded: WorkflowContext, when: str) -> None:
+    """Would otherwise be silently true whatever the outcome."""
+    with pytest.raises(ExpressionError, match="is a function, not a value"):
+        evaluate_condition(when, succeeded)
+
+
 def test_unknown_name_error_names_the_name(succeeded: WorkflowContext) -> None:
     with pytest.raises(UndefinedNameError) as info:
         evaluate_condition("succeeded() and missing_var", succeeded)
