@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,28 +164,64 @@ def _printf_widths(fmt: str) -> int:
     total = 0
     position = fmt.find("%")
     while position != -1:
-        end = position + 1
-        while end < len(fmt) and fmt[end] in "0123456789.-+ #*(":
+        start = position + 1
+        if fmt.startswith("(", start):  # %(key)...: the mapping key is not a width
+            close = fmt.find(")", start)
+            start = len(fmt) if close == -1 else close + 1
+        end = start
+        while end < len(fmt) and fmt[end] in "0123456789.-+ #*":
             end += 1
-        total += _digits(fmt[position + 1 : end])
+        total += _digits(fmt[start:end])
         position = fmt.find("%", end + 1)
     return total
 
 
+def _text_size(value: Any) -> int:
+    """A lower estimate of ``str(value)``'s length (lists and mappings: their length)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, bool) or value is None:
+        return 5
+    if isinstance(value, int):
+        return value.bit_length() // 3 + 2
+    if isinstance(value, float):
+        return 32
+    try:
+        return len(value)
+    except TypeError:
+        return 64
+
+
 def check_format(fmt: str, args: Iterable[Any], *, printf: bool) -> None:
-    """``fmt % args`` / ``fmt.format(...)`` / ``|format``: widths plus argument text."""
+    """``fmt % args`` / ``fmt.format(...)`` / ``|format``: widths plus argument text.
+
+    Each replacement field is charged the longest argument (``('{0}' * 1000).format(big)``)
+    and widths taken from the arguments (``%*d``, ``{0:{1}}``) every integer argument.
+    """
+    values = list(args)
+    for value in list(values):
+        if isinstance(value, Mapping):
+            values.extend(value.values())
+    numbers = [value for value in values if isinstance(value, int) and not isinstance(value, bool)]
     if printf:
         widths = _printf_widths(fmt)
+        fields = fmt.count("%") - 2 * fmt.count("%%")
+        nested = "*" in fmt
     else:
-        widths = 0
+        widths = fields = 0
+        nested = False
         try:
-            for _literal, _field, spec, _conversion in string.Formatter().parse(fmt):
+            for _literal, field, spec, _conversion in string.Formatter().parse(fmt):
+                fields += field is not None
                 if spec:
                     widths += _digits(spec)
+                    nested = nested or "{" in spec
         except ValueError:
             return  # malformed: format() itself raises the error
-    size = len(fmt) + widths + sum(len(str(arg)) for arg in args if isinstance(arg, (str, int, float)))
-    check_length(size, "formatted text")
+    if nested:
+        widths += sum(max(number, 0) for number in numbers)
+    longest = max((_text_size(value) for value in values), default=0)
+    check_length(len(fmt) + widths + max(fields, 0) * longest, "formatted text")
 
 
 class _Budget:
