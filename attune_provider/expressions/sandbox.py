@@ -231,6 +231,22 @@ def _tojson(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
 
 
 @jinja2.pass_environment
+def _sum(environment: Any, iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
+    """``|sum(start=[])`` concatenates lists in linear time (Python's sum is quadratic)."""
+    if not isinstance(start, (list, tuple)):
+        return jinja_filters.sync_do_sum(environment, iterable, attribute, start)
+    if attribute is not None:
+        getter = jinja_filters.make_attrgetter(environment, attribute)
+        iterable = map(getter, iterable)
+    parts = [start, *iterable]
+    limits.check_length(sum(len(part) if isinstance(part, (list, tuple)) else 1 for part in parts), "sum result")
+    result: list[Any] = []
+    for part in parts:
+        result.extend(part)  # TypeError for a non-list element, as sum() would raise
+    return type(start)(result) if isinstance(start, tuple) else result
+
+
+@jinja2.pass_environment
 def _wordwrap(environment: Any, s: str, width: int = 79, *args: Any, **kwargs: Any) -> str:
     wrapstring = kwargs.get("wrapstring") or (args[1] if len(args) > 1 else None) or "\n"
     text = str(s)
@@ -279,6 +295,7 @@ ENV.filters.update(
     replace=_replace,
     tojson=_tojson,
     wordwrap=_wordwrap,
+    sum=_sum,
     shell_quote=shell_quote,
     quote=shell_quote,
 )

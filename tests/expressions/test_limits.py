@@ -101,6 +101,8 @@ def test_normal_templates_are_unaffected() -> None:
     assert render("{{ 'x' * 3 }}{{ '%05d' % 42 }}{{ '{:>4}'.format(7) }}", ctx) == "xxx00042   7"
     assert render("{{ 2 ** 10 }}", ctx) == 1024
     assert render("{{ (parameters.names | join('-')) ~ '!' }}", ctx) == "a-b!"
+    assert render("{{ [[1, 2], [3]] | sum(start=[]) }}", ctx) == [1, 2, 3]
+    assert render("{{ [1, 2, 3] | sum }}", ctx) == 6
 
 
 def test_shell_quote_filter_and_function() -> None:

@@ -91,6 +91,7 @@ EXHAUSTION = [
     "{{ 9 ** (9 ** 9) }}",
     "{{ (10 ** 1000) ** 1000 }}",
     "{{ lipsum(10**6) }}",
+    "{{ ([[1] * 1000] * 40000) | sum(start=[]) | length }}",
     "{{ match('(a|aa)+$', 'a' * 60 + 'b') }}",
     "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
     "{% macro m() %}{% for i in range(100000) %}{{ 'y' * 20000 }}{% endfor %}{% endmacro %}{{ m() | length }}",
