@@ -83,6 +83,26 @@ CONFIG_SECTION: dict[str, Any] = {
             "$AIRFLOW_HOME/attune-runtime-envs.",
             "",
         ),
+        # template bounds (docs/expressions.md, "Limits"): read by expressions/limits.py
+        "template_max_length": _option(
+            "Largest text, list or repetition a template may build or render, in characters/elements.",
+            "33554432",
+            type_="integer",
+        ),
+        "template_max_loop_iterations": _option(
+            "Loop iterations ({% for %}, nested loops counted together) of one template evaluation.",
+            "1000000",
+            type_="integer",
+        ),
+        "template_max_exponent": _option("Largest right operand of ** in a template.", "1024", type_="integer"),
+        "template_max_integer_bits": _option(
+            "Largest integer (in bits) a template's ** or * may produce.", "65536", type_="integer"
+        ),
+        "template_regex_timeout": _option(
+            "Seconds one match(pattern, text) may run before it fails (catastrophic patterns).",
+            "1.0",
+            type_="float",
+        ),
     },
 }
 

@@ -1,14 +1,13 @@
-"""Sandboxed native Jinja2 rendering of attune templates (SPEC 10).
+"""Sandboxed native Jinja2 rendering of attune templates (docs/expressions.md).
 
-* Templates run in an ``ImmutableSandboxedEnvironment``: no private attributes, no
-  mutation of lists/dicts, bounded ``range`` and ``**``.
+* Templates run in the sandbox of ``sandbox.py`` (attune's lookup rules, ``null``, integer
+  division, resource bounds).
 * A string that is exactly one ``{{ expr }}`` (surrounding whitespace allowed) evaluates to
   the expression's native value (list, dict, number, bool, None). Mixed text is a string
   in which lists/dicts appear as compact JSON, None as "" and booleans as true/false.
   Unlike ``jinja2.nativetypes`` nothing is ``literal_eval``-ed: ``"{{ '123' }}"`` stays text.
-* ``obj.name`` on a mapping reads the key first (``task.x.items`` is the key ``items``,
-  not ``dict.items``), falling back to the attribute (``d.keys()``) when there is no such key.
-  A missing key or index renders as None; an unknown top-level name is an error.
+* ``evaluate_expression`` evaluates text *without* braces as one expression (attune's bare
+  ``when: succeeded() and result().code == 200``).
 * Compiled templates are cached by text (LRU). A pure path such as ``{{ item.url }}`` or
   ``{{ task.fetch.items[0] }}`` skips Jinja at render time: the path is parsed once and
   resolved by direct lookups with the same rules.
@@ -24,126 +23,42 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.runtime import Context, Undefined, missing
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
+from jinja2.parser import Parser
+from jinja2.runtime import missing
 
-from attune_provider.expressions.context import CALL_PREFIX, OUTCOME_FUNCTIONS, WorkflowContext
+from attune_provider.expressions import limits
+from attune_provider.expressions.compiled import NativeExpr as _NativeExpr
+from attune_provider.expressions.compiled import PathExpr as _PathExpr
+from attune_provider.expressions.compiled import TextTemplate as _TextTemplate
+from attune_provider.expressions.compiled import as_path as _as_path
+from attune_provider.expressions.compiled import single_expression as _single_expression
+from attune_provider.expressions.context import CALL_PREFIX, WorkflowContext
 from attune_provider.expressions.errors import ExpressionError, ExpressionSyntaxError, UndefinedNameError
-from attune_provider.expressions.functions import (
-    FALSE_TEXT,
-    FUNCTIONS,
-    TRUE_TEXT,
-    is_sequence,
-    to_plain,
-    to_text,
-)
+from attune_provider.expressions.functions import FUNCTIONS
+from attune_provider.expressions.sandbox import ENV as _env
+from attune_provider.expressions.sandbox import UnknownName as _UnknownName
+from attune_provider.expressions.sandbox import rewrite
+from attune_provider.expressions.text_rules import is_template
 
 __all__ = [
     "ExpressionError",
     "ExpressionSyntaxError",
     "UndefinedNameError",
     "check_template",
-    "evaluate_condition",
+    "evaluate_expression",
     "has_template",
+    "is_expression",
     "referenced_tasks",
     "render",
 ]
 
 TEMPLATE_CACHE_SIZE = 4096
-MAX_EXPONENT = 1024
 _TASK_NAMESPACES = frozenset({"task", "tasks"})
-_CALLABLE_NAMES = frozenset(FUNCTIONS) | OUTCOME_FUNCTIONS
-_MARKERS = ("{{", "{%", "{#")
 _ITEM_HINTS = {
     "item": " (item exists only inside a with_items task)",
     "index": " (index exists only inside a with_items task)",
 }
-
-
-class _UnknownName(jinja2.UndefinedError):
-    """Internal: an unknown top-level name was used; carries the name."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"{name!r} is undefined")
-        self.name = name
-
-
-class _StrictUndefined(jinja2.StrictUndefined):
-    """Any use of an unknown top-level name fails; ``is defined`` and ``default`` still work."""
-
-    __slots__ = ()
-
-    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
-        if self._undefined_obj is missing and self._undefined_hint is None and self._undefined_name:
-            raise _UnknownName(self._undefined_name)
-        return super()._fail_with_undefined_error(*args, **kwargs)
-
-
-# Jinja binds the operator dunders (``__add__``, ``__bool__``, ...) to the base method at class
-# creation; point them at the override so every use of an unknown name reports the name.
-for _name, _value in {**vars(Undefined), **vars(jinja2.StrictUndefined)}.items():
-    if _value is Undefined._fail_with_undefined_error and _name != "_fail_with_undefined_error":
-        setattr(_StrictUndefined, _name, _StrictUndefined._fail_with_undefined_error)
-del _name, _value
-
-
-def _defined_or_none(value: Any) -> Any:
-    """Missing key -> None (SPEC 10.5); unsafe attribute -> SecurityError right away."""
-    if isinstance(value, Undefined):
-        if value._undefined_exception is SecurityError:
-            value._fail_with_undefined_error()
-        return None
-    return value
-
-
-def _dumps(obj: Any, **kwargs: Any) -> str:
-    import json
-
-    return json.dumps(to_plain(obj), **kwargs)
-
-
-class AttuneEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox with attune's lookup rules (see module docstring)."""
-
-    intercepted_binops = frozenset({"**"})
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if isinstance(obj, Mapping):
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
-        return _defined_or_none(SandboxedEnvironment.getattr(self, obj, attribute))
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        return _defined_or_none(SandboxedEnvironment.getitem(self, obj, argument))
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and right > MAX_EXPONENT:
-            raise SecurityError(f"exponent {right} exceeds the sandbox limit {MAX_EXPONENT}")
-        return super().call_binop(context, operator, left, right)
-
-
-def _finalize(value: Any) -> str:
-    if isinstance(value, Undefined):
-        value._fail_with_undefined_error()
-    return to_text(value)
-
-
-_env = AttuneEnvironment(undefined=_StrictUndefined, finalize=_finalize, autoescape=False)
-_env.policies["json.dumps_function"] = _dumps
-
-
-class _ScopeContext(Context):
-    """Jinja context whose top-level names come from ``scope.lookup`` (one lazy lookup each)."""
-
-    def resolve_or_missing(self, key: str) -> Any:
-        if key in self.vars:
-            return self.vars[key]
-        return self.parent.lookup(key, missing)
-
-
-_env.context_class = _ScopeContext
+has_template = is_template  # the one "is this a template" predicate (text_rules.is_template)
 
 
 class _MappingScope:
@@ -175,11 +90,6 @@ def _parse(text: str) -> nodes.Template:
         return _env.parse(text)
     except jinja2.TemplateSyntaxError as exc:
         raise _syntax_error(exc, text) from exc
-
-
-def has_template(text: Any) -> bool:
-    """Whether ``text`` is a string containing template markup at all."""
-    return isinstance(text, str) and any(marker in text for marker in _MARKERS)
 
 
 def check_template(text: str) -> None:
@@ -217,128 +127,51 @@ def referenced_tasks(text: str) -> set[str]:
 
 
 # -------------------------------------------------------------------------- compiling
-class _PathExpr:
-    """``{{ name.a['b'][0] }}``: resolved by direct lookups, no Jinja render."""
-
-    __slots__ = ("name", "steps")
-
-    def __init__(self, name: str, steps: tuple[tuple[bool, Any], ...]) -> None:
-        self.name = name
-        self.steps = steps  # (is_attribute, key)
-
-    def evaluate(self, scope: Any) -> Any:
-        value = scope.lookup(self.name, missing)
-        if value is missing:
-            raise _UnknownName(self.name)
-        for is_attribute, key in self.steps:
-            if is_attribute:
-                if type(value) is dict:  # the common case, without the ABC check
-                    try:
-                        value = value[key]
-                        continue
-                    except KeyError:
-                        pass
-                value = _env.getattr(value, key)
-            else:
-                value = _env.getitem(value, key)
-        return value
-
-
-class _NativeExpr:
-    """A single expression of any shape, evaluated to its native value."""
-
-    __slots__ = ("template",)
-
-    def __init__(self, template: jinja2.Template) -> None:
-        self.template = template
-
-    def evaluate(self, scope: Any) -> Any:
-        template = self.template
-        context = _ScopeContext(_env, scope, None, template.blocks)
-        for _ in template.root_render_func(context):
-            pass
-        value = context.vars["result"]
-        if isinstance(value, Undefined):
-            value._fail_with_undefined_error()
-        if isinstance(value, str) and type(value) is not str:
-            value = str(value)  # Markup from |tojson etc.: plain text for actions and XCom
-        return value
-
-
-class _TextTemplate:
-    """Mixed text: always a string."""
-
-    __slots__ = ("template",)
-
-    def __init__(self, template: jinja2.Template) -> None:
-        self.template = template
-
-    def evaluate(self, scope: Any) -> str:
-        template = self.template
-        return "".join(template.root_render_func(_ScopeContext(_env, scope, None, template.blocks)))
-
-
-def _single_expression(tree: nodes.Template) -> nodes.Expr | None:
-    """The expression if the template is exactly one ``{{ expr }}`` plus whitespace."""
-    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
-        return None
-    found: nodes.Expr | None = None
-    for node in tree.body[0].nodes:
-        if isinstance(node, nodes.TemplateData):
-            if node.data.strip():
-                return None
-        elif found is not None:
-            return None
-        else:
-            found = node
-    return found
-
-
-def _as_path(expr: nodes.Expr) -> _PathExpr | None:
-    steps: list[tuple[bool, Any]] = []
-    while True:
-        if isinstance(expr, nodes.Getattr):
-            steps.append((True, expr.attr))
-            expr = expr.node
-        elif (
-            isinstance(expr, nodes.Getitem)
-            and isinstance(expr.arg, nodes.Const)
-            and type(expr.arg.value) in (str, int)
-        ):
-            steps.append((False, expr.arg.value))
-            expr = expr.node
-        elif isinstance(expr, nodes.Name) and expr.ctx == "load":
-            return _PathExpr(expr.name, tuple(reversed(steps)))
-        else:
-            return None
-
-
-def _route_function_calls(tree: nodes.Node) -> None:
-    """``f(...)`` with f an attune function resolves to the function even if a variable is named f."""
-    calls = list(tree.find_all(nodes.Call))
-    if isinstance(tree, nodes.Call):
-        calls.append(tree)
-    for call in calls:
-        target = call.node
-        if isinstance(target, nodes.Name) and target.name in _CALLABLE_NAMES:
-            call.node = nodes.Name(CALL_PREFIX + target.name, "load", lineno=target.lineno)
-            call.node.set_environment(_env)
+def _native(expr: nodes.Expr, text: str, has_loops: bool) -> _NativeExpr:
+    body = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)], lineno=1)
+    body.set_environment(_env)
+    return _NativeExpr(_from_tree(body, text), has_loops)
 
 
 def _build(text: str, *, fast_path: bool = True) -> _PathExpr | _NativeExpr | _TextTemplate:
     """Compile ``text``; ``fast_path=False`` forces Jinja even for pure paths (tests compare both)."""
-    tree = _parse(text)
+    tree, has_loops = rewrite(_parse(text))
     expr = _single_expression(tree)
     if expr is not None:
         path = _as_path(expr) if fast_path else None
         if path is not None:
             return path
-        _route_function_calls(expr)
-        body = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)], lineno=1)
-        body.set_environment(_env)
-        return _NativeExpr(_from_tree(body, text))
-    _route_function_calls(tree)
-    return _TextTemplate(_from_tree(tree, text))
+        return _native(expr, text, has_loops)
+    return _TextTemplate(_from_tree(tree, text), has_loops)
+
+
+def _parse_expression(text: str) -> nodes.Expr:
+    """``text`` as exactly one expression (no braces); ExpressionSyntaxError otherwise."""
+    try:
+        parser = Parser(_env, text, state="variable")
+        expr = parser.parse_expression()
+        if parser.stream.current.type != "eof":
+            parser.fail(f"unexpected {parser.stream.current.value!r} after the expression")
+    except jinja2.TemplateSyntaxError as exc:
+        raise _syntax_error(exc, text) from exc
+    return expr
+
+
+@functools.lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
+def _build_expression(text: str) -> _PathExpr | _NativeExpr:
+    expr, has_loops = rewrite(_parse_expression(text))
+    return _as_path(expr) or _native(expr, text, has_loops)
+
+
+def is_expression(text: Any) -> bool:
+    """Whether ``text`` (without braces) parses as one expression, e.g. ``succeeded()``."""
+    if not isinstance(text, str) or not text.strip() or is_template(text):
+        return False
+    try:
+        _build_expression(text)
+    except ExpressionSyntaxError:
+        return False
+    return True
 
 
 def _from_tree(tree: nodes.Template, text: str) -> jinja2.Template:
@@ -375,7 +208,7 @@ _SEQUENCE_TYPES = frozenset({list, tuple})
 
 
 def _render_text(text: str, scope: Any) -> Any:
-    if "{" in text and ("{{" in text or "{%" in text or "{#" in text):
+    if is_template(text):
         try:
             return _compile(text).evaluate(scope)
         except Exception as exc:
@@ -435,6 +268,14 @@ def _translate(failure: _Failure, where: str) -> ExpressionError:
         return UndefinedNameError(error.name, message, expression=text, where=where)
     if isinstance(error, ExpressionSyntaxError):
         return ExpressionSyntaxError(f"{prefix}{error.message} in {text!r}", error.lineno, expression=text)
+    if isinstance(error, limits.TemplateLimitError):
+        return limits.TemplateLimitError(
+            f"{prefix}{error.message} in expression {text!r}",
+            setting=error.setting,
+            limit=error.limit,
+            expression=text,
+            where=where,
+        )
     problem = error.message if isinstance(error, ExpressionError) else f"{type(error).__name__}: {error}"
     return ExpressionError(f"{prefix}{problem} in expression {text!r}", expression=text, where=where)
 
@@ -451,38 +292,17 @@ def render(value: Any, ctx: WorkflowContext | Mapping[str, Any], *, where: str =
         raise _translate(failure, where) from failure.error
 
 
-def to_condition(value: Any) -> bool:
-    """SPEC 10.4 truth of a rendered ``when``."""
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return False
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in TRUE_TEXT:
-            return True
-        if text in FALSE_TEXT:
-            return False
-        raise ExpressionError(
-            f"condition rendered to text {value!r}, which is neither true/1/yes nor false/0/no"
-        )
-    if isinstance(value, (int, float)):
-        return value != 0
-    if isinstance(value, Mapping) or is_sequence(value):
-        return len(value) > 0
-    return bool(value)
+def evaluate_expression(text: str, ctx: WorkflowContext | Mapping[str, Any], *, where: str = "") -> Any:
+    """Evaluate ``text`` (no braces) as one expression, like attune's ``eval_expression``.
 
-
-def evaluate_condition(text: Any, ctx: WorkflowContext | Mapping[str, Any], *, where: str = "") -> bool:
-    """Evaluate a transition's ``when``; raises ExpressionError (callers log it and use False).
-
-    A missing ``when`` (fires on any outcome) is the caller's business: None here is False.
+    Raises ExpressionSyntaxError when ``text`` is not one expression, and the same located
+    errors as ``render`` when evaluating it fails.
     """
-    value = render(text, ctx, where=where)
     try:
-        return to_condition(value)
-    except ExpressionError as exc:
-        prefix = f"{where}: " if where else ""
-        raise ExpressionError(
-            f"{prefix}{exc.message} (expression {text!r})", expression=str(text), where=where
-        ) from exc
+        compiled = _build_expression(text)
+    except ExpressionSyntaxError as exc:
+        raise _translate(_Failure(exc, text), where) from exc
+    try:
+        return compiled.evaluate(_scope_of(ctx))
+    except Exception as exc:
+        raise _translate(_Failure(exc, text), where) from exc

@@ -11,19 +11,20 @@ from __future__ import annotations
 import builtins
 import json
 import math
-import re
+import shlex
 import uuid as _uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pendulum
+import regex
 
-__all__ = ["FUNCTIONS", "MAX_RANGE", "is_sequence", "to_plain", "to_text"]
+from attune_provider.expressions import limits
+from attune_provider.expressions.text_rules import json_truthy, text_truth
+
+__all__ = ["FUNCTIONS", "MAX_RANGE", "is_sequence", "shell_quote", "to_plain", "to_text"]
 
 MAX_RANGE = 100_000  # like Jinja's sandbox: a template must not allocate without bound
-
-TRUE_TEXT = frozenset({"true", "1", "yes"})
-FALSE_TEXT = frozenset({"false", "0", "no", ""})
 
 
 def is_sequence(value: Any) -> bool:
@@ -124,27 +125,19 @@ def to_int(value: Any) -> int:
 
 
 def to_bool(value: Any) -> bool:
-    """Text follows SPEC 10.4 (true/1/yes, false/0/no/""); other values use truthiness."""
+    """attune: ``bool("")`` false, ``bool("x")`` true; text uses the ``when`` text rule
+    (``"false"``/``"0"``/``"no"`` false), other values attune's truthiness."""
     if isinstance(value, str):
-        text = value.strip().lower()
-        if text in TRUE_TEXT:
-            return True
-        if text in FALSE_TEXT:
-            return False
-        raise ValueError(f"bool() cannot convert text {value!r}")
-    if value is None:
-        return False
-    if isinstance(value, Mapping) or is_sequence(value):
-        return len(value) > 0
-    return builtins.bool(value)
+        return text_truth(value)
+    return json_truthy(value)
 
 
 def type_of(value: Any) -> str:
-    """JSON type name: null, boolean, number, string, array, object."""
+    """attune's type names: null, bool, number, string, array, object."""
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "boolean"
+        return "bool"
     if isinstance(value, (int, float)):
         return "number"
     if isinstance(value, str):
@@ -223,9 +216,29 @@ def ends_with(value: str, suffix: str) -> bool:
     return to_text(value).endswith(suffix)
 
 
-def match(value: str, pattern: str) -> bool:
-    """True when the regular expression finds a match anywhere in the text."""
-    return re.search(pattern, to_text(value)) is not None
+def match(pattern: str, text: str) -> bool:
+    """attune's ``match(pattern, text)``: the regular expression matches somewhere in the text.
+
+    Runs under ``[attune] template_regex_timeout`` seconds, so a catastrophic pattern
+    (``(a+)+$``) is a located error instead of a hung worker.
+    """
+    if not isinstance(pattern, str):
+        raise TypeError(f"match() expects the pattern (text) first, got {type_of(pattern)}")
+    timeout = limits.template_limits().regex_timeout
+    try:
+        found = regex.search(pattern, to_text(text), timeout=timeout)
+    except TimeoutError as exc:
+        raise limits.limit_error(
+            f"match() time (seconds) for pattern {pattern!r}", timeout, "template_regex_timeout"
+        ) from exc
+    except regex.error as exc:
+        raise ValueError(f"match(): invalid regular expression {pattern!r}: {exc}") from exc
+    return found is not None
+
+
+def shell_quote(value: Any) -> str:
+    """The value's text quoted for a POSIX shell (``shlex.quote``): ``a b`` -> ``'a b'``."""
+    return shlex.quote(to_text(value))
 
 
 def contains(container: Any, needle: Any) -> bool:
@@ -380,4 +393,6 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "chunks": chunks,
     "now": now,
     "uuid": new_uuid,
+    "shell_quote": shell_quote,
+    "quote": shell_quote,
 }

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from attune_provider.expressions import ExpressionError
+from attune_provider.expressions.conditions import evaluate_condition
 from attune_provider.expressions.context import WorkflowContext
-from attune_provider.expressions.engine import evaluate_condition, render
+from attune_provider.expressions.engine import render
 from attune_provider.runtime.plan import ROUTE_KEY, TaskPlan, WorkflowPlan
 from attune_provider.runtime.states import XCOM_STATES, pull, read_states
 from attune_provider.runtime.values import plain

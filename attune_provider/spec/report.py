@@ -10,9 +10,12 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from attune_provider.expressions.text_rules import is_template
 from attune_provider.spec.errors import SpecError
 from attune_provider.spec.model import Location, SpecWarning
 from attune_provider.spec.yaml_source import YamlDocument, YamlPath
+
+__all__ = ["Report", "is_int", "is_number", "is_template", "text_field", "type_name"]
 
 
 class Report:
@@ -78,10 +81,6 @@ def is_int(value: Any) -> bool:
 
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def is_template(text: Any) -> bool:
-    return isinstance(text, str) and ("{{" in text or "{%" in text)
 
 
 def text_field(report: Report, data: Mapping[Any, Any], key: str) -> str | None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from attune_provider.expressions.engine import is_expression
+from attune_provider.expressions.text_rules import FALSE_TEXT, TRUE_TEXT
 from attune_provider.spec.model import EMPTY, RetryPolicy, TaskSpec, Transition, WaitFor
 from attune_provider.spec.report import Report, is_int, is_number, is_template, type_name
 from attune_provider.spec.templates import TemplateChecker
@@ -42,8 +44,8 @@ LEGACY_KEYS = ("on_success", "on_failure", "on_complete", "on_timeout", "decisio
 _MENTIONS_SUCCEEDED = re.compile(r"\bsucceeded\s*\(\s*\)")
 # Airflow's GROUP_KEY_REGEX (each task compiles to a task group), leaving room for suffixes
 _TASK_NAME = re.compile(r"^[\w-]{1,200}$")
-# a `when` without template markup is plain text; only these literals mean something (SPEC 10.4)
-_LITERAL_CONDITIONS = frozenset({"true", "false", "yes", "no", "1", "0", ""})
+# text read by attune's text rule without a warning (docs/expressions.md, "when")
+_LITERAL_CONDITIONS = TRUE_TEXT | FALSE_TEXT | {"always"}
 
 
 @dataclass
@@ -359,11 +361,15 @@ class TaskParser:
             return None
         if is_template(value):
             self.templates.collect(path, value)
+        elif is_expression(value):  # attune's preferred bare form: `when: succeeded() and ...`
+            if "}}" not in value:
+                self.templates.collect(path, "{{ " + value + " }}")
         elif value.strip().lower() not in _LITERAL_CONDITIONS:
             self.report.warn(
                 path,
-                f"task '{name}': 'when: {value}' has no {{{{ }}}}, so it is plain text, not a condition",
-                "when-not-template",
+                f"task '{name}': 'when: {value}' is neither an expression nor a template; "
+                "like attune, non-empty text is read as true, so this transition always fires",
+                "when-plain-text",
             )
         return value
 

@@ -236,8 +236,9 @@ def test_runtime_errors_name_expression_and_place(ctx: WorkflowContext) -> None:
         ("no", False),
         ("{{ 0 }}", False),
         ("{{ 2 }}", True),
-        ("{{ [] }}", False),
+        ("{{ [] }}", True),  # attune reads the rendered text "[]": non-empty text is true
         ("{{ [1] }}", True),
+        ("{{ 'maybe' }}", True),  # any other non-empty text is true (attune)
         (True, True),
         (False, False),
         (None, False),
@@ -247,7 +248,7 @@ def test_condition_truth(ctx: WorkflowContext, when: object, expected: bool) -> 
     assert evaluate_condition(when, ctx) is expected
 
 
-@pytest.mark.parametrize("when", ["{{ nope }}", "{{ 1 / 0 }}", "{{ 'maybe' }}", "{{ x + }}"])
+@pytest.mark.parametrize("when", ["{{ nope }}", "{{ 1 / 0 }}", "{{ x + }}", "nope == 1", "1 / 0"])
 def test_condition_errors_raise_expression_error(ctx: WorkflowContext, when: str) -> None:
     with pytest.raises(ExpressionError) as info:
         evaluate_condition(when, ctx, where="task 'a' next[0].when")

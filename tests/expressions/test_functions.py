@@ -51,6 +51,8 @@ SPEC_FUNCTIONS = [
     "chunks",
     "now",
     "uuid",
+    "shell_quote",
+    "quote",
 ]
 
 DATA = {
@@ -83,7 +85,12 @@ CASES = [
     ("{{ bool(p.nums) }}", True),
     ("{{ bool(None) }}", False),
     ("{{ type_of(None) }}", "null"),
-    ("{{ type_of(true) }}", "boolean"),
+    ("{{ type_of(true) }}", "bool"),
+    ("{{ type_of(null) }}", "null"),
+    ("{{ bool('maybe') }}", True),
+    ("{{ bool('') }}", False),
+    ("{{ shell_quote('a b; rm x') }}", "'a b; rm x'"),
+    ("{{ quote(\"it's\") }}", "'it'\"'\"'s'"),
     ("{{ type_of(1.5) }}", "number"),
     ("{{ type_of('x') }}", "string"),
     ("{{ type_of(p.nums) }}", "array"),
@@ -109,8 +116,8 @@ CASES = [
     ("{{ replace('aXbX', 'X', '.') }}", "a.b."),
     ("{{ starts_with('prod-eu', 'prod') }}", True),
     ("{{ ends_with('prod-eu', 'us') }}", False),
-    ("{{ match('v1.2.3', '^v\\\\d+') }}", True),
-    ("{{ match('x1', '^v') }}", False),
+    ("{{ match('^v\\\\d+', 'v1.2.3') }}", True),
+    ("{{ match('^v', 'x1') }}", False),
     ("{{ contains('hello', 'ell') }}", True),
     ("{{ contains(p.nums, 2) }}", True),
     ("{{ contains(p.obj, 'z') }}", False),
@@ -174,7 +181,8 @@ def test_uuid_is_unique_text() -> None:
     [
         "{{ keys([1]) }}",
         "{{ number('abc') }}",
-        "{{ bool('maybe') }}",
+        "{{ match(1, 'x') }}",
+        "{{ match('(', 'x') }}",
         "{{ chunks([1], 0) }}",
         "{{ merge(1) }}",
     ],

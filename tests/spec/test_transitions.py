@@ -181,11 +181,23 @@ def test_when_must_be_text(load_errors):
     )
 
 
-def test_when_without_template_markup_warns(load):
+def test_bare_expression_when_does_not_warn(load):
+    """attune's preferred form is a bare expression (issue 10 item 2): no warning any more."""
     wf = load(
         "tasks:\n  - name: a\n    next:\n      - when: succeeded()\n        do: [b]\n      - when: 'true'\n"
         + TAIL
     )
+    assert wf.warnings == ()
+
+
+def test_bare_expression_when_is_checked_for_unknown_tasks(load):
+    wf = load("tasks:\n  - name: a\n    next:\n      - when: task.nope.ok == 1\n        do: [b]\n" + TAIL)
     (warning,) = wf.warnings
-    assert warning.code == "when-not-template" and warning.location.line == 4
-    assert "plain text, not a condition" in warning.message
+    assert warning.code == "unknown-task-reference" and warning.location.line == 4
+
+
+def test_when_plain_text_warns_that_it_always_fires(load):
+    wf = load("tasks:\n  - name: a\n    next:\n      - when: deploy it now\n        do: [b]\n" + TAIL)
+    (warning,) = wf.warnings
+    assert warning.code == "when-plain-text" and warning.location.line == 4
+    assert "always fires" in warning.message
