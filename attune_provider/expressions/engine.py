@@ -115,6 +115,7 @@ def referenced_tasks(text: str) -> set[str]:
     except ExpressionSyntaxError:
         return {m.group(1) or m.group(3) for m in _TASK_REF_RE.finditer(text)}
     found: set[str] = set()
+    node: Any
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         base = node.node
         if not (isinstance(base, nodes.Name) and base.name in _TASK_NAMESPACES):

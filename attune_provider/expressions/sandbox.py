@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import operator as _op
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import jinja2
 from jinja2 import filters as jinja_filters
@@ -91,8 +91,11 @@ def _divide(left: Any, right: Any) -> Any:
     return left / right
 
 
-def _check_str_method(method: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
-    """Refuse str method calls whose result would exceed the length limit."""
+def _check_str_method(method: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Any] | None:
+    """Refuse str method calls whose result would exceed the length limit.
+
+    For ``join`` the parts are returned materialised, so a one-shot iterator is read once.
+    """
     text = method.__self__
     name = method.__name__
     if name in _WIDTH_METHODS and args and _is_int(args[0]):
@@ -110,7 +113,7 @@ def _check_str_method(method: Any, args: tuple[Any, ...], kwargs: Mapping[str, A
         parts = list(args[0])
         size = sum(len(part) for part in parts if isinstance(part, str))
         limits.check_length(size + len(text) * max(len(parts) - 1, 0), "join() result")
-        return parts  # type: ignore[return-value]  # the caller re-uses the materialized parts
+        return parts
     return None
 
 
@@ -281,7 +284,8 @@ class _ScopeContext(Context):
     def resolve_or_missing(self, key: str) -> Any:
         if key in self.vars:
             return self.vars[key]
-        return self.parent.lookup(key, missing)
+        scope: Any = self.parent  # the render scope, passed as the context's parent
+        return scope.lookup(key, missing)
 
 
 ENV = AttuneEnvironment(undefined=_StrictUndefined, finalize=_finalize, autoescape=False)
@@ -310,7 +314,7 @@ ENV.filters.update(
 )
 
 
-def _guard(name: str, first: nodes.Expr, *args: nodes.Expr, lineno: int) -> nodes.Filter:
+def _guard(name: str, first: nodes.Node, *args: nodes.Node, lineno: int) -> nodes.Filter:
     """A call of a guard as a filter: compiled to a direct call (no sandbox call overhead)."""
     call = nodes.Filter(first, name, list(args), [], None, None, lineno=lineno)
     call.set_environment(ENV)
@@ -379,8 +383,11 @@ class _Rewriter(NodeTransformer):
         return node
 
 
-def rewrite(tree: nodes.Node) -> tuple[nodes.Node, bool]:
+_TreeT = TypeVar("_TreeT", bound=nodes.Node)
+
+
+def rewrite(tree: _TreeT) -> tuple[_TreeT, bool]:
     """Apply the AST rules in place; returns (tree, whether it has loops)."""
     rewriter = _Rewriter()
     result = rewriter.visit(tree)
-    return result, rewriter.has_loops
+    return cast(_TreeT, result), rewriter.has_loops
