@@ -8,11 +8,11 @@ compiler drops (SPEC 5.6) are drawn dashed.
 from __future__ import annotations
 
 import argparse
-import re
 from dataclasses import dataclass
 
 from attune_provider.cli.workflows import load_workflow
-from attune_provider.spec.model import TaskSpec, Transition, WorkflowSpec
+from attune_provider.spec.graph import transition_label
+from attune_provider.spec.model import TaskSpec, WorkflowSpec
 
 
 @dataclass(frozen=True)
@@ -23,28 +23,10 @@ class Edge:
     dropped: bool
 
 
-def _condition_text(when: str | None) -> str:
-    if not when:
-        return ""
-    text = when.strip()
-    match = re.fullmatch(r"\{\{\s*(.*?)\s*\}\}", text, flags=re.S)
-    return " ".join((match.group(1) if match else text).split())
-
-
-def edge_label(transition: Transition) -> str:
-    parts = []
-    condition = transition.label or _condition_text(transition.when)
-    if condition:
-        parts.append(condition)
-    if transition.publish:
-        parts.append("publish " + ", ".join(name for name, _ in transition.publish))
-    return " / ".join(parts)
-
-
 def edges(workflow: WorkflowSpec) -> list[Edge]:
     dropped = set(workflow.back_edges)
     return [
-        Edge(task.name, target, edge_label(transition), (task.name, target) in dropped)
+        Edge(task.name, target, transition_label(transition), (task.name, target) in dropped)
         for task in workflow.tasks
         for transition in task.next
         for target in transition.do

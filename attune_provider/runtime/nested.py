@@ -18,7 +18,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from attune_provider.actions.result import ActionResult
 from attune_provider.expressions import ExpressionError
 from attune_provider.runtime.plan import TaskPlan, WorkflowPlan, end_task_id
-from attune_provider.runtime.routing import selection
+from attune_provider.runtime.selection import selection
 from attune_provider.runtime.states import pull
 
 CHILD_END_IDS = ("end", end_task_id(["end"]))

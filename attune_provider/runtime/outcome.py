@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from attune_provider.runtime.plan import ERROR_KEY, TaskPlan
+from attune_provider.runtime.plan import TaskPlan
+from attune_provider.runtime.records import ERROR_KEY
 from attune_provider.runtime.states import FAILED, SUCCESS, UPSTREAM_FAILED, XCOM_STATES, RunStates, pull
 
 SUCCEEDED = "succeeded"

@@ -228,9 +228,10 @@ class WorkflowSpec:
         )
 
     def entry_tasks(self) -> tuple[str, ...]:
-        """Tasks with no inbound forward edge (SPEC 5.1), in document order."""
-        inbound = {target for _, target, _ in self.forward_edges()}
-        return tuple(name for name in self.task_names if name not in inbound)
+        """Tasks with no inbound edge at all, self and cycle edges included, in document order."""
+        from attune_provider.spec.graph import entry_points
+
+        return tuple(entry_points(self.tasks))
 
 
 @dataclass(frozen=True)
