@@ -12,7 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from attune_provider.spec.model import TaskSpec, Transition
+from attune_provider.spec.model import TaskSpec, Transition, entry_points
+
+__all__ = ["BackEdge", "GraphFindings", "analyse_graph", "condition_text", "entry_points", "transition_label"]
 
 
 @dataclass(frozen=True)
@@ -41,19 +43,6 @@ def _successors(tasks: Sequence[TaskSpec]) -> dict[str, list[tuple[str, Transiti
                     seen.setdefault(target, transition)
         result[task.name] = list(seen.items())
     return result
-
-
-def entry_points(tasks: Sequence[TaskSpec]) -> list[str]:
-    """Tasks with no inbound edge at all, in document order (docs/graph-semantics.md).
-
-    As attune's ``TaskGraph`` (crates/executor/src/workflow/graph.rs) computes them: every
-    transition target counts as inbound, a self edge and the edges of a cycle included, so a
-    task whose only inbound edge is from itself is no entry point and never runs. When every
-    task has an inbound edge there is no entry point at all (attune's ``test_cycle_support``)
-    and nothing runs; the loader warns about each such task.
-    """
-    inbound = {target for task in tasks for transition in task.next for target in transition.do}
-    return [task.name for task in tasks if task.name not in inbound]
 
 
 def analyse_graph(tasks: Sequence[TaskSpec]) -> GraphFindings:
