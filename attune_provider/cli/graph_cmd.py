@@ -14,6 +14,9 @@ from attune_provider.cli.workflows import load_workflow
 from attune_provider.spec.graph import transition_label
 from attune_provider.spec.model import TaskSpec, WorkflowSpec
 
+#: drawn as the start node when every task has an inbound edge (attune then runs nothing)
+NO_ENTRY = "no entry task: nothing runs"
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -64,7 +67,7 @@ def _mermaid_text(text: str) -> str:
 def to_mermaid(workflow: WorkflowSpec) -> str:
     ids = {task.name: f"t{i}" for i, task in enumerate(workflow.tasks)}
     out = ["flowchart TD", f"  %% {workflow.ref}"]
-    out.append('  start(("start"))')
+    out.append('  start(("start"))' if workflow.entry_tasks() else f'  start(("{NO_ENTRY}"))')
     for task in workflow.tasks:
         label = "<br/>".join(_mermaid_text(line) for line in node_lines(task))
         out.append(f'  {ids[task.name]}["{label}"]')
@@ -90,7 +93,7 @@ def to_dot(workflow: WorkflowSpec) -> str:
         "  rankdir=TB;",
         '  node [shape=box, style="rounded", fontname="Helvetica"];',
         '  edge [fontname="Helvetica", fontsize=10];',
-        '  "__start__" [label="start", shape=circle];',
+        f'  "__start__" [label="{"start" if workflow.entry_tasks() else NO_ENTRY}", shape=circle];',
     ]
     for task in workflow.tasks:
         label = "\\n".join(_dot_text(line) for line in node_lines(task))

@@ -8,6 +8,7 @@ task, so compiling hundreds of workflows per parse stays cheap.
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -194,6 +195,24 @@ def _hashed_by_identity(dag: DAG) -> Iterator[DAG]:
         dag.__class__ = DAG
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the operators are built.
+
+    A build allocates a few hundred objects per task, all of them alive until the end (the
+    DAG holds them); each automatic collection walks every one of them again, which made a
+    20,000-task compile 1.6x slower per task than a 4,000-task one. Collection resumes (and
+    catches up) as soon as the build ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _Builder:
     """Creates the operators of one workflow inside the open DAG context."""
 
@@ -324,7 +343,7 @@ def compile_workflow(
         raise CompileError(f"workflow '{spec.ref}': {exc}", _where(spec)) from exc
     builder = _Builder(plan)
     try:
-        with _hashed_by_identity(dag), dag:
+        with _gc_paused(), _hashed_by_identity(dag), dag:
             for task in plan.tasks.values():
                 builder.add(task)
             builder.wire()
