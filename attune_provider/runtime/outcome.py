@@ -16,6 +16,10 @@ from attune_provider.runtime.states import FAILED, SUCCESS, UPSTREAM_FAILED, XCO
 SUCCEEDED = "succeeded"
 FAILED_OUTCOME = "failed"
 TIMED_OUT = "timed_out"
+#: the one outcome vocabulary of runtime/ and compiler/: what an action result's ``outcome``
+#: holds (``actions.result.Outcome``) and what ``succeeded()`` / ``failed()`` / ``timed_out()``
+#: test in conditions (``expressions.context.OUTCOMES``)
+OUTCOMES = (SUCCEEDED, FAILED_OUTCOME, TIMED_OUT)
 
 
 @dataclass(frozen=True)

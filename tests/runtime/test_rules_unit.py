@@ -208,3 +208,14 @@ def test_unhandled_failures_names_only_failures_no_transition_handled(tmp_path):
     ti.set_state("handler.run", "success").set_state("lonely.run", "failed")
     ti.put("lonely.run", {"outcome": "timed_out", "error": "too slow"})
     assert unhandled_failures(plan, ti) == ["task 'lonely' timed_out: too slow"]
+
+
+def test_one_outcome_vocabulary_across_layers():
+    from typing import get_args
+
+    from attune_provider.actions.result import Outcome
+    from attune_provider.expressions.context import OUTCOMES as CONDITION_OUTCOMES
+    from attune_provider.runtime.outcome import OUTCOMES
+
+    assert set(get_args(Outcome)) == set(OUTCOMES)
+    assert set(OUTCOMES) <= set(CONDITION_OUTCOMES)
