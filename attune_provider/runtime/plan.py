@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from attune_provider.runtime.records import ERROR_KEY, ITEMS_KEY, ROUTE_KEY  # noqa: F401  (moved to records)
 from attune_provider.spec.graph import entry_points
 from attune_provider.spec.model import TaskSpec, WorkflowSpec
 
