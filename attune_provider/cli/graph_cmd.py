@@ -8,11 +8,14 @@ compiler drops (SPEC 5.6) are drawn dashed.
 from __future__ import annotations
 
 import argparse
-import re
 from dataclasses import dataclass
 
 from attune_provider.cli.workflows import load_workflow
-from attune_provider.spec.model import TaskSpec, Transition, WorkflowSpec
+from attune_provider.spec.graph import transition_label
+from attune_provider.spec.model import TaskSpec, WorkflowSpec
+
+#: drawn as the start node when every task has an inbound edge (attune then runs nothing)
+NO_ENTRY = "no entry task: nothing runs"
 
 
 @dataclass(frozen=True)
@@ -23,28 +26,10 @@ class Edge:
     dropped: bool
 
 
-def _condition_text(when: str | None) -> str:
-    if not when:
-        return ""
-    text = when.strip()
-    match = re.fullmatch(r"\{\{\s*(.*?)\s*\}\}", text, flags=re.S)
-    return " ".join((match.group(1) if match else text).split())
-
-
-def edge_label(transition: Transition) -> str:
-    parts = []
-    condition = transition.label or _condition_text(transition.when)
-    if condition:
-        parts.append(condition)
-    if transition.publish:
-        parts.append("publish " + ", ".join(name for name, _ in transition.publish))
-    return " / ".join(parts)
-
-
 def edges(workflow: WorkflowSpec) -> list[Edge]:
     dropped = set(workflow.back_edges)
     return [
-        Edge(task.name, target, edge_label(transition), (task.name, target) in dropped)
+        Edge(task.name, target, transition_label(transition), (task.name, target) in dropped)
         for task in workflow.tasks
         for transition in task.next
         for target in transition.do
@@ -82,7 +67,7 @@ def _mermaid_text(text: str) -> str:
 def to_mermaid(workflow: WorkflowSpec) -> str:
     ids = {task.name: f"t{i}" for i, task in enumerate(workflow.tasks)}
     out = ["flowchart TD", f"  %% {workflow.ref}"]
-    out.append('  start(("start"))')
+    out.append('  start(("start"))' if workflow.entry_tasks() else f'  start(("{NO_ENTRY}"))')
     for task in workflow.tasks:
         label = "<br/>".join(_mermaid_text(line) for line in node_lines(task))
         out.append(f'  {ids[task.name]}["{label}"]')
@@ -108,7 +93,7 @@ def to_dot(workflow: WorkflowSpec) -> str:
         "  rankdir=TB;",
         '  node [shape=box, style="rounded", fontname="Helvetica"];',
         '  edge [fontname="Helvetica", fontsize=10];',
-        '  "__start__" [label="start", shape=circle];',
+        f'  "__start__" [label="{"start" if workflow.entry_tasks() else NO_ENTRY}", shape=circle];',
     ]
     for task in workflow.tasks:
         label = "\\n".join(_dot_text(line) for line in node_lines(task))

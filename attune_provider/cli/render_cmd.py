@@ -13,7 +13,8 @@ from typing import Any
 
 from attune_provider.cli import environment
 from attune_provider.cli.errors import CliError
-from attune_provider.cli.workflows import apply_defaults, load_workflow, parse_params, to_plain
+from attune_provider.cli.workflows import apply_defaults, load_workflow, parse_params
+from attune_provider.runtime.values import plain
 from attune_provider.spec.model import WorkflowSpec
 
 
@@ -139,19 +140,6 @@ def format_dag_text(info: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _render_vars(workflow: WorkflowSpec, ctx: Any) -> dict[str, Any]:
-    """``vars`` may themselves be templates over parameters; render them in order."""
-    from attune_provider.expressions import render
-
-    variables: dict[str, Any] = {}
-    for name, raw in workflow.vars.items():
-        try:
-            variables[name] = render(raw, ctx.with_variables(variables), where=f"vars.{name}")
-        except Exception:
-            variables[name] = raw
-    return variables
-
-
 def _task_references(value: Any) -> list[str]:
     """Task names a (nested) template value reads results of."""
     from attune_provider.expressions import referenced_tasks
@@ -175,37 +163,41 @@ def _task_references(value: Any) -> list[str]:
 def render_task_input(
     workflow: WorkflowSpec, task_name: str, params: Mapping[str, Any], item_index: int | None
 ) -> dict[str, Any]:
-    """What the task's action would receive for these parameters (and item), before any run."""
-    from attune_provider.expressions import WorkflowContext, render
+    """What the task's action would receive for these parameters (and item), before any run.
+
+    Built from the runtime's own functions (``runtime.inputs`` for with_items and input,
+    ``runtime.items`` for batching), so the preview and a run cannot disagree: ``vars`` seed
+    the context literally (attune does not render them), ``with_items: null`` is no item.
+    """
+    from attune_provider.expressions import WorkflowContext
+    from attune_provider.runtime.inputs import render_input, render_items
+    from attune_provider.runtime.items import make_units
+    from attune_provider.runtime.plan import build_plan
 
     try:
-        task = workflow.task(task_name)
+        task = build_plan(workflow, {}).tasks[task_name]
     except KeyError:
         raise CliError(
             f"{workflow.ref} has no task {task_name!r} (tasks: {', '.join(workflow.task_names)})"
         ) from None
+    spec = task.spec
     system = {"dag_id": workflow.ref, "run_id": "manual__render", "try_number": 1}
     ctx = WorkflowContext(parameters=params, variables=dict(workflow.vars), results={}, system=system)
-    ctx = ctx.with_variables(_render_vars(workflow, ctx))
-    out: dict[str, Any] = {"task": task.name, "action": task.action, "parameters": dict(params)}
+    out: dict[str, Any] = {"task": task.name, "action": spec.action, "parameters": dict(params)}
     try:
-        if task.with_items is not None:
-            items = render(task.with_items, ctx, where=f"task {task.name!r} field 'with_items'")
-            items = to_plain(items)
-            needed = _task_references(task.with_items)
-            if items is None and needed:
-                raise CliError(
-                    f"with_items of task {task.name!r} needs the result of task(s) {', '.join(needed)}, "
-                    "which exists only during a run; pass the list as a parameter (-p) if the workflow "
-                    "accepts one, or inspect a past run's values with `attune-airflow show`"
-                )
-            if not isinstance(items, list):
-                items = [items]
-            size = task.batch_size if task.batch_size and task.batch_size > 1 else 1
-            units = [items[i : i + size] for i in range(0, len(items), size)] if size > 1 else items
-            index = 0 if item_index is None else item_index
+        if task.mapped:
+            items = plain(render_items(task, ctx))
+            units = make_units(items, spec.batch_size)
             if not units:
+                needed = _task_references(spec.with_items)
+                if needed:
+                    raise CliError(
+                        f"with_items of task {task.name!r} needs the result of task(s) {', '.join(needed)}, "
+                        "which exists only during a run; pass the list as a parameter (-p) if the workflow "
+                        "accepts one, or inspect a past run's values with `attune-airflow show`"
+                    )
                 raise CliError(f"task {task.name!r}: with_items renders to an empty list (nothing runs)")
+            index = 0 if item_index is None else item_index
             if not -len(units) <= index < len(units):
                 raise CliError(f"--item {index} is out of range: {len(units)} instance(s)")
             index %= len(units)
@@ -213,9 +205,8 @@ def render_task_input(
             ctx = ctx.with_item(units[index], index)
         elif item_index is not None:
             raise CliError(f"task {task.name!r} has no with_items; --item does not apply")
-        source = task.input if task.input is not None else dict(params)
-        out["input"] = to_plain(render(source, ctx, where=f"task {task.name!r} field 'input'"))
-        needed = _task_references(source)
+        out["input"] = render_input(task, ctx)
+        needed = _task_references(spec.input if spec.input is not None else {})
         if needed:
             out["note"] = (
                 f"references to task result(s) {', '.join(needed)} render as null here: "

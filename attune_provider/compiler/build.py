@@ -8,9 +8,11 @@ task, so compiling hundreds of workflows per parse stays cheap.
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -20,22 +22,26 @@ from airflow.sdk.definitions.param import ParamsDict
 from attune_provider.compiler.doc import workflow_doc
 from attune_provider.compiler.errors import CompileError
 from attune_provider.compiler.params import build_params
+from attune_provider.runtime.gate import AttuneGateOperator, AttuneJoinGateOperator
 from attune_provider.runtime.operators import (
     MAP_INDEX_TEMPLATE,
     AttuneEndOperator,
-    AttuneGateOperator,
     AttuneItemOperator,
     AttuneRouteOperator,
     AttuneRunOperator,
 )
 from attune_provider.runtime.plan import GATE, INQUIRY, ROUTE, RUN, TaskPlan, WorkflowPlan, build_plan
 from attune_provider.runtime.retry import operator_retry_kwargs
+from attune_provider.spec.graph import transition_label
 from attune_provider.spec.model import Location, TaskSpec, WorkflowSpec
 
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
 ALL_DONE = "all_done"
+ALWAYS = "always"
+#: longest edge label drawn in Airflow's graph view (the full text is in the DAG docs)
+LABEL_LIMIT = 40
 
 
 def _where(spec: WorkflowSpec, task: TaskSpec | None = None) -> Location:
@@ -117,6 +123,14 @@ def _resolve_actions(spec: WorkflowSpec, registry: Any) -> dict[str, Any]:
     return actions
 
 
+def _join_poke_interval() -> float:
+    from airflow.configuration import conf
+
+    from attune_provider.runtime.gate import DEFAULT_JOIN_POKE_INTERVAL
+
+    return conf.getfloat("attune", "join_poke_interval", fallback=DEFAULT_JOIN_POKE_INTERVAL)
+
+
 def _max_map_length() -> int:
     from airflow.configuration import conf
 
@@ -158,6 +172,47 @@ def _dag_kwargs(spec: WorkflowSpec, params: Mapping[str, Any]) -> dict[str, Any]
     return kwargs
 
 
+class _IdentityHashDAG(DAG):
+    """The DAG being built, hashed by identity.
+
+    Airflow hashes the DAG on every ``>>`` (``DependencyMixin._set_relatives`` collects the
+    tasks' DAGs in a set) and ``DAG.__hash__`` hashes the list of all task ids, so wiring a
+    workflow cost O(edges x tasks): 4,000 tasks compiled in 8 s, 20,000 in over a minute
+    (benchmarks/compile_scaling.py). Within one build every task belongs to this one DAG
+    object, so identity is the right answer there.
+    """
+
+    __hash__ = object.__hash__
+
+
+@contextmanager
+def _hashed_by_identity(dag: DAG) -> Iterator[DAG]:
+    """Swap the DAG's class for the build only; the caller gets a plain ``airflow.sdk.DAG``."""
+    dag.__class__ = _IdentityHashDAG
+    try:
+        yield dag
+    finally:
+        dag.__class__ = DAG
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the operators are built.
+
+    A build allocates a few hundred objects per task, all of them alive until the end (the
+    DAG holds them); each automatic collection walks every one of them again, which made a
+    20,000-task compile 1.6x slower per task than a 4,000-task one. Collection resumes (and
+    catches up) as soon as the build ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _Builder:
     """Creates the operators of one workflow inside the open DAG context."""
 
@@ -168,6 +223,7 @@ class _Builder:
         self.first: dict[str, Any] = {}
         self.last: dict[str, Any] = {}
         self.decider: dict[str, Any] = {}
+        self.poke_interval = _join_poke_interval()
 
     def common(self, task: TaskPlan) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"workflow_plan": self.plan, "attune_task": task.name, "retries": 0}
@@ -184,7 +240,12 @@ class _Builder:
         with TaskGroup(group_id=task.name, tooltip=f"attune task {task.name} ({task.spec.action})"):
             gate = inquiry = route = None
             inbound_rule = ALL_DONE if task.inbound else "all_success"
-            if task.has_gate:
+            if task.joins:
+                # polls the inbound decisions itself: starts with the run, not after them all
+                gate = AttuneJoinGateOperator(
+                    task_id=GATE, trigger_rule=ALWAYS, poke_interval=self.poke_interval, **self.common(task)
+                )
+            elif task.has_gate:
                 gate = AttuneGateOperator(task_id=GATE, trigger_rule=inbound_rule, **self.common(task))
             if task.has_inquiry:
                 from attune_provider.runtime.inquiry import inquiry_operator
@@ -219,23 +280,38 @@ class _Builder:
         self.decider[task.name] = route if route is not None else run
 
     def wire(self) -> None:
-        seen: set[tuple[str, str]] = set()
+        """One Airflow edge per (source, target), labelled with the transitions' conditions."""
+        labels: dict[tuple[str, str], list[str]] = {}
         for source, target, transition in self.plan.workflow.forward_edges():
-            if (source, target) in seen:
-                continue
-            seen.add((source, target))
+            texts = labels.setdefault((source, target), [])
+            text = transition_label(transition)
+            if text and text not in texts:
+                texts.append(text)
+        for (source, target), texts in labels.items():
             upstream, downstream = self.decider[source], self.first[target]
-            if transition.label:
-                upstream >> Label(transition.label) >> downstream
+            label = " | ".join(texts)
+            if len(label) > LABEL_LIMIT:
+                label = label[: LABEL_LIMIT - 1] + "…"
+            if label:
+                upstream >> Label(label) >> downstream
             else:
                 upstream >> downstream
 
     def end(self) -> Any:
+        """``end`` after every task, drawn from the tasks that lead nowhere (the graph's sinks).
+
+        Every other task's last step is upstream of some sink's first step (``all_done``), so
+        the sinks finish last and the fan of edges into ``end`` stays small. A join gate does
+        not wait for its inbound tasks, so those are wired to ``end`` directly.
+        """
         end = AttuneEndOperator(
             task_id=self.plan.end_id, trigger_rule=ALL_DONE, workflow_plan=self.plan, retries=0
         )
-        for last in self.last.values():
-            last >> end
+        tasks = self.plan.tasks
+        for name, last in self.last.items():
+            targets = tasks[name].targets
+            if not targets or any(tasks[target].joins for target in targets):
+                last >> end
         return end
 
 
@@ -267,7 +343,7 @@ def compile_workflow(
         raise CompileError(f"workflow '{spec.ref}': {exc}", _where(spec)) from exc
     builder = _Builder(plan)
     try:
-        with dag:
+        with _gc_paused(), _hashed_by_identity(dag), dag:
             for task in plan.tasks.values():
                 builder.add(task)
             builder.wire()

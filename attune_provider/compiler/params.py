@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from attune_provider.runtime.values import plain
 from attune_provider.spec.model import ParameterSpec
 
 #: keywords Param/JSON schema understands; other keys (attune's own) stay out of the schema
@@ -57,14 +58,6 @@ def _nullable(schema_type: Any) -> Any:
     return types
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
 def _items_schema(value: Any) -> Any:
     """attune nests flat fields too (``items: {type: string, required: true}``): drop ``required``."""
     if isinstance(value, Mapping):
@@ -75,7 +68,7 @@ def _items_schema(value: Any) -> Any:
 
 
 def param_schema(spec: ParameterSpec) -> dict[str, Any]:
-    schema = {key: _plain(value) for key, value in spec.schema.items() if key in _SCHEMA_KEYWORDS}
+    schema = {key: plain(value) for key, value in spec.schema.items() if key in _SCHEMA_KEYWORDS}
     if "items" in schema:
         schema["items"] = _items_schema(schema["items"])
     if spec.type and "type" not in schema:
@@ -103,7 +96,7 @@ def build_params(parameters: Mapping[str, ParameterSpec]) -> dict[str, Any]:
         schema = param_schema(spec)
         description = schema.pop("description", None)
         if spec.has_default:
-            params[name] = Param(_plain(spec.default), description=description, **schema)
+            params[name] = Param(plain(spec.default), description=description, **schema)
         elif spec.required:
             params[name] = Param(description=description, **schema)
         else:

@@ -6,14 +6,14 @@ only when a template reads them, keystore reads Airflow Variables on access.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from attune_provider.expressions.context import AirflowVariableKeystore, WorkflowContext, system_values
+from attune_provider.runtime.answers import InquiryAnswers
 from attune_provider.runtime.plan import WorkflowPlan
 from attune_provider.runtime.results import AirflowResultResolver
-from attune_provider.runtime.states import pull
 
 
 @lru_cache(maxsize=4)
@@ -55,33 +55,6 @@ def workflow_parameters(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) 
         if values.get(name) is None and spec.has_default:
             values[name] = spec.default
     return values
-
-
-class InquiryAnswers(Mapping[str, Any]):
-    """``inquiry.<task>``: ``{"response": ..., "responded_by": ...}`` from the HITL step."""
-
-    def __init__(self, ti: Any, plan: WorkflowPlan) -> None:
-        self._ti = ti
-        self._plan = plan
-        self._cache: dict[str, Any] = {}
-
-    def __getitem__(self, name: str) -> Any:
-        if name in self._cache:
-            return self._cache[name]
-        task = self._plan.tasks.get(name)
-        if task is None or not task.has_inquiry:
-            raise KeyError(name)
-        from attune_provider.runtime.inquiry import answer_from_xcom
-
-        answer = answer_from_xcom(pull(self._ti, task.inquiry_id))
-        self._cache[name] = answer
-        return answer
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([name for name, task in self._plan.tasks.items() if task.has_inquiry])
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
 
 
 def build_context(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> WorkflowContext:

@@ -36,7 +36,7 @@ def unhandled_failures(plan: WorkflowPlan, ti: Any) -> list[str]:
         if not outcome.failed:
             continue
         decision = read_decision(ti, task)
-        if decision is not None and decision.get("selected"):
+        if decision is not None and decision.selected:
             continue  # handled: a transition started another task
         if task.decider_id is not None and decision is None:
             problems.append(f"task '{task.name}' {outcome.status} and was never routed: {outcome.error}")
@@ -67,5 +67,11 @@ def finish_run(plan: WorkflowPlan, context: Mapping[str, Any], log: logging.Logg
         ti.xcom_push(key="return_value", value={"succeeded": False, "error": error})
         log.error("attune: workflow %s failed: %s", plan.dag_id, error)
         raise AirflowFailException(f"workflow {plan.dag_id} failed: {error}")
-    output = render_output(plan, context, log)
-    return {**output, "succeeded": True}
+    return workflow_result(render_output(plan, context, log))
+
+
+def workflow_result(output: dict[str, Any]) -> dict[str, Any]:
+    """The successful run's result: the rendered ``output_map`` plus ``succeeded: true``, unless
+    ``output_map`` has its own ``succeeded`` key, which attune keeps (scheduler.rs
+    ``build_workflow_result_payload``)."""
+    return {**output, "succeeded": output.get("succeeded", True)}

@@ -24,10 +24,9 @@ from airflow.providers.standard.operators.hitl import HITLOperator
 
 from attune_provider.expressions import ExpressionError
 from attune_provider.expressions.engine import render
+from attune_provider.runtime.answers import DEFAULT_OPTIONS, answer_from_xcom  # noqa: F401  (re-exported)
 from attune_provider.runtime.plan import TaskPlan, WorkflowPlan
 from attune_provider.runtime.values import plain, short_text
-
-DEFAULT_OPTIONS = ("approve", "reject")
 
 
 def _form_params(schema: Any) -> dict[str, Any]:
@@ -95,20 +94,3 @@ def inquiry_operator(plan: WorkflowPlan, task: TaskPlan, *, task_id: str) -> Att
         response_timeout=timedelta(seconds=float(timeout)) if timeout not in (None, "") else None,
         retries=0,
     )
-
-
-def answer_from_xcom(value: Any) -> dict[str, Any] | None:
-    """The HITL step's return value -> ``inquiry.<task>`` (None: no answer)."""
-    if not isinstance(value, Mapping):
-        return None
-    chosen = [str(option) for option in (value.get("chosen_options") or [])]
-    response: dict[str, Any] = dict(plain(value.get("params_input") or {}))
-    response.setdefault("chosen_options", chosen)
-    response.setdefault("choice", chosen[0] if chosen else None)
-    if chosen and set(chosen) <= set(DEFAULT_OPTIONS):
-        response.setdefault("approved", chosen[0] == "approve")
-    return {
-        "response": response,
-        "responded_by": plain(value.get("responded_by_user")),
-        "responded_at": value.get("responded_at"),
-    }

@@ -17,8 +17,9 @@ from airflow.sdk.exceptions import AirflowSkipException
 
 from attune_provider.actions.result import ActionResult
 from attune_provider.expressions import ExpressionError
+from attune_provider.runtime.inputs import render_input
 from attune_provider.runtime.plan import TaskPlan, WorkflowPlan, end_task_id
-from attune_provider.runtime.routing import selection
+from attune_provider.runtime.selection import selection
 from attune_provider.runtime.states import pull
 
 CHILD_END_IDS = ("end", end_task_id(["end"]))
@@ -47,7 +48,6 @@ class AttuneNestedOperator(TriggerDagRunOperator):
 
     def execute(self, context: Any) -> Any:
         from attune_provider.runtime.context import build_context
-        from attune_provider.runtime.operators import render_input
 
         task = self.workflow_plan.tasks[self.attune_task]
         reason = selection(context["ti"], self.workflow_plan, task)

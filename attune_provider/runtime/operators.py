@@ -1,4 +1,4 @@
-"""The operators a compiled workflow runs: gate, run, route, end (SPEC 5.3).
+"""The operators a compiled workflow runs: run, route, end (gates: ``runtime.gate``).
 
 Every operator holds the frozen :class:`WorkflowPlan` and the attune task's name; nothing
 of it is serialized (the worker rebuilds the DAG from the same YAML), so the plan is kept in
@@ -16,16 +16,16 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 
 from attune_provider.actions.result import ActionResult
 from attune_provider.expressions import ExpressionError
-from attune_provider.expressions.engine import render
 from attune_provider.runtime.context import build_context
-from attune_provider.runtime.items import as_item_list, chunk_units, item_label, make_units, unpack_chunk
+from attune_provider.runtime.inputs import render_input, render_timeout
+from attune_provider.runtime.items import item_label, unpack_chunk
 from attune_provider.runtime.outcome import SUCCEEDED, task_outcome
-from attune_provider.runtime.plan import ERROR_KEY, ITEMS_KEY, TaskPlan, WorkflowPlan
+from attune_provider.runtime.plan import TaskPlan, WorkflowPlan
 from attune_provider.runtime.results import task_result
 from attune_provider.runtime.retry import is_final_try, retry_delay_seconds
-from attune_provider.runtime.routing import route, selection
+from attune_provider.runtime.routing import route
+from attune_provider.runtime.selection import selection
 from attune_provider.runtime.states import FAILED, SUCCESS, read_states
-from attune_provider.runtime.values import plain
 
 LABEL_CONTEXT_KEY = "attune_item_label"
 MAP_INDEX_TEMPLATE = "{{ attune_item_label }}"
@@ -54,24 +54,6 @@ class AttuneStep(BaseOperator):
         if reason is not None:
             self.log.info("attune: skipped: %s", reason)
             raise AirflowSkipException(reason)
-
-
-def render_input(task: TaskPlan, ctx: Any) -> dict[str, Any]:
-    """The action's parameters: ``input`` rendered, or the workflow parameters (SPEC 3)."""
-    if task.spec.input is None:
-        return dict(ctx.parameters)
-    value = render(dict(task.spec.input), ctx, where=f"task '{task.name}' field 'input'")
-    return plain(value)
-
-
-def render_timeout(task: TaskPlan, ctx: Any) -> float | None:
-    raw = task.spec.timeout
-    if raw is None:
-        return None
-    value = render(raw, ctx, where=f"task '{task.name}' field 'timeout'") if isinstance(raw, str) else raw
-    if value in (None, ""):
-        return None
-    return float(value)
 
 
 def execute_action(task: TaskPlan, ctx: Any, context: Mapping[str, Any], log: Any) -> ActionResult:
@@ -171,39 +153,6 @@ class AttuneItemOperator(AttuneStep):
             time.sleep(retry_delay_seconds(policy, retry_number))
             result = execute_action(task, ctx, context, self.log)
         return result
-
-
-class AttuneGateOperator(AttuneStep):
-    """Selection check for with_items / wait_for tasks; returns the units to map over."""
-
-    ui_color = "#f3f3f3"
-
-    def execute(self, context: Any) -> Any:
-        task = self.task_plan
-        self.check_selected(context)
-        if not task.mapped:
-            return None
-        ti = context["ti"]
-        ctx = build_context(self.workflow_plan, context)
-        try:
-            raw = task.spec.with_items
-            value = (
-                render(raw, ctx, where=f"task '{task.name}' field 'with_items'")
-                if isinstance(raw, str)
-                else raw
-            )
-            items = as_item_list(value)
-        except (ExpressionError, TypeError, ValueError) as exc:
-            message = str(exc)
-            ti.xcom_push(key=ERROR_KEY, value=message)
-            raise AirflowFailException(message) from exc
-        units = make_units(items, task.spec.batch_size)
-        mapped, chunk = chunk_units(units, self.workflow_plan.max_map_length)
-        ti.xcom_push(key=ITEMS_KEY, value={"count": len(units), "chunk": chunk, "items": len(items)})
-        self.log.info(
-            "attune: task '%s' maps over %d item(s) in %d instance(s)", task.name, len(items), len(mapped)
-        )
-        return mapped if isinstance(mapped, list) else list(mapped)
 
 
 class AttuneRouteOperator(AttuneStep):

@@ -9,12 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from attune_provider.runtime.plan import ERROR_KEY, TaskPlan
+from attune_provider.runtime.plan import TaskPlan
+from attune_provider.runtime.records import ERROR_KEY
 from attune_provider.runtime.states import FAILED, SUCCESS, UPSTREAM_FAILED, XCOM_STATES, RunStates, pull
 
 SUCCEEDED = "succeeded"
 FAILED_OUTCOME = "failed"
 TIMED_OUT = "timed_out"
+#: the one outcome vocabulary of runtime/ and compiler/: what an action result's ``outcome``
+#: holds (``actions.result.Outcome``) and what ``succeeded()`` / ``failed()`` / ``timed_out()``
+#: test in conditions (``expressions.context.OUTCOMES``)
+OUTCOMES = (SUCCEEDED, FAILED_OUTCOME, TIMED_OUT)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ per compile; frozen, so it can be shared by every operator of the DAG.
 
 Steps of one attune task ``t`` (all inside the TaskGroup ``t``):
 
-* ``t.gate``    only for with_items or wait_for tasks: selection check (and items)
+* ``t.gate``    only for with_items, wait_for and ``join`` tasks: selection check (and items);
+                for ``join`` a reschedule-mode sensor that starts the task once N decided
 * ``t.inquiry`` only for wait_for tasks: Airflow's human-in-the-loop operator
 * ``t.run``     the action; for unmapped tasks it also does the selection check and the
                 routing (gate and route merged into it: one task instance per task)
@@ -17,22 +18,18 @@ Steps of one attune task ``t`` (all inside the TaskGroup ``t``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from attune_provider.runtime.records import ERROR_KEY, ITEMS_KEY, ROUTE_KEY  # noqa: F401  (moved to records)
+from attune_provider.spec.graph import entry_points
 from attune_provider.spec.model import TaskSpec, WorkflowSpec
 
 GATE = "gate"
 INQUIRY = "inquiry"
 RUN = "run"
 ROUTE = "route"
-
-#: XCom key of a routing decision ({"outcome", "selected", "error"}); not offloaded to the store
-ROUTE_KEY = "attune_route"
-#: XCom key of a gate's with_items metadata ({"count", "chunk", "batch"}) or error text
-ITEMS_KEY = "attune_items"
-ERROR_KEY = "attune_error"
 
 
 @dataclass(frozen=True)
@@ -45,6 +42,9 @@ class TaskPlan:
     mapped: bool
     nested: bool
     action: Any = None  # resolved Action, or None for nested workflows resolved by ref
+    # no inbound edge at all (self and cycle edges count): starts with the run. A task whose
+    # inbound edges were all dropped back edges has ``inbound == ()`` but is no entry: never runs
+    entry: bool = False
 
     @property
     def name(self) -> str:
@@ -55,8 +55,13 @@ class TaskPlan:
         return self.spec.wait_for is not None
 
     @property
+    def joins(self) -> bool:
+        """``join: N`` over forward inbound edges: a polling gate starts it once N decided."""
+        return bool(self.spec.join) and bool(self.inbound)
+
+    @property
     def has_gate(self) -> bool:
-        return self.mapped or self.has_inquiry
+        return self.mapped or self.has_inquiry or self.joins
 
     @property
     def has_route(self) -> bool:
@@ -100,14 +105,6 @@ class TaskPlan:
         """Where an unmapped task's stored result lives (return_value XCom)."""
         return self.route_id if self.nested else self.run_id
 
-    @property
-    def first_id(self) -> str:
-        return self.gate_id if self.has_gate else self.run_id
-
-    @property
-    def last_id(self) -> str:
-        return self.route_id if self.has_route else self.run_id
-
     def step_ids(self) -> tuple[str, ...]:
         ids = []
         if self.has_gate:
@@ -132,7 +129,6 @@ class WorkflowPlan:
     tasks: Mapping[str, TaskPlan]
     end_id: str
     max_map_length: int = 1024
-    child_end_ids: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def dag_id(self) -> str:
@@ -169,6 +165,7 @@ def build_plan(
     for source, target, _ in workflow.forward_edges():
         inbound[target].setdefault(source, None)
         targets[source].setdefault(target, None)
+    entries = set(entry_points(workflow.tasks))
     tasks: dict[str, TaskPlan] = {}
     for task in workflow.tasks:
         action = actions.get(task.action) if task.action else None
@@ -179,6 +176,7 @@ def build_plan(
             mapped=task.with_items is not None,
             nested=is_nested(task, action),
             action=action,
+            entry=task.name in entries,
         )
     return WorkflowPlan(
         workflow=workflow,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from attune_provider.runtime.plan import ITEMS_KEY, TaskPlan, WorkflowPlan
+from attune_provider.runtime.plan import TaskPlan, WorkflowPlan
+from attune_provider.runtime.records import ITEMS_KEY, ItemsMeta
 from attune_provider.runtime.states import SUCCESS, XCOM_STATES, pull, read_states
 
 
@@ -89,7 +90,7 @@ def task_result(ti: Any, task: TaskPlan) -> Any:
         return pull(ti, task.result_id)
     if read_states(ti, [task.gate_id]).state(task.gate_id) != SUCCESS:
         return None
-    meta = pull(ti, task.gate_id, key=ITEMS_KEY)
-    if not isinstance(meta, dict) or "count" not in meta:
+    meta = ItemsMeta.from_xcom(pull(ti, task.gate_id, key=ITEMS_KEY))
+    if meta is None:
         return None
-    return ItemResults(ti, task.run_id, int(meta["count"]), int(meta.get("chunk") or 0))
+    return ItemResults(ti, task.run_id, meta.count, meta.chunk)

@@ -17,8 +17,9 @@ from attune_provider.expressions import ExpressionError
 from attune_provider.expressions.conditions import evaluate_condition
 from attune_provider.expressions.context import WorkflowContext
 from attune_provider.expressions.engine import render
-from attune_provider.runtime.plan import ROUTE_KEY, TaskPlan, WorkflowPlan
-from attune_provider.runtime.states import XCOM_STATES, pull, read_states
+from attune_provider.runtime.plan import TaskPlan, WorkflowPlan
+from attune_provider.runtime.records import ROUTE_KEY, RouteDecision
+from attune_provider.runtime.states import pull
 from attune_provider.runtime.values import plain
 
 
@@ -74,7 +75,7 @@ def route(
     result: Any,
     error: str | None,
     log: logging.Logger,
-) -> dict[str, Any]:
+) -> RouteDecision:
     """Evaluate, publish, push the decision; returns it."""
     from attune_provider.runtime.context import run_variables
 
@@ -82,39 +83,15 @@ def route(
     if updates:
         run_variables(plan, airflow_context).publish(updates, writer=task.name)
         log.info("attune: task '%s' published %s", task.name, ", ".join(updates))
-    decision = {"outcome": status, "selected": selected, "error": error}
-    airflow_context["ti"].xcom_push(key=ROUTE_KEY, value=decision)
+    decision = RouteDecision(status, tuple(selected), error)
+    airflow_context["ti"].xcom_push(key=ROUTE_KEY, value=decision.to_xcom())
     log.info("attune: task '%s' %s -> %s", task.name, status, ", ".join(selected) or "(no task selected)")
     return decision
 
 
-def read_decision(ti: Any, task: TaskPlan) -> dict[str, Any] | None:
+def read_decision(ti: Any, task: TaskPlan) -> RouteDecision | None:
+    """The task's pushed decision (None: it never routed, or has no transitions)."""
     decider = task.decider_id
     if decider is None:
         return None
-    value = pull(ti, decider, key=ROUTE_KEY)
-    return value if isinstance(value, Mapping) else None
-
-
-def selection(ti: Any, plan: WorkflowPlan, task: TaskPlan) -> str | None:
-    """None when the task may run; otherwise why it is skipped (SPEC 5.2, 5.4)."""
-    if not task.inbound:
-        return None
-    deciders = {source: plan.tasks[source].decider_id for source in task.inbound}
-    states = read_states(ti, [d for d in deciders.values() if d])
-    completed = chosen = 0
-    for source, decider in deciders.items():
-        if decider is None or states.state(decider) not in XCOM_STATES:
-            continue  # skipped / never ran: no decision to read
-        decision = read_decision(ti, plan.tasks[source])
-        if decision is None:
-            continue
-        completed += 1
-        if task.name in (decision.get("selected") or ()):
-            chosen += 1
-    if not chosen:
-        return f"no inbound transition selected task '{task.name}'"
-    join = task.spec.join
-    if join and completed < join:
-        return f"join: {join} not met ({completed} inbound predecessors completed)"
-    return None
+    return RouteDecision.from_xcom(pull(ti, decider, key=ROUTE_KEY))

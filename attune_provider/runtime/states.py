@@ -18,6 +18,8 @@ REMOVED = "removed"
 
 #: states after which the task instance pushed (or tried to push) its XCom
 XCOM_STATES = frozenset({SUCCESS, FAILED})
+#: states a task instance does not leave during the run (retries and reschedules are not here)
+FINISHED_STATES = frozenset({SUCCESS, FAILED, SKIPPED, UPSTREAM_FAILED, REMOVED})
 
 
 class RunStates:

@@ -8,10 +8,13 @@ Airflow needs without changing what runs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from attune_provider.spec.model import TaskSpec, Transition
+from attune_provider.spec.model import TaskSpec, Transition, entry_points
+
+__all__ = ["BackEdge", "GraphFindings", "analyse_graph", "condition_text", "entry_points", "transition_label"]
 
 
 @dataclass(frozen=True)
@@ -42,15 +45,6 @@ def _successors(tasks: Sequence[TaskSpec]) -> dict[str, list[tuple[str, Transiti
     return result
 
 
-def entry_points(tasks: Sequence[TaskSpec]) -> list[str]:
-    """Tasks with no inbound edge (SPEC 5.1); the first task when every task has one."""
-    inbound = {target for task in tasks for transition in task.next for target in transition.do}
-    entries = [task.name for task in tasks if task.name not in inbound]
-    if not entries and tasks:
-        entries = [tasks[0].name]
-    return entries
-
-
 def analyse_graph(tasks: Sequence[TaskSpec]) -> GraphFindings:
     successors = _successors(tasks)
     entries = entry_points(tasks)
@@ -78,7 +72,8 @@ def analyse_graph(tasks: Sequence[TaskSpec]) -> GraphFindings:
         if entry not in state:
             walk(entry)
     unreachable = tuple(task.name for task in tasks if task.name not in state)
-    # keep walking the unreachable rest so every cycle is broken and the graph is acyclic
+    # keep walking the unreachable rest (document order) so every cycle is broken and the
+    # graph Airflow gets is acyclic; those tasks never run (their gates skip them)
     for name in unreachable:
         if name not in state:
             walk(name)
@@ -103,3 +98,33 @@ def _on_cycle(name: str, successors: dict[str, list[tuple[str, Transition]]]) ->
             seen.add(node)
             pending.extend(target for target, _ in successors[node])
     return False
+
+
+_BRACES = re.compile(r"\{\{\s*(.*?)\s*\}\}", flags=re.S)
+
+
+def condition_text(when: str | None) -> str:
+    """A ``when`` as people read it: outer ``{{ }}`` removed, whitespace collapsed."""
+    if not when:
+        return ""
+    text = when.strip()
+    match = _BRACES.fullmatch(text)
+    return " ".join((match.group(1) if match else text).split())
+
+
+def transition_label(transition: Transition, limit: int | None = None) -> str:
+    """An edge label: the ``__chart_meta__`` label, else the condition; then the publishes.
+
+    ``limit`` shortens it (with an ellipsis) for places with little room, such as the
+    Airflow graph view. An unconditional transition without publishes has no label.
+    """
+    parts = []
+    condition = transition.label or condition_text(transition.when)
+    if condition:
+        parts.append(condition)
+    if transition.publish:
+        parts.append("publish " + ", ".join(name for name, _ in transition.publish))
+    text = " / ".join(parts)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text

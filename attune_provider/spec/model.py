@@ -6,7 +6,7 @@ sequences are tuples so a loaded workflow can be cached and shared between DAG b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -228,9 +228,8 @@ class WorkflowSpec:
         )
 
     def entry_tasks(self) -> tuple[str, ...]:
-        """Tasks with no inbound forward edge (SPEC 5.1), in document order."""
-        inbound = {target for _, target, _ in self.forward_edges()}
-        return tuple(name for name in self.task_names if name not in inbound)
+        """Tasks with no inbound edge at all, self and cycle edges included, in document order."""
+        return tuple(entry_points(self.tasks))
 
 
 @dataclass(frozen=True)
@@ -244,3 +243,16 @@ class PackSpec:
     config: Mapping[str, Any] = EMPTY
     actions: Mapping[str, ActionSpec] = field(default=EMPTY, compare=False)
     warnings: tuple[SpecWarning, ...] = ()
+
+
+def entry_points(tasks: Sequence[TaskSpec]) -> list[str]:
+    """Tasks with no inbound edge at all, in document order (docs/graph-semantics.md).
+
+    As attune's ``TaskGraph`` (crates/executor/src/workflow/graph.rs) computes them: every
+    transition target counts as inbound, a self edge and the edges of a cycle included, so a
+    task whose only inbound edge is from itself is no entry point and never runs. When every
+    task has an inbound edge there is no entry point at all (attune's ``test_cycle_support``)
+    and nothing runs; the loader warns about each such task.
+    """
+    inbound = {target for task in tasks for transition in task.next for target in transition.do}
+    return [task.name for task in tasks if task.name not in inbound]

@@ -153,7 +153,13 @@ def test_task_layout_single_end_leaf_labels_and_retries(tmp_path):
         for up, targets in dag.edge_info.items()
         for down, info in targets.items()
     }
-    assert labels == {("first.downstream_join_id", "fan.gate"): "main path"}
+    # every edge with a condition is labelled (__chart_meta__ wins); unconditional ones are not
+    assert labels == {
+        ("first.downstream_join_id", "fan.gate"): "main path",
+        ("first.downstream_join_id", "cleanup.run"): "failed()",
+    }
+    # end hangs off the graph's sinks only: every other task finishes before them (all_done)
+    assert sorted(dag.get_task("end").upstream_task_ids) == ["cleanup.run"]
     assert dag.get_task("fan.gate").trigger_rule == "all_done"
     assert dag.get_task("fan.route").trigger_rule == "all_done"
     assert dag.get_task("end").trigger_rule == "all_done"
@@ -285,3 +291,52 @@ def test_serialized_dag_is_deterministic_and_small(tmp_path):
     assert texts[0] == texts[1]
     assert "<attune workflow plan test.compiled>" in texts[0]
     assert "WorkflowSpec(" not in texts[0]
+
+
+LABELS = """
+ref: test.labels
+tasks:
+  - name: route
+    action: core.noop
+    next:
+      - when: "{{ succeeded() }}"
+        publish: [{n: 1}]
+        do: [summarize]
+      - when: "{{ failed() }}"
+        do: [report]
+      - when: "{{ result().data.very_long_field_name_here == 'some long expected value' }}"
+        do: [report]
+      - do: [always]
+  - {name: summarize, action: core.noop}
+  - {name: report, action: core.noop}
+  - {name: always, action: core.noop}
+  - name: a
+    action: core.noop
+    next: [{do: [joined]}]
+  - name: b
+    action: core.noop
+    next: [{do: [joined]}]
+  - name: joined
+    action: core.noop
+    join: 1
+  - name: after
+    action: core.noop
+    next: [{do: [tail]}]
+  - {name: tail, action: core.noop}
+"""
+
+
+def test_edges_carry_conditions_shortened_and_join_inbound_wired_to_end(tmp_path):
+    dag, _ = _compile(tmp_path, LABELS)
+    labels = {down: info.get("label") for up, targets in dag.edge_info.items() for down, info in targets.items()}
+    assert labels["summarize.run"] == "succeeded() / publish n"
+    # two transitions to one target: one edge, both conditions, cut to the label limit
+    assert labels["report.run"].startswith("failed() | result().data.very_long")
+    assert len(labels["report.run"]) == 40 and labels["report.run"].endswith("…")
+    assert "always.run" not in labels  # unconditional: no label
+    # join: the gate polls (always + reschedule) and its inbound tasks are wired to end
+    gate = dag.get_task("joined.gate")
+    assert gate.trigger_rule == "always" and gate.mode == "reschedule"
+    assert sorted(dag.get_task("end").upstream_task_ids) == sorted(
+        ["a.run", "b.run", "joined.run", "summarize.run", "report.run", "always.run", "tail.run"]
+    )

@@ -18,6 +18,10 @@ vars:
   counter: 0
   untouched: keep
 tasks:
+  - name: start
+    action: test.ok
+    input: {value: start}
+    next: [{do: [a]}]
   - name: a
     action: test.ok
     input: {value: 1}
@@ -104,11 +108,13 @@ def test_handled_failure_all_match_publish_join_and_skips(dag_env, routing_dag):
     # 5.5 a handled failure leaves the run successful while the failed task stays failed
     assert report.state == "success"
     assert report.states == {
+        "start.run": "success",  # a's only other inbound edge (from d) is a back edge: 5.1
         "a.run": "success",
         "b.run": "failed",
         "c.run": "success",
         "d.run": "success",
         "handler.run": "success",
+        "joined.gate": "success",  # join: polls the decisions (5.4)
         "joined.run": "success",
         "never.run": "skipped",  # 5.2 nothing selected it
         "second_entry.run": "success",  # 5.1 second entry task

@@ -108,7 +108,7 @@ def _raw_xcom(dag_id: str, run_id: str, task_id: str, key: str):
 
 def test_crashed_route_fails_the_run_at_end(dag_env, tmp_path, registry, monkeypatch):
     from attune_provider.runtime.context import result_store
-    from attune_provider.runtime.plan import ROUTE_KEY
+    from attune_provider.runtime.records import ROUTE_KEY
     from attune_provider.store.reference import is_reference
     from attune_provider.store.variables import RunVariables
 
