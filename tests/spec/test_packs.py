@@ -214,8 +214,10 @@ def test_load_path_on_a_folder_of_packs_and_standalone_files(pack, write, tmp_pa
 
 def test_load_path_on_a_pack_and_on_a_file(pack):
     assert sorted(load_path(pack).workflows) == ["demo.deploy", "demo.legacy_flow"]
+    # a file inside a pack is loaded in its pack: same ref as the DAG processor gives it
     single = load_path(pack / "workflows" / "legacy_flow.yaml")
-    assert list(single.workflows) == ["legacy_flow"] and single.ok
+    assert list(single.workflows) == ["demo.legacy_flow"] and single.ok
+    assert list(single.packs) == ["demo"]
 
 
 def test_load_path_reports_duplicate_refs_and_keeps_the_first(write, tmp_path):
