@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from attune_provider.spec.action_checks import check_action
 from attune_provider.spec.errors import LoadError, SpecError
 from attune_provider.spec.metadata import parse_action, parse_pack_metadata
 from attune_provider.spec.model import ActionSpec, Location, PackSpec, SpecWarning, WorkflowSpec
@@ -105,6 +106,9 @@ def load_pack(path: str | Path) -> LoadedPack:
         if action.ref in actions:
             errors.append(_duplicate(action.ref, action.source_file, actions[action.ref].source_file))
             continue
+        found_errors, found_warnings = check_action(action, doc)  # reported; the action stays
+        errors.extend(found_errors)
+        warnings.extend(found_warnings)
         actions[action.ref] = action
         docs[action.ref] = doc
         if action.workflow_file is None:

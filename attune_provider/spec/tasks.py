@@ -13,7 +13,7 @@ from typing import Any
 
 from attune_provider.spec.model import EMPTY, RetryPolicy, TaskSpec, Transition, WaitFor
 from attune_provider.spec.report import Report, is_int, is_number, is_template, type_name
-from attune_provider.spec.templates import TemplateChecker
+from attune_provider.spec.templates import TemplateChecker, unquoted_expressions
 from attune_provider.spec.yaml_source import YamlPath
 
 TASK_KEYS = frozenset(
@@ -30,6 +30,7 @@ DECISION_KEYS = frozenset({"when", "next"})
 RETRY_KEYS = frozenset({"count", "delay", "backoff", "max_delay"})
 BACKOFFS = ("constant", "linear", "exponential")
 TASK_TYPES = ("workflow", "parallel")
+SHELL_ACTIONS = frozenset({"core.local", "core.shell"})
 
 # legacy field -> the `when` of the transition it becomes (SPEC 4.2, in this order)
 LEGACY_TRANSITIONS = (
@@ -91,6 +92,7 @@ class TaskParser:
             report.error((*path, "action"), f"task '{name}': 'action' must be an action ref like pack.name")
         task_input = self._input(path, name, raw)
         with_items = self._with_items(path, name, raw)
+        self._usage_warnings(path, name, raw, action, task_input)
         spec = TaskSpec(
             name=name,
             action=action if isinstance(action, str) else None,
@@ -113,6 +115,25 @@ class TaskParser:
         return spec if len(report.errors) == errors_before else None
 
     # --- simple fields -------------------------------------------------------------------
+
+    def _usage_warnings(self, path: YamlPath, name: str, raw: dict[Any, Any], action: Any, task_input: Any) -> None:
+        """Accepted by attune but almost surely a mistake: ignored ``batch_size``, unquoted ``cmd``."""
+        if "batch_size" in raw and "with_items" not in raw and "with-items" not in raw:
+            self.report.warn(
+                (*path, "batch_size"),
+                f"task '{name}': 'batch_size' without 'with_items' has no effect (attune ignores it)",
+                "ignored-batch-size",
+                at_key=True,
+            )
+        if action in SHELL_ACTIONS and task_input is not None:
+            cmd = task_input.get("cmd")
+            if is_template(cmd) and unquoted_expressions(cmd):
+                self.report.warn(
+                    (*path, "input", "cmd"),
+                    f"task '{name}': a template in {action} 'cmd' is not passed through shell_quote: "
+                    "a value like `x; rm -rf ~` would run as shell code",
+                    "unquoted-shell-template",
+                )
 
     def _unknown_keys(self, path: YamlPath, raw: dict[Any, Any], task_type: str | None) -> None:
         unknown = {

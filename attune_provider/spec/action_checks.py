@@ -1,0 +1,139 @@
+"""Load-time checks of pack actions that would otherwise fail only when a task runs.
+
+attune's pack loader accepts an action with no ``runner_type`` (it runs it with the shell
+runner), so that is a warning; everything this provider cannot run -- an unknown runner, an
+entry point that is missing, absolute or climbs out of ``actions/``, a parameter default of the
+wrong type, a literal task input of the wrong type, a missing required input -- is an error
+located at the YAML value, found by ``validate`` and shown by the DAG processor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from attune_provider.spec.errors import SpecError
+from attune_provider.spec.model import ActionSpec, SpecWarning
+from attune_provider.spec.report import Report, is_template, type_name
+from attune_provider.spec.yaml_source import YamlDocument, YamlPath
+
+# the runners a pack action can use here (attune's shell and python runtimes, and their aliases)
+PYTHON_RUNNER_TYPES = frozenset({"python", "python3"})
+SHELL_RUNNER_TYPES = frozenset({"shell", "sh", "bash"})
+RUNNER_TYPES = PYTHON_RUNNER_TYPES | SHELL_RUNNER_TYPES
+
+
+def value_matches_type(value: Any, declared: Any) -> bool:
+    """Whether ``value`` fits a JSON-schema ``type`` (a name or a list of names; None = any)."""
+    if declared is None:
+        return True
+    if isinstance(declared, list):
+        return any(value_matches_type(value, one) for one in declared)
+    if declared == "string":
+        return isinstance(value, str)
+    if declared == "integer":
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer()
+        )
+    if declared == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if declared == "boolean":
+        return isinstance(value, bool)
+    if declared == "array":
+        return isinstance(value, list)
+    if declared == "object":
+        return isinstance(value, dict)
+    if declared == "null":
+        return value is None
+    return True  # unknown type names are reported by the parameter parser
+
+
+def shown_type(value: Any) -> str:
+    """``type_name`` that explains YAML's unquoted dates."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return "date (YAML reads an unquoted date as a date)"
+    return type_name(value)
+
+
+def check_action(action: ActionSpec, doc: YamlDocument) -> tuple[list[SpecError], list[SpecWarning]]:
+    """Runner and entry point of a non-workflow action; the action itself stays loaded."""
+    report = Report(doc)
+    if action.workflow_file is not None:
+        return [], []
+    runner = action.runner_type
+    if runner is None:
+        report.warn(
+            (), f"action '{action.ref}' has no runner_type; attune runs it with the shell runner", "default-runner"
+        )
+    elif runner.lower() not in RUNNER_TYPES:
+        report.error(
+            ("runner_type",),
+            f"action '{action.ref}': runner_type {runner!r} cannot run here",
+            "use one of " + ", ".join(sorted(RUNNER_TYPES)) + " (or workflow_file for a workflow action)",
+        )
+    _check_entry_point(report, action, Path(doc.file).parent)
+    return report.errors, report.warnings
+
+
+def _check_entry_point(report: Report, action: ActionSpec, actions_dir: Path) -> None:
+    entry = action.entry_point
+    hint = "entry_point is a script path relative to the pack's actions/ folder, e.g. `entry_point: deploy.sh`"
+    if not entry:
+        report.error((), f"action '{action.ref}' has no entry_point", hint)
+        return
+    if entry.startswith(("/", "\\")) or (len(entry) > 1 and entry[1] == ":"):
+        report.error(("entry_point",), f"entry_point {entry!r} must be relative to actions/, not absolute", hint)
+        return
+    if ".." in PurePosixPath(entry.replace("\\", "/")).parts:
+        report.error(("entry_point",), f"entry_point {entry!r} must not contain '..'", hint)
+        return
+    root = actions_dir.resolve()
+    target = (actions_dir / entry).resolve()
+    if not target.is_relative_to(root):
+        report.error(("entry_point",), f"entry_point {entry!r} leads out of actions/ (symbolic link)", hint)
+    elif not target.is_file():
+        report.error(("entry_point",), f"entry_point {entry!r} not found (looked for {target})", hint)
+
+
+def check_task_inputs(report: Report, raw_tasks: Any, actions: Mapping[str, ActionSpec]) -> None:
+    """Literal inputs of tasks calling ``actions`` against each action's parameter schema."""
+    if not isinstance(raw_tasks, list):
+        return
+    for index, raw in enumerate(raw_tasks):
+        if not isinstance(raw, dict):
+            continue
+        action = actions.get(raw.get("action"))  # type: ignore[arg-type]
+        given = raw.get("input")
+        if action is None or action.workflow_file is not None or not isinstance(given, dict):
+            continue
+        path: YamlPath = ("tasks", index)
+        name = raw.get("name")
+        for param, spec in action.parameters.items():
+            value = given.get(param)
+            if value is None:
+                if spec.required and not spec.has_default:
+                    report.error(
+                        (*path, "input"),
+                        f"task '{name}': input '{param}' is required by action '{action.ref}' and not given",
+                        f"add `{param}: ...` under the task's input",
+                        at_key=True,
+                    )
+                continue
+            declared = spec.schema.get("type") if spec.schema else spec.type
+            if not _holds_template(value) and not value_matches_type(value, declared):
+                report.error(
+                    (*path, "input", param),
+                    f"task '{name}': input '{param}' is {shown_type(value)} {value!r}, "
+                    f"but action '{action.ref}' declares {declared}",
+                )
+
+
+def _holds_template(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_template(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_template(v) for v in value)
+    return is_template(value)
+
