@@ -57,31 +57,36 @@ def shown_type(value: Any) -> str:
     return type_name(value)
 
 
-def check_action(action: ActionSpec, doc: YamlDocument) -> tuple[list[SpecError], list[SpecWarning]]:
-    """Runner and entry point of a non-workflow action; the action itself stays loaded."""
+def check_action(doc: YamlDocument) -> tuple[list[SpecError], list[SpecWarning]]:
+    """Runner and entry point of a non-workflow action file, read from its YAML.
+
+    Runs even when the metadata has other errors, so one ``validate`` shows every problem; when
+    the metadata is otherwise fine the action stays loaded (running it fails clearly).
+    """
     report = Report(doc)
-    if action.workflow_file is not None:
+    data = doc.data
+    if not isinstance(data, dict) or "workflow_file" in data:
         return [], []
-    runner = action.runner_type
+    ref = data.get("ref") or Path(doc.file).stem
+    runner = data.get("runner_type")
     if runner is None:
-        report.warn(
-            (), f"action '{action.ref}' has no runner_type; attune runs it with the shell runner", "default-runner"
-        )
-    elif runner.lower() not in RUNNER_TYPES:
+        report.warn((), f"action '{ref}' has no runner_type; attune runs it with the shell runner", "default-runner")
+    elif isinstance(runner, str) and runner.lower() not in RUNNER_TYPES:
         report.error(
             ("runner_type",),
-            f"action '{action.ref}': runner_type {runner!r} cannot run here",
+            f"action '{ref}': runner_type {runner!r} cannot run here",
             "use one of " + ", ".join(sorted(RUNNER_TYPES)) + " (or workflow_file for a workflow action)",
         )
-    _check_entry_point(report, action, Path(doc.file).parent)
+    entry = data.get("entry_point")
+    if entry is None or isinstance(entry, str):
+        _check_entry_point(report, ref, entry, Path(doc.file).parent)
     return report.errors, report.warnings
 
 
-def _check_entry_point(report: Report, action: ActionSpec, actions_dir: Path) -> None:
-    entry = action.entry_point
+def _check_entry_point(report: Report, ref: str, entry: str | None, actions_dir: Path) -> None:
     hint = "entry_point is a script path relative to the pack's actions/ folder, e.g. `entry_point: deploy.sh`"
     if not entry:
-        report.error((), f"action '{action.ref}' has no entry_point", hint)
+        report.error((), f"action '{ref}' has no entry_point", hint)
         return
     if entry.startswith(("/", "\\")) or (len(entry) > 1 and entry[1] == ":"):
         report.error(("entry_point",), f"entry_point {entry!r} must be relative to actions/, not absolute", hint)

@@ -98,6 +98,13 @@ def load_pack(path: str | Path) -> LoadedPack:
     for file in _yaml_files(root / "actions"):
         try:
             doc = read_yaml(file)
+        except LoadError as exc:
+            errors.extend(exc.errors)
+            continue
+        found_errors, found_warnings = check_action(doc)  # reported; a well-formed action stays
+        errors.extend(found_errors)
+        warnings.extend(found_warnings)
+        try:
             action = parse_action(doc, pack_ref, root)
         except LoadError as exc:
             errors.extend(exc.errors)
@@ -106,9 +113,6 @@ def load_pack(path: str | Path) -> LoadedPack:
         if action.ref in actions:
             errors.append(_duplicate(action.ref, action.source_file, actions[action.ref].source_file))
             continue
-        found_errors, found_warnings = check_action(action, doc)  # reported; the action stays
-        errors.extend(found_errors)
-        warnings.extend(found_warnings)
         actions[action.ref] = action
         docs[action.ref] = doc
         if action.workflow_file is None:

@@ -103,3 +103,25 @@ def test_compile_errors_fail_validation(tmp_path: Path):
     [error] = report["errors"]
     assert error["file"].endswith("cache.yaml")
     assert "iterate_cache" in error["message"] and "cached" in error["message"]
+
+
+def test_broken_action_metadata_fails_validate_with_locations(tmp_path: Path):
+    pack = tmp_path / "p"
+    write(pack / "pack.yaml", 'ref: p\nversion: "1.0.0"\n')
+    action = write(
+        pack / "actions" / "act.yaml",
+        """
+        ref: p.act
+        runner_type: cobol
+        entry_point: ../../etc/passwd
+        parameters:
+          n: {type: integer, default: many}
+        """,
+    )
+    result = run_cli("validate", str(action), "--no-compile")
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    assert any(line.startswith(f"{action}:2:14: error:") and "cobol" in line for line in lines), lines
+    assert any(line.startswith(f"{action}:3:14: error:") and "'..'" in line for line in lines), lines
+    assert any(line.startswith(f"{action}:5:") and "default" in line for line in lines), lines
+    assert "Traceback" not in result.stderr
