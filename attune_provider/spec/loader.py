@@ -12,9 +12,10 @@ Ref rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from attune_provider.spec.action_checks import check_action
 from attune_provider.spec.errors import LoadError, SpecError
@@ -173,6 +174,25 @@ def load_path(path: str | Path) -> LoadResult:
             _add_file(result, origins, root)
         result.warnings = _unique(result.warnings)
         return result
+    for kind, source in iter_sources(root):
+        if kind == "pack":
+            _add_pack(result, origins, load_pack(source))
+        else:
+            _add_file(result, origins, source)
+    result.warnings = _unique(result.warnings)
+    return result
+
+
+def iter_sources(root: Path) -> Iterator[tuple[Literal["pack", "file"], Path]]:
+    """The packs and standalone YAML files under ``root``, breadth first, sorted per folder.
+
+    A pack folder is yielded whole (nothing inside it is a source of its own); hidden entries
+    (``.git``) and ``__x`` folders are skipped; a folder reached twice through a symbolic link
+    is walked once. ``root`` may itself be a pack or a file.
+    """
+    if root.is_file():
+        yield "file", root
+        return
     seen: set[Path] = set()
     pending = [root]
     while pending:
@@ -182,18 +202,19 @@ def load_path(path: str | Path) -> LoadResult:
             continue
         seen.add(real)
         if is_pack_folder(folder):
-            _add_pack(result, origins, load_pack(folder))
+            yield "pack", folder
             continue
-        entries = sorted(folder.iterdir())
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:
+            continue
         for entry in entries:
             if entry.is_file() and entry.suffix in YAML_SUFFIXES and not entry.name.startswith("."):
-                _add_file(result, origins, entry)
+                yield "file", entry
         pending.extend(
             entry for entry in entries
             if entry.is_dir() and not entry.name.startswith((".", "__"))
         )  # fmt: skip
-    result.warnings = _unique(result.warnings)
-    return result
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from attune_provider.compiler import dag_loader
-from attune_provider.compiler.dag_loader import (
+from attune_provider.dag_loading import (
     ERROR_TAG,
     SourceUnit,
     SpecCache,
@@ -23,6 +22,7 @@ from attune_provider.compiler.dag_loader import (
     discover_units,
     error_dag_id,
 )
+from attune_provider.dag_loading.cache import dumps
 
 REPO = Path(__file__).resolve().parents[2]
 LOADER_FILE = REPO / "dags" / "attune_dags.py"
@@ -283,7 +283,7 @@ def test_cached_model_round_trips_read_only_mappings(tmp_path):
     from types import MappingProxyType
 
     value = {"a": MappingProxyType({"b": (1, 2)})}
-    restored = pickle.loads(dag_loader._dumps(value))
+    restored = pickle.loads(dumps(value))
     assert isinstance(restored["a"], MappingProxyType) and restored["a"]["b"] == (1, 2)
 
 
@@ -297,7 +297,7 @@ def test_a_fresh_process_reads_the_cache_written_by_this_one(tmp_path):
         """
         import sys
         from pathlib import Path
-        from attune_provider.compiler.dag_loader import SourceUnit, SpecCache
+        from attune_provider.dag_loading import SourceUnit, SpecCache
         cache = SpecCache(Path(sys.argv[2]))
         loaded = cache.load(SourceUnit("file", Path(sys.argv[1]), Path(sys.argv[1]).parent))
         print(cache.hits, cache.misses, loaded.workflows[0].ref)
