@@ -68,7 +68,7 @@ CONFIG_SECTION: dict[str, Any] = {
         ),
         "max_yaml_alias_nodes": _option(
             "How many values YAML aliases (*name) may expand to in one file; bounds alias bombs.",
-            "100000",
+            "10000",
             type_="integer",
         ),
         "python_interpreter": _option(

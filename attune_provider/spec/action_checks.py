@@ -109,7 +109,8 @@ def check_task_inputs(report: Report, raw_tasks: Any, actions: Mapping[str, Acti
     for index, raw in enumerate(raw_tasks):
         if not isinstance(raw, dict):
             continue
-        action = actions.get(raw.get("action"))  # type: ignore[arg-type]
+        ref = raw.get("action")
+        action = actions.get(ref) if isinstance(ref, str) else None
         given = raw.get("input")
         if action is None or action.workflow_file is not None or not isinstance(given, dict):
             continue

@@ -17,7 +17,7 @@ SECTION = "attune"
 DEFAULTS = {
     "max_document_bytes": 16 * 1024 * 1024,
     "max_yaml_depth": 100,
-    "max_yaml_alias_nodes": 100_000,
+    "max_yaml_alias_nodes": 10_000,
 }
 # libyaml itself refuses more than 1000 nested levels; our builder must stay well inside
 # Python's recursion limit (two frames per level).

@@ -31,6 +31,7 @@ RETRY_KEYS = frozenset({"count", "delay", "backoff", "max_delay"})
 BACKOFFS = ("constant", "linear", "exponential")
 TASK_TYPES = ("workflow", "parallel")
 SHELL_ACTIONS = frozenset({"core.local", "core.shell"})
+ITERATION_LIMITS = {"batch_size": 1000, "concurrency": 100}  # attune's validator bounds
 
 # legacy field -> the `when` of the transition it becomes (SPEC 4.2, in this order)
 LEGACY_TRANSITIONS = (
@@ -118,14 +119,23 @@ class TaskParser:
 
     def _usage_warnings(self, path: YamlPath, name: str, raw: dict[Any, Any], action: Any, task_input: Any) -> None:
         """Accepted by attune but almost surely a mistake: ignored ``batch_size``, unquoted ``cmd``."""
-        if "batch_size" in raw and "with_items" not in raw and "with-items" not in raw:
-            self.report.warn(
-                (*path, "batch_size"),
-                f"task '{name}': 'batch_size' without 'with_items' has no effect (attune ignores it)",
-                "ignored-batch-size",
-                at_key=True,
-            )
-        if action in SHELL_ACTIONS and task_input is not None:
+        iterated = "with_items" in raw or "with-items" in raw
+        for key, top in ITERATION_LIMITS.items():
+            value = raw.get(key)
+            if value is None:
+                continue
+            if not iterated:
+                self.report.warn(
+                    (*path, key),
+                    f"task '{name}': '{key}' without 'with_items' has no effect (attune ignores it)",
+                    f"ignored-{key.replace('_', '-')}",
+                    at_key=True,
+                )
+            elif is_int(value) and value > top:
+                self.report.error(
+                    (*path, key), f"task '{name}': '{key}' must be between 1 and {top} (attune's limit), got {value}"
+                )
+        if isinstance(action, str) and action in SHELL_ACTIONS and task_input is not None:
             cmd = task_input.get("cmd")
             if is_template(cmd) and unquoted_expressions(cmd):
                 self.report.warn(
@@ -189,6 +199,13 @@ class TaskParser:
             return None
         key = "with_items" if "with_items" in raw else "with-items"
         value = raw.get(key)
+        if value is not None and not isinstance(value, (str, list, dict)):
+            self.report.error(
+                (*path, key),
+                f"task '{name}': '{key}' must be a list or a template, got {type_name(value)} {value!r}",
+                'e.g. `with_items: "{{ parameters.hosts }}"` or `with_items: [a, b]`',
+            )
+            return None
         if value is not None:
             self.templates.collect((*path, key), value)
         return value

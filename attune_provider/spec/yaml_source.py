@@ -9,6 +9,7 @@ libyaml C parser when available), build plain Python values ourselves, and keep 
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Hashable
 from typing import Any
@@ -83,7 +84,7 @@ class YamlDocument:
             if mark is not None:
                 return Location(self.file, *mark)
             if not path:
-                return Location(self.file, 1, 1) if table else Location(self.file)
+                return Location(self.file, 1, 1)  # the document itself (even an empty one)
             path = path[:-1]
 
 
@@ -124,6 +125,20 @@ def parse_yaml(raw: bytes | str, file: str = "<string>", *, limits: LoaderLimits
         raw = raw.encode("utf-8")
     if len(raw) > limits.max_document_bytes:
         raise LoadError([_too_big(file, len(raw), limits)])
+    paused = gc.isenabled()  # no cycles are built here; collecting while building doubles the time
+    gc.disable()
+    try:
+        builder, data = _compose_and_build(raw, file, limits)
+    finally:
+        if paused:
+            gc.enable()
+    if builder.errors:
+        raise LoadError(builder.errors)
+    return YamlDocument(file, data, builder.values, builder.keys, raw)
+
+
+def _compose_and_build(raw: bytes, file: str, limits: LoaderLimits) -> tuple[_Builder, Any]:
+    """Compose the node graph (libyaml) and turn it into plain values with locations."""
     loader = _Loader(raw)
     try:
         node = loader.get_single_node()
@@ -146,9 +161,7 @@ def parse_yaml(raw: bytes | str, file: str = "<string>", *, limits: LoaderLimits
         raise LoadError([_marked_error(file, exc)]) from exc
     except _LimitExceeded as exc:
         raise LoadError([exc.error]) from None
-    if builder.errors:
-        raise LoadError(builder.errors)
-    return YamlDocument(file, data, builder.values, builder.keys, raw)
+    return builder, data
 
 
 def _marked_error(file: str, exc: yaml.MarkedYAMLError) -> SpecError:
