@@ -1,6 +1,6 @@
 """Compile a loaded workflow into the Airflow DAG the CLI inspects or runs.
 
-The action registry comes from ``compiler.registries``, the factory the compiler and the DAG
+The action registry comes from ``actions.registries``, the factory the compiler and the DAG
 loader use too, so ``render``/``run`` see exactly what the scheduler would.
 """
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def action_registry(workflow: WorkflowSpec) -> Any:
     """Packs the workflow can call: its own pack, sibling packs, and the configured folders."""
-    from attune_provider.compiler.registries import registry_for_workflow
+    from attune_provider.actions.registries import registry_for_workflow
 
     return registry_for_workflow(workflow)
 

@@ -75,8 +75,8 @@ def _check_supported(spec: WorkflowSpec) -> None:
 
 
 def _registry_for(spec: WorkflowSpec) -> Any:
-    """The shared registry of the workflow's pack and the configured folders (compiler.registries)."""
-    from attune_provider.compiler.registries import registry_for_workflow
+    """The shared registry of the workflow's pack and the configured folders (actions.registries)."""
+    from attune_provider.actions.registries import registry_for_workflow
 
     return registry_for_workflow(spec)
 

@@ -207,7 +207,7 @@ def _compile(
 
 def make_registry(loaded_units: list[LoadedUnit], roots: list[Path]) -> Any:
     """One action registry per build, seeded with the packs we already loaded (no re-parse)."""
-    from attune_provider.compiler.registries import action_registry
+    from attune_provider.actions.registries import action_registry
 
     return action_registry(packs=[loaded.pack for loaded in loaded_units if loaded.pack is not None], folders=roots)
 

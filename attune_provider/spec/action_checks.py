@@ -17,7 +17,7 @@ from typing import Any
 from attune_provider.spec.errors import SpecError
 from attune_provider.spec.model import ActionSpec, SpecWarning
 from attune_provider.spec.report import Report, is_template, type_name
-from attune_provider.spec.yaml_source import YamlDocument, YamlPath
+from attune_provider.spec.yaml_source import YamlDocument
 
 # the runners a pack action can use here (attune's shell and python runtimes, and their aliases)
 PYTHON_RUNNER_TYPES = frozenset({"python", "python3"})
@@ -102,8 +102,32 @@ def _check_entry_point(report: Report, ref: str, entry: str | None, actions_dir:
         report.error(("entry_point",), f"entry_point {entry!r} not found (looked for {target})", hint)
 
 
+def input_problems(task: str, given: Mapping[str, Any], action: ActionSpec) -> list[tuple[str | None, str, str | None]]:
+    """(parameter or None for a missing one, message, hint) for each literal input ``action`` rejects."""
+    problems: list[tuple[str | None, str, str | None]] = []
+    for param, spec in action.parameters.items():
+        value = given.get(param)
+        if value is None:
+            if spec.required and not spec.has_default:
+                problems.append((
+                    None,
+                    f"task '{task}': input '{param}' is required by action '{action.ref}' and not given",
+                    f"add `{param}: ...` under the task's input",
+                ))  # fmt: skip
+            continue
+        declared = spec.schema.get("type") if spec.schema else spec.type
+        if not _holds_template(value) and not value_matches_type(value, declared):
+            problems.append((
+                param,
+                f"task '{task}': input '{param}' is {shown_type(value)} {value!r}, "
+                f"but action '{action.ref}' declares {declared}",
+                None,
+            ))  # fmt: skip
+    return problems
+
+
 def check_task_inputs(report: Report, raw_tasks: Any, actions: Mapping[str, ActionSpec]) -> None:
-    """Literal inputs of tasks calling ``actions`` against each action's parameter schema."""
+    """Literal inputs of tasks calling ``actions`` (the workflow's own pack) against their schemas."""
     if not isinstance(raw_tasks, list):
         return
     for index, raw in enumerate(raw_tasks):
@@ -114,26 +138,11 @@ def check_task_inputs(report: Report, raw_tasks: Any, actions: Mapping[str, Acti
         given = raw.get("input")
         if action is None or action.workflow_file is not None or not isinstance(given, dict):
             continue
-        path: YamlPath = ("tasks", index)
-        name = raw.get("name")
-        for param, spec in action.parameters.items():
-            value = given.get(param)
-            if value is None:
-                if spec.required and not spec.has_default:
-                    report.error(
-                        (*path, "input"),
-                        f"task '{name}': input '{param}' is required by action '{action.ref}' and not given",
-                        f"add `{param}: ...` under the task's input",
-                        at_key=True,
-                    )
-                continue
-            declared = spec.schema.get("type") if spec.schema else spec.type
-            if not _holds_template(value) and not value_matches_type(value, declared):
-                report.error(
-                    (*path, "input", param),
-                    f"task '{name}': input '{param}' is {shown_type(value)} {value!r}, "
-                    f"but action '{action.ref}' declares {declared}",
-                )
+        for param, message, hint in input_problems(str(raw.get("name")), given, action):
+            if param is None:
+                report.error(("tasks", index, "input"), message, hint, at_key=True)
+            else:
+                report.error(("tasks", index, "input", param), message, hint)
 
 
 def _holds_template(value: Any) -> bool:

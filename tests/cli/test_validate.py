@@ -125,3 +125,39 @@ def test_broken_action_metadata_fails_validate_with_locations(tmp_path: Path):
     assert any(line.startswith(f"{action}:3:14: error:") and "'..'" in line for line in lines), lines
     assert any(line.startswith(f"{action}:5:") and "default" in line for line in lines), lines
     assert "Traceback" not in result.stderr
+
+
+def test_literal_inputs_for_another_packs_action_are_checked(tmp_path: Path):
+    packs = tmp_path / "packs"
+    write(packs / "tools" / "pack.yaml", 'ref: tools\nversion: "1.0.0"\n')
+    write(
+        packs / "tools" / "actions" / "scale.yaml",
+        """
+        runner_type: shell
+        entry_point: scale.sh
+        parameters:
+          replicas: {type: integer, required: true}
+          zone: {type: string, required: true}
+        """,
+    )
+    write(packs / "tools" / "actions" / "scale.sh", "echo scaled\n")
+    flow = write(
+        tmp_path / "flows" / "scale_up.yaml",
+        """
+        ref: ops.scale_up
+        version: "1.0.0"
+        tasks:
+          - name: scale
+            action: tools.scale
+            input:
+              replicas: three
+        """,
+    )
+    result = run_cli(
+        "validate", str(flow), home=tmp_path / "home", extra_env={"AIRFLOW__ATTUNE__PACKS_FOLDER": str(packs)}
+    )
+    assert result.returncode == 1, result.stdout
+    lines = [line for line in result.stdout.splitlines() if ": error: " in line]
+    assert len(lines) == 2, lines
+    assert all(line.startswith(f"{flow}:4:5: error: task 'scale'") for line in lines), lines
+    assert "'replicas' is string 'three'" in result.stdout and "'zone' is required" in result.stdout

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from attune_provider.actions.registries import registry_folders, registry_for_workflow
 from attune_provider.cli.dags import action_registry
 from attune_provider.compiler.build import _registry_for
-from attune_provider.compiler.registries import registry_folders, registry_for_workflow
 from attune_provider.dag_loading.build import make_registry
 from attune_provider.dag_loading.units import SourceUnit, load_unit
 
