@@ -96,7 +96,7 @@ def _unknown_function(text: str) -> str | None:
         tree = _PARSER.parse(text)
     except jinja2.TemplateSyntaxError:
         return None  # reported by check_template
-    local = {macro.name for macro in tree.find_all(nodes.Macro)}
+    local = {macro.name for macro in tree.find_all(nodes.Macro)} | {"caller"}  # caller(): {% call %} blocks
     local.update(target.name for target in tree.find_all(nodes.Name) if target.ctx in ("store", "param"))
     for call in tree.find_all(nodes.Call):
         target = call.node
