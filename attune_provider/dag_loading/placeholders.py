@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from attune_provider.dag_loading.units import Problem
@@ -57,7 +58,7 @@ def _importing_dagbag() -> Any:
         from airflow.dag_processing.dagbag import DagBag
     except ImportError:  # pragma: no cover
         return None
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         candidate = frame.f_locals.get("self")
         if isinstance(candidate, DagBag):

@@ -122,7 +122,7 @@ def load_pack(path: str | Path) -> LoadedPack:
 
     workflows: dict[str, WorkflowSpec] = {}
 
-    def add(load, origin: Path) -> None:
+    def add(load, origin: Path | None) -> None:
         try:
             workflow = load()
         except LoadError as exc:

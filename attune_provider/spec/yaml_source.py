@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -212,8 +212,7 @@ class _Builder:
             if self._alias_budget < 0:
                 self._limit(self._alias_site, "max_yaml_alias_nodes", self._limits.max_yaml_alias_nodes,
                             "aliases (*name) expand to more than {} values")  # fmt: skip
-        kind = type(node)
-        if kind is ScalarNode:
+        if isinstance(node, ScalarNode):
             return node.value if node.tag == _STR else self._scalar(node)
         if depth >= self._limits.max_yaml_depth:
             self._limit((mark.line + 1, mark.column + 1), "max_yaml_depth", self._limits.max_yaml_depth,
@@ -227,9 +226,9 @@ class _Builder:
         self._alias_level += repeat
         self._active.add(key)
         try:
-            if kind is SequenceNode and node.tag == _SEQ:
+            if isinstance(node, SequenceNode) and node.tag == _SEQ:
                 return [self.build(item, (*path, index), depth + 1) for index, item in enumerate(node.value)]
-            if kind is MappingNode and node.tag == _MAP:
+            if isinstance(node, MappingNode) and node.tag == _MAP:
                 return self._mapping(node, path, depth)
             # other explicit tags (!!set, !!omap, ...): fall back to PyYAML, without inner marks
             return self._constructor.construct_object(node, deep=True)
@@ -244,7 +243,7 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode) -> Any:
         """int/float/bool/null/timestamp via PyYAML's safe constructors; unknown tags raise."""
-        construct = _SCALAR_CONSTRUCTORS.get(node.tag, _UNDEFINED)
+        construct: Any = _SCALAR_CONSTRUCTORS.get(node.tag, _UNDEFINED)
         return construct(self._constructor, node)
 
     def _mapping(self, node: MappingNode, path: YamlPath, depth: int) -> dict[Any, Any]:
@@ -263,7 +262,7 @@ class _Builder:
                 else self._key(key_node)
             )
             mark = key_node.start_mark
-            child = (*path, key)
+            child = cast(YamlPath, (*path, key))  # keys are mostly text; any scalar is kept as is
             if check_duplicates and key in result:
                 self._duplicate(key, path, (mark.line + 1, mark.column + 1), keys[child][0])
                 continue
