@@ -414,3 +414,23 @@ def test_prune_drops_entries_unused_for_a_week_and_keeps_recent_ones(tmp_path):
     assert cache.prune() == 1
     assert not old_entry.exists() and len(list((tmp_path / "cache" / "specs").glob("*/*.pickle"))) == 1
     assert cache.prune() == 0  # rate-limited: at most once per hour
+
+
+def test_broken_action_metadata_is_an_import_error_while_the_packs_workflows_still_build(tmp_path, monkeypatch):
+    workflows = tmp_path / "attune"
+    pack = workflows / "ops"
+    (pack / "actions").mkdir(parents=True)
+    (pack / "workflows").mkdir()
+    (pack / "pack.yaml").write_text('ref: ops\nversion: "1.0.0"\n')
+    (pack / "actions" / "restart.yaml").write_text("runner_type: shell\nentry_point: restart.sh\n")
+    (pack / "workflows" / "daily.yaml").write_text(workflow("ops.daily"))
+    monkeypatch.setenv("AIRFLOW__ATTUNE__WORKFLOWS_FOLDER", str(workflows))
+    monkeypatch.setenv("AIRFLOW__ATTUNE__PACKS_FOLDER", "")
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", raising=False)
+    report = build_dags({}, folders=[workflows], cache=SpecCache(None))
+    assert "ops.daily" in report.dags
+    action_file = str(pack / "actions" / "restart.yaml")
+    (problem,) = report.problems[action_file]
+    assert (problem.line, problem.column) == (2, 14) and "not found" in problem.message
+    assert any(dag.startswith("attune_load_error.") for dag in report.dags)
