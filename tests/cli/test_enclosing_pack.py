@@ -120,3 +120,10 @@ def test_errors_of_the_linked_graph_are_reported_for_the_action_file(tmp_path: P
         result = run_cli("validate", str(target), "--no-compile", cwd=tmp_path)
         assert result.returncode == 1, result.stdout
         assert f"{graph}:5:" in result.stdout
+
+
+def test_a_plain_action_file_is_not_a_workflow_and_says_so(tmp_path: Path):
+    pack = make_pack(tmp_path / "packs")
+    result = run_cli("graph", str(pack / "actions" / "say.yaml"), cwd=tmp_path)
+    assert result.returncode != 0
+    assert "defines an action, not a workflow" in result.stderr and "shipit" in result.stderr
