@@ -55,6 +55,22 @@ CONFIG_SECTION: dict[str, Any] = {
             "Colon-separated folders searched for attune packs (actions and workflows).",
             "",
         ),
+        "max_document_bytes": _option(
+            "Largest workflow, action or pack YAML file the loader reads, in bytes; larger files "
+            "are a load error naming this setting.",
+            str(16 * 1024 * 1024),
+            type_="integer",
+        ),
+        "max_yaml_depth": _option(
+            "Deepest nesting of mappings and lists the loader accepts in one YAML file (at most 400).",
+            "100",
+            type_="integer",
+        ),
+        "max_yaml_alias_nodes": _option(
+            "How many values YAML aliases (*name) may expand to in one file; bounds alias bombs.",
+            "10000",
+            type_="integer",
+        ),
         "python_interpreter": _option(
             "Interpreter for python-runner pack actions. Empty means the one running Airflow.",
             "",

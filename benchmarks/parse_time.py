@@ -239,7 +239,7 @@ print(json.dumps({
 LOAD_CHILD = """
 import json, sys, time
 from pathlib import Path
-from attune_provider.compiler.dag_loader import SpecCache, SourceUnit
+from attune_provider.dag_loading import SpecCache, SourceUnit
 path, cache_dir = Path(sys.argv[1]), Path(sys.argv[2])
 import attune_provider.spec.loader  # imported before timing: both cases need it
 started = time.perf_counter()
@@ -257,13 +257,14 @@ from pathlib import Path
 warnings.simplefilter("ignore")
 from airflow.dag_processing.dagbag import DagBag
 from attune_provider.compiler import compile_workflow
-from attune_provider.compiler import dag_loader as d
+import attune_provider.dag_loading as d
+from attune_provider.dag_loading.build import make_registry
 folder, cache_dir = Path(sys.argv[1]), Path(sys.argv[2])
 t0 = time.perf_counter()
 cache = d.SpecCache(cache_dir)
 loaded = [cache.load(u) for u in d.discover_units([folder])]
 t1 = time.perf_counter()
-registry = d._make_registry(loaded, [folder])
+registry = make_registry(loaded, [folder])
 specs = [w for unit in loaded for w in unit.workflows]
 profile = cProfile.Profile()
 profile.enable()

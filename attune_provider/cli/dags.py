@@ -1,7 +1,7 @@
 """Compile a loaded workflow into the Airflow DAG the CLI inspects or runs.
 
-The action registry is built the way the DAG loader builds it (configured packs folders plus the
-workflow's own pack), so ``render``/``run`` see exactly what the scheduler would.
+The action registry comes from ``actions.registries``, the factory the compiler and the DAG
+loader use too, so ``render``/``run`` see exactly what the scheduler would.
 """
 
 from __future__ import annotations
@@ -15,17 +15,9 @@ if TYPE_CHECKING:
 
 def action_registry(workflow: WorkflowSpec) -> Any:
     """Packs the workflow can call: its own pack, sibling packs, and the configured folders."""
-    from attune_provider.actions import ActionRegistry
-    from attune_provider.config import settings
+    from attune_provider.actions.registries import registry_for_workflow
 
-    current = settings()
-    folders: list[Path] = []
-    if workflow.pack is not None:
-        folders.append(Path(workflow.pack.path).parent)
-    folders.extend([current.workflows_folder, *current.packs_folders])
-    unique = [f for f in dict.fromkeys(folders) if f.exists()]
-    packs = [workflow.pack] if workflow.pack is not None else []
-    return ActionRegistry(packs_folders=unique, packs=packs)
+    return registry_for_workflow(workflow)
 
 
 def compile_dag(workflow: WorkflowSpec) -> Any:

@@ -86,6 +86,36 @@ def _compile_findings(workflow: Any) -> list[Finding]:
     return []
 
 
+def _other_pack_input_findings(workflow: Any) -> list[Finding]:
+    """Literal inputs for actions of *other* packs (own-pack inputs are checked while loading).
+
+    Located at the task (the workflow model keeps task locations, not input value locations).
+    Part of the compile step: finding the other packs reads the ``[attune]`` folders.
+    """
+    from attune_provider.actions.registries import registry_for_workflow
+    from attune_provider.spec.action_checks import input_problems
+
+    own = workflow.pack.ref if workflow.pack is not None else None
+    registry = registry_for_workflow(workflow)
+    findings: list[Finding] = []
+    for task in workflow.tasks:
+        if not task.action or ":" in task.action or task.input is None or task.action.split(".", 1)[0] == own:
+            continue  # `module:function` / `airflow:` refs would import code (and Airflow)
+        try:
+            action_spec = getattr(registry.resolve(task.action), "spec", None)
+        except Exception:  # an unknown action is the compiler's finding
+            continue
+        if action_spec is None or getattr(action_spec, "workflow_file", None) is not None:
+            continue
+        if not hasattr(action_spec, "parameters"):
+            continue
+        where = task.location
+        for _param, message, hint in input_problems(task.name, task.input, action_spec):
+            findings.append(Finding("error", str(where.file) if where else str(workflow.source_file),
+                                    where.line if where else 0, where.column if where else 0, message, hint))  # fmt: skip
+    return findings
+
+
 def validate(paths: list[str], *, compile_workflows: bool = True) -> Validation:
     from attune_provider.spec import load_path
 
@@ -109,7 +139,8 @@ def validate(paths: list[str], *, compile_workflows: bool = True) -> Validation:
                 report.findings.append(finding)
         for ref, workflow in result.workflows.items():
             report.workflows.append(ref)
-            if compile_workflows:
+            if compile_workflows:  # needs the configured packs folders, so Airflow's config
+                report.findings.extend(_other_pack_input_findings(workflow))
                 problems = _compile_findings(workflow)
                 report.findings.extend(problems)
                 if not problems:

@@ -56,6 +56,11 @@ def load_workflow(target: str, ref: str | None = None) -> WorkflowSpec:
         raise CliError(f"{target}: the workflow does not load:\n{_format_errors(result.errors)}")
     if result.errors and path.is_file():
         raise CliError(f"{target}: the workflow does not load:\n{_format_errors(result.errors)}")
+    if not workflows and path.is_file() and result.packs:
+        raise CliError(
+            f"{target}: no workflow found: this file of pack '{next(iter(result.packs))}' defines an action, "
+            "not a workflow (an action runs as a workflow only with `workflow_file`)"
+        )
     if not workflows:
         raise CliError(f"{target}: no workflow found")
     raise CliError(f"{target} holds several workflows; pick one with --ref: {', '.join(sorted(workflows))}")

@@ -80,20 +80,11 @@ def _check_supported(spec: WorkflowSpec) -> None:
             )
 
 
-_default_registries: dict[tuple[str, str], Any] = {}
-
-
 def _registry_for(spec: WorkflowSpec) -> Any:
-    """A cached registry that knows the workflow's own pack besides the configured folders."""
-    from attune_provider.actions.registry import ActionRegistry, default_registry
+    """The shared registry of the workflow's pack and the configured folders (actions.registries)."""
+    from attune_provider.actions.registries import registry_for_workflow
 
-    if spec.pack is None:
-        return default_registry()
-    key = (spec.pack.ref, str(spec.pack.path))
-    registry = _default_registries.get(key)
-    if registry is None:
-        registry = _default_registries[key] = ActionRegistry(packs=[spec.pack])
-    return registry
+    return registry_for_workflow(spec)
 
 
 def _resolve_actions(spec: WorkflowSpec, registry: Any) -> dict[str, Any]:

@@ -12,10 +12,12 @@ Ref rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+from attune_provider.spec.action_checks import check_action
 from attune_provider.spec.errors import LoadError, SpecError
 from attune_provider.spec.metadata import parse_action, parse_pack_metadata
 from attune_provider.spec.model import ActionSpec, Location, PackSpec, SpecWarning, WorkflowSpec
@@ -97,6 +99,13 @@ def load_pack(path: str | Path) -> LoadedPack:
     for file in _yaml_files(root / "actions"):
         try:
             doc = read_yaml(file)
+        except LoadError as exc:
+            errors.extend(exc.errors)
+            continue
+        found_errors, found_warnings = check_action(doc)  # reported; a well-formed action stays
+        errors.extend(found_errors)
+        warnings.extend(found_warnings)
+        try:
             action = parse_action(doc, pack_ref, root)
         except LoadError as exc:
             errors.extend(exc.errors)
@@ -113,7 +122,7 @@ def load_pack(path: str | Path) -> LoadedPack:
 
     workflows: dict[str, WorkflowSpec] = {}
 
-    def add(load, origin: Path) -> None:
+    def add(load, origin: Path | None) -> None:
         try:
             workflow = load()
         except LoadError as exc:
@@ -158,8 +167,32 @@ def load_path(path: str | Path) -> LoadResult:
         result.errors.append(SpecError(Location(str(root)), "no such file or folder"))
         return result
     if root.is_file():
-        _add_file(result, origins, root)
+        pack_root = enclosing_pack(root)
+        if pack_root is not None:
+            _add_pack_member(result, origins, load_pack(pack_root), root)
+        else:
+            _add_file(result, origins, root)
+        result.warnings = _unique(result.warnings)
         return result
+    for kind, source in iter_sources(root):
+        if kind == "pack":
+            _add_pack(result, origins, load_pack(source))
+        else:
+            _add_file(result, origins, source)
+    result.warnings = _unique(result.warnings)
+    return result
+
+
+def iter_sources(root: Path) -> Iterator[tuple[Literal["pack", "file"], Path]]:
+    """The packs and standalone YAML files under ``root``, breadth first, sorted per folder.
+
+    A pack folder is yielded whole (nothing inside it is a source of its own); hidden entries
+    (``.git``) and ``__x`` folders are skipped; a folder reached twice through a symbolic link
+    is walked once. ``root`` may itself be a pack or a file.
+    """
+    if root.is_file():
+        yield "file", root
+        return
     seen: set[Path] = set()
     pending = [root]
     while pending:
@@ -169,18 +202,19 @@ def load_path(path: str | Path) -> LoadResult:
             continue
         seen.add(real)
         if is_pack_folder(folder):
-            _add_pack(result, origins, load_pack(folder))
+            yield "pack", folder
             continue
-        entries = sorted(folder.iterdir())
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:
+            continue
         for entry in entries:
             if entry.is_file() and entry.suffix in YAML_SUFFIXES and not entry.name.startswith("."):
-                _add_file(result, origins, entry)
+                yield "file", entry
         pending.extend(
             entry for entry in entries
             if entry.is_dir() and not entry.name.startswith((".", "__"))
         )  # fmt: skip
-    result.warnings = _unique(result.warnings)
-    return result
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -217,6 +251,23 @@ def _is_action_file(doc: YamlDocument) -> bool:
     return isinstance(doc.data, dict) and "workflow_file" in doc.data and "tasks" not in doc.data
 
 
+def enclosing_pack(file: Path) -> Path | None:
+    """The pack a file belongs to: the nearest folder upwards with ``pack.yaml``.
+
+    A file directly in a folder called ``actions`` or ``workflows`` whose parent has no
+    ``pack.yaml`` still belongs to that parent when it has an ``actions/`` folder (attune's docs
+    ship packs without ``pack.yaml``).
+    """
+    file = file.resolve()
+    for folder in file.parents:
+        if (folder / "pack.yaml").is_file():
+            return folder
+    for folder in file.parents:
+        if folder.name in ("actions", "workflows") and (folder.parent / "actions").is_dir():
+            return folder.parent
+    return None
+
+
 def is_pack_folder(folder: Path) -> bool:
     """A pack has ``pack.yaml``, or (as in attune's docs) at least an ``actions/`` folder."""
     return (folder / "pack.yaml").is_file() or (folder / "actions").is_dir()
@@ -244,6 +295,33 @@ def _add_file(result: LoadResult, origins: dict[str, Path], file: Path) -> None:
         result.warnings.extend(exc.warnings)
         return
     _add_workflow(result, origins, workflow, file)
+
+
+def _add_pack_member(result: LoadResult, origins: dict[str, Path], loaded: LoadedPack, file: Path) -> None:
+    """Only what ``file`` (an action, graph or workflow file of the pack) defines, in its pack.
+
+    Problems of the pack's other files stay out, except those of ``pack.yaml`` (they apply to
+    every member); the pack itself is registered so its actions resolve.
+    """
+    file = file.resolve()
+    result.packs[loaded.pack.ref] = loaded.pack
+    relevant = {file, (loaded.pack.path / "pack.yaml").resolve()}
+    for action in loaded.pack.actions.values():  # an action file and its graph file go together
+        if action.workflow_file and action.source_file:
+            pair = {action.source_file.resolve(), (action.source_file.parent / action.workflow_file).resolve()}
+            if file in pair:
+                relevant |= pair
+    for workflow in loaded.workflows.values():
+        members = {Path(p).resolve() for p in (workflow.source_file, workflow.action_file) if p}
+        if file in members:
+            relevant |= members
+            _add_workflow(result, origins, workflow, workflow.action_file or workflow.source_file)
+    result.errors.extend(e for e in loaded.errors if _resolved(e.location.file) in relevant)
+    result.warnings.extend(w for w in loaded.warnings if _resolved(w.location.file) in relevant)
+
+
+def _resolved(file: str | None) -> Path | None:
+    return Path(file).resolve() if file else None
 
 
 def _add_pack(result: LoadResult, origins: dict[str, Path], loaded: LoadedPack) -> None:

@@ -152,6 +152,7 @@ def parse_pack_metadata(doc: YamlDocument, default_ref: str) -> tuple[dict[str, 
     if config is not None and not isinstance(config, dict):
         report.error(("config",), f"'config' must be a mapping, got {type_name(config)}")
         config = None
+    tags_field(report, data)  # catalogue metadata, but a wrong shape is still a mistake
     fields = {
         "ref": ref,
         "label": text_field(report, data, "label"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from attune_provider.spec.action_checks import shown_type, value_matches_type
 from attune_provider.spec.model import EMPTY, ParameterSpec
 from attune_provider.spec.report import Report, type_name
 from attune_provider.spec.yaml_source import YamlPath
@@ -101,6 +102,14 @@ def _parse_field(report: Report, path: YamlPath, name: str, field: Any) -> Param
     description = field.get("description")
     if description is not None and not isinstance(description, str):
         report.error((*path, "description"), f"'description' of parameter '{name}' must be text")
+        ok = False
+    default = field.get("default")
+    if default is not None and type_ is not None and not value_matches_type(default, type_):
+        report.error(
+            (*path, "default"),
+            f"parameter '{name}': default {default!r} is {shown_type(default)}, not {type_}",
+            "give a default of the declared type, or change the type",
+        )
         ok = False
     if not ok:
         return None

@@ -15,7 +15,7 @@ from attune_provider.expressions.engine import is_expression
 from attune_provider.expressions.text_rules import FALSE_TEXT, TRUE_TEXT
 from attune_provider.spec.model import EMPTY, RetryPolicy, TaskSpec, Transition, WaitFor
 from attune_provider.spec.report import Report, is_int, is_number, is_template, type_name
-from attune_provider.spec.templates import TemplateChecker
+from attune_provider.spec.templates import TemplateChecker, unquoted_expressions
 from attune_provider.spec.yaml_source import YamlPath
 
 TASK_KEYS = frozenset(
@@ -32,6 +32,8 @@ DECISION_KEYS = frozenset({"when", "next"})
 RETRY_KEYS = frozenset({"count", "delay", "backoff", "max_delay"})
 BACKOFFS = ("constant", "linear", "exponential")
 TASK_TYPES = ("workflow", "parallel")
+SHELL_ACTIONS = frozenset({"core.local", "core.shell"})
+ITERATION_LIMITS = {"batch_size": 1000, "concurrency": 100}  # attune's validator bounds
 
 # legacy field -> the `when` of the transition it becomes (SPEC 4.2, in this order)
 LEGACY_TRANSITIONS = (
@@ -93,6 +95,7 @@ class TaskParser:
             report.error((*path, "action"), f"task '{name}': 'action' must be an action ref like pack.name")
         task_input = self._input(path, name, raw)
         with_items = self._with_items(path, name, raw)
+        self._usage_warnings(path, name, raw, action, task_input)
         spec = TaskSpec(
             name=name,
             action=action if isinstance(action, str) else None,
@@ -115,6 +118,34 @@ class TaskParser:
         return spec if len(report.errors) == errors_before else None
 
     # --- simple fields -------------------------------------------------------------------
+
+    def _usage_warnings(self, path: YamlPath, name: str, raw: dict[Any, Any], action: Any, task_input: Any) -> None:
+        """Accepted by attune but almost surely a mistake: ignored ``batch_size``, unquoted ``cmd``."""
+        iterated = "with_items" in raw or "with-items" in raw
+        for key, top in ITERATION_LIMITS.items():
+            value = raw.get(key)
+            if value is None:
+                continue
+            if not iterated:
+                self.report.warn(
+                    (*path, key),
+                    f"task '{name}': '{key}' without 'with_items' has no effect (attune ignores it)",
+                    f"ignored-{key.replace('_', '-')}",
+                    at_key=True,
+                )
+            elif is_int(value) and value > top:
+                self.report.error(
+                    (*path, key), f"task '{name}': '{key}' must be between 1 and {top} (attune's limit), got {value}"
+                )
+        if isinstance(action, str) and action in SHELL_ACTIONS and task_input is not None:
+            cmd = task_input.get("cmd")
+            if is_template(cmd) and unquoted_expressions(cmd):
+                self.report.warn(
+                    (*path, "input", "cmd"),
+                    f"task '{name}': a template in {action} 'cmd' is not passed through shell_quote: "
+                    "a value like `x; rm -rf ~` would run as shell code",
+                    "unquoted-shell-template",
+                )
 
     def _unknown_keys(self, path: YamlPath, raw: dict[Any, Any], task_type: str | None) -> None:
         unknown = {
@@ -170,6 +201,13 @@ class TaskParser:
             return None
         key = "with_items" if "with_items" in raw else "with-items"
         value = raw.get(key)
+        if value is not None and not isinstance(value, (str, list, dict)):
+            self.report.error(
+                (*path, key),
+                f"task '{name}': '{key}' must be a list or a template, got {type_name(value)} {value!r}",
+                'e.g. `with_items: "{{ parameters.hosts }}"` or `with_items: [a, b]`',
+            )
+            return None
         if value is not None:
             self.templates.collect((*path, key), value)
         return value

@@ -9,12 +9,18 @@ and Jinja's parser costs ~0.1 ms per template, which adds up over a DAG folder.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
+import jinja2
+from jinja2 import nodes
+
+from attune_provider.expressions.context import OUTCOME_FUNCTIONS
 from attune_provider.expressions.engine import ExpressionSyntaxError, check_template, referenced_tasks
+from attune_provider.expressions.functions import FUNCTIONS
 from attune_provider.spec.report import Report, is_template
 from attune_provider.spec.yaml_source import YamlPath, format_path
 
@@ -25,6 +31,8 @@ _SIMPLE_PATH = re.compile(
 )
 _NAME = re.compile(r"[A-Za-z_]\w*", re.ASCII)
 _TASK_ACCESS = re.compile(r"\btasks?\s*[.\[]")
+_PARSER = jinja2.Environment(autoescape=False)
+_KNOWN_CALLABLES = frozenset(FUNCTIONS) | OUTCOME_FUNCTIONS | frozenset(_PARSER.globals)
 # Jinja keywords that cannot stand where a simple path puts a name
 _KEYWORDS = frozenset({"and", "or", "not", "in", "is", "if", "else", "elif", "for", "recursive", "with"})
 
@@ -48,19 +56,78 @@ def _simple_facts(text: str) -> frozenset[str] | None:
     return frozenset(refs)
 
 
+# ``{% import %}``, ``{% from %}``, ``{% include %}``, ``{% extends %}`` load other templates:
+# attune has no template files, and the sandbox has no loader, so they can only fail at run time
+_LOADING_STATEMENT = re.compile(r"\{%[-+]?\s*(import|from|include|extends)\b")
+
+
 @lru_cache(maxsize=8192)
 def template_facts(text: str) -> tuple[str | None, int | None, frozenset[str]]:
-    """(syntax error message or None, line inside the template, task names it references)."""
+    """(error message or None, line inside the template, task names it references).
+
+    Errors: syntax errors, template-loading statements and calls of unknown functions.
+    """
     simple = _simple_facts(text)
     if simple is not None:
-        return None, None, simple
+        unknown = _unknown_function(text) if "(" in text else None
+        return (unknown, None, frozenset()) if unknown else (None, None, simple)
+    loading = _LOADING_STATEMENT.search(text)
+    if loading:
+        return (
+            f"'{{% {loading.group(1)} %}}' is not available: workflow templates cannot load other templates",
+            text.count("\n", 0, loading.start()) + 1,
+            frozenset(),
+        )
     try:
         check_template(text)
     except ExpressionSyntaxError as exc:
         return exc.message, exc.lineno, frozenset()
+    unknown = _unknown_function(text) if "(" in text else None
+    if unknown:
+        return unknown, None, frozenset()
     if not _TASK_ACCESS.search(text):
         return None, None, frozenset()
     return None, None, frozenset(referenced_tasks(text))
+
+
+def _unknown_function(text: str) -> str | None:
+    """The first ``name(...)`` call whose name is no attune function, Jinja global or macro."""
+    try:
+        tree = _PARSER.parse(text)
+    except jinja2.TemplateSyntaxError:
+        return None  # reported by check_template
+    local = {macro.name for macro in tree.find_all(nodes.Macro)} | {"caller"}  # caller(): {% call %} blocks
+    local.update(target.name for target in tree.find_all(nodes.Name) if target.ctx in ("store", "param"))
+    for call in tree.find_all(nodes.Call):
+        target = call.node
+        if isinstance(target, nodes.Name) and target.name not in _KNOWN_CALLABLES and target.name not in local:
+            close = difflib.get_close_matches(target.name, sorted(_KNOWN_CALLABLES), n=1, cutoff=0.7)
+            suggestion = f"; did you mean '{close[0]}'?" if close else ""
+            return f"unknown function '{target.name}()' (line {call.lineno}){suggestion}"
+    return None
+
+
+SHELL_QUOTE_FILTERS = frozenset({"shell_quote", "quote"})
+
+
+@lru_cache(maxsize=2048)
+def unquoted_expressions(text: str) -> tuple[int, ...]:
+    """Lines of ``{{ }}`` outputs in ``text`` not ending in a ``shell_quote``/``quote`` filter.
+
+    For shell commands: an unquoted value such as ``x; rm -rf ~`` becomes shell syntax.
+    """
+    try:
+        tree = _PARSER.parse(text)
+    except jinja2.TemplateSyntaxError:
+        return ()
+    lines = []
+    for output in tree.find_all(nodes.Output):
+        for node in output.nodes:
+            if isinstance(node, nodes.TemplateData):
+                continue
+            if not (isinstance(node, nodes.Filter) and node.name in SHELL_QUOTE_FILTERS):
+                lines.append(node.lineno)
+    return tuple(lines)
 
 
 class TemplateChecker:

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from attune_provider.spec.action_checks import check_task_inputs
 from attune_provider.spec.airflow_block import parse_airflow_block
 from attune_provider.spec.errors import LoadError, SpecError
 from attune_provider.spec.graph import analyse_graph
@@ -107,6 +108,8 @@ def build_workflow(
     names = [task.name for task in tasks]
     _check_targets(report, parser, names)
     templates.check(names)
+    if pack is not None:
+        check_task_inputs(report, data.get("tasks"), pack.actions)
 
     back_edges: tuple[tuple[str, str], ...] = ()
     unreachable: tuple[str, ...] = ()

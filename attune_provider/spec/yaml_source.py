@@ -9,14 +9,17 @@ libyaml C parser when available), build plain Python values ourselves, and keep 
 
 from __future__ import annotations
 
+import gc
+import os
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from attune_provider.spec.errors import LoadError, SpecError
+from attune_provider.spec.limits import LoaderLimits, setting_hint
 from attune_provider.spec.model import Location
 
 try:  # libyaml is ~10x faster; the pure-Python parser gives identical nodes and marks
@@ -81,25 +84,61 @@ class YamlDocument:
             if mark is not None:
                 return Location(self.file, *mark)
             if not path:
-                return Location(self.file, 1, 1) if table else Location(self.file)
+                return Location(self.file, 1, 1)  # the document itself (even an empty one)
             path = path[:-1]
 
 
 def read_yaml(path: str | Any) -> YamlDocument:
-    """Read and parse one file; raises ``LoadError`` with file, line and column on bad YAML."""
+    """Read and parse one file; raises ``LoadError`` with file, line and column on bad YAML.
+
+    A file above ``[attune] max_document_bytes`` is refused before it is read.
+    """
     file = str(path)
+    limits = LoaderLimits.current()
     try:
         with open(file, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(limits.max_document_bytes + 1)
+            if len(raw) > limits.max_document_bytes:
+                size = os.fstat(handle.fileno()).st_size
+                raise LoadError([_too_big(file, max(size, len(raw)), limits)])
     except OSError as exc:
         raise LoadError([SpecError(Location(file), f"cannot read file: {exc.strerror or exc}")]) from exc
-    return parse_yaml(raw, file)
+    return parse_yaml(raw, file, limits=limits)
 
 
-def parse_yaml(raw: bytes | str, file: str = "<string>") -> YamlDocument:
-    """Parse YAML text; every duplicate key in every mapping is reported, not only the first."""
+def _too_big(file: str, size: int, limits: LoaderLimits) -> SpecError:
+    return SpecError(
+        Location(file),
+        f"document is {size} bytes, above the limit of {limits.max_document_bytes} bytes",
+        setting_hint("max_document_bytes", limits.max_document_bytes),
+    )
+
+
+def parse_yaml(raw: bytes | str, file: str = "<string>", *, limits: LoaderLimits | None = None) -> YamlDocument:
+    """Parse YAML text; every duplicate key in every mapping is reported, not only the first.
+
+    Bounded by ``limits`` (default: the current ``[attune]`` settings): document size, nesting
+    depth and the number of values alias references may expand to.
+    """
+    limits = limits or LoaderLimits.current()
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
+    if len(raw) > limits.max_document_bytes:
+        raise LoadError([_too_big(file, len(raw), limits)])
+    paused = gc.isenabled()  # no cycles are built here; collecting while building doubles the time
+    gc.disable()
+    try:
+        builder, data = _compose_and_build(raw, file, limits)
+    finally:
+        if paused:
+            gc.enable()
+    if builder.errors:
+        raise LoadError(builder.errors)
+    return YamlDocument(file, data, builder.values, builder.keys, raw)
+
+
+def _compose_and_build(raw: bytes, file: str, limits: LoaderLimits) -> tuple[_Builder, Any]:
+    """Compose the node graph (libyaml) and turn it into plain values with locations."""
     loader = _Loader(raw)
     try:
         node = loader.get_single_node()
@@ -115,14 +154,14 @@ def parse_yaml(raw: bytes | str, file: str = "<string>") -> YamlDocument:
         raise LoadError([SpecError(Location(file), f"invalid YAML: {exc}")]) from exc
     finally:
         loader.dispose()
-    builder = _Builder(file)
+    builder = _Builder(file, limits)
     try:
         data = builder.build(node, ()) if node is not None else None
     except ConstructorError as exc:
         raise LoadError([_marked_error(file, exc)]) from exc
-    if builder.errors:
-        raise LoadError(builder.errors)
-    return YamlDocument(file, data, builder.values, builder.keys, raw)
+    except _LimitExceeded as exc:
+        raise LoadError([exc.error]) from None
+    return builder, data
 
 
 def _marked_error(file: str, exc: yaml.MarkedYAMLError) -> SpecError:
@@ -137,46 +176,77 @@ def _marked_error(file: str, exc: yaml.MarkedYAMLError) -> SpecError:
     return SpecError(location, f"invalid YAML: {problem}", hint)
 
 
-class _Builder:
-    """Turns composed nodes into dicts/lists/scalars and records marks along the way."""
+class _LimitExceeded(Exception):
+    """A loader bound was hit; carries the located error (never escapes ``parse_yaml``)."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, error: SpecError) -> None:
+        self.error = error
+        super().__init__(str(error))
+
+
+class _Builder:
+    """Turns composed nodes into dicts/lists/scalars and records marks along the way.
+
+    Aliases are counted: a collection built a second time is an alias expansion, and every
+    value built inside one uses up ``max_yaml_alias_nodes``. Depth is checked per level.
+    """
+
+    def __init__(self, file: str, limits: LoaderLimits) -> None:
         self.file = file
         self.values: dict[YamlPath, tuple[int, int]] = {}
         self.keys: dict[YamlPath, tuple[int, int]] = {}
         self.errors: list[SpecError] = []
         self._constructor = SafeConstructor()
         self._active: set[int] = set()
+        self._built: set[int] = set()
+        self._limits = limits
+        self._alias_level = 0
+        self._alias_budget = limits.max_yaml_alias_nodes
+        self._alias_site = (1, 1)
 
-    def build(self, node: Node, path: YamlPath) -> Any:
+    def build(self, node: Node, path: YamlPath, depth: int = 0) -> Any:
         mark = node.start_mark
         self.values[path] = (mark.line + 1, mark.column + 1)
-        kind = type(node)
-        if kind is ScalarNode:
+        if self._alias_level:
+            self._alias_budget -= 1
+            if self._alias_budget < 0:
+                self._limit(self._alias_site, "max_yaml_alias_nodes", self._limits.max_yaml_alias_nodes,
+                            "aliases (*name) expand to more than {} values")  # fmt: skip
+        if isinstance(node, ScalarNode):
             return node.value if node.tag == _STR else self._scalar(node)
-        if id(node) in self._active:
+        if depth >= self._limits.max_yaml_depth:
+            self._limit((mark.line + 1, mark.column + 1), "max_yaml_depth", self._limits.max_yaml_depth,
+                        "nesting is more than {} levels deep")  # fmt: skip
+        key = id(node)
+        if key in self._active:
             raise ConstructorError(None, None, "recursive YAML alias is not supported", node.start_mark)
-        if kind is SequenceNode and node.tag == _SEQ:
-            self._active.add(id(node))
-            try:
-                return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-            finally:
-                self._active.discard(id(node))
-        if kind is MappingNode and node.tag == _MAP:
-            self._active.add(id(node))
-            try:
-                return self._mapping(node, path)
-            finally:
-                self._active.discard(id(node))
-        # other explicit tags (!!set, !!omap, ...): fall back to PyYAML, without inner marks
-        return self._constructor.construct_object(node, deep=True)
+        repeat = key in self._built
+        if repeat and not self._alias_level:  # where the outermost alias is used
+            self._alias_site = self.values.get(path[:-1], (mark.line + 1, mark.column + 1))
+        self._alias_level += repeat
+        self._active.add(key)
+        try:
+            if isinstance(node, SequenceNode) and node.tag == _SEQ:
+                return [self.build(item, (*path, index), depth + 1) for index, item in enumerate(node.value)]
+            if isinstance(node, MappingNode) and node.tag == _MAP:
+                return self._mapping(node, path, depth)
+            # other explicit tags (!!set, !!omap, ...): fall back to PyYAML, without inner marks
+            return self._constructor.construct_object(node, deep=True)
+        finally:
+            self._active.discard(key)
+            self._built.add(key)
+            self._alias_level -= repeat
+
+    def _limit(self, at: tuple[int, int], option: str, value: int, message: str) -> None:
+        error = SpecError(Location(self.file, *at), message.format(value), setting_hint(option, value))
+        raise _LimitExceeded(error)
 
     def _scalar(self, node: ScalarNode) -> Any:
         """int/float/bool/null/timestamp via PyYAML's safe constructors; unknown tags raise."""
-        construct = _SCALAR_CONSTRUCTORS.get(node.tag, _UNDEFINED)
+        construct: Any = _SCALAR_CONSTRUCTORS.get(node.tag, _UNDEFINED)
         return construct(self._constructor, node)
 
-    def _mapping(self, node: MappingNode, path: YamlPath) -> dict[Any, Any]:
+    def _mapping(self, node: MappingNode, path: YamlPath, depth: int) -> dict[Any, Any]:
         pairs = node.value
         check_duplicates = True
         if any(key_node.tag == _MERGE for key_node, _ in pairs):
@@ -192,12 +262,12 @@ class _Builder:
                 else self._key(key_node)
             )
             mark = key_node.start_mark
-            child = (*path, key)
+            child = cast(YamlPath, (*path, key))  # keys are mostly text; any scalar is kept as is
             if check_duplicates and key in result:
                 self._duplicate(key, path, (mark.line + 1, mark.column + 1), keys[child][0])
                 continue
             keys[child] = (mark.line + 1, mark.column + 1)
-            result[key] = self.build(value_node, child)
+            result[key] = self.build(value_node, child, depth + 1)
         return result
 
     def _explicit_duplicates(self, node: MappingNode, path: YamlPath) -> None:
@@ -225,7 +295,7 @@ class _Builder:
         if isinstance(key_node, ScalarNode):
             key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
         else:
-            key = self.build(key_node, ("<key>",))
+            key = self.build(key_node, ("<key>",), self._limits.max_yaml_depth - 1)
         if not isinstance(key, Hashable):
             raise ConstructorError(
                 None, None, "a mapping key must be a scalar (text or number)", key_node.start_mark

@@ -103,3 +103,61 @@ def test_compile_errors_fail_validation(tmp_path: Path):
     [error] = report["errors"]
     assert error["file"].endswith("cache.yaml")
     assert "iterate_cache" in error["message"] and "cached" in error["message"]
+
+
+def test_broken_action_metadata_fails_validate_with_locations(tmp_path: Path):
+    pack = tmp_path / "p"
+    write(pack / "pack.yaml", 'ref: p\nversion: "1.0.0"\n')
+    action = write(
+        pack / "actions" / "act.yaml",
+        """
+        ref: p.act
+        runner_type: cobol
+        entry_point: ../../etc/passwd
+        parameters:
+          n: {type: integer, default: many}
+        """,
+    )
+    result = run_cli("validate", str(action), "--no-compile")
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    assert any(line.startswith(f"{action}:2:14: error:") and "cobol" in line for line in lines), lines
+    assert any(line.startswith(f"{action}:3:14: error:") and "'..'" in line for line in lines), lines
+    assert any(line.startswith(f"{action}:5:") and "default" in line for line in lines), lines
+    assert "Traceback" not in result.stderr
+
+
+def test_literal_inputs_for_another_packs_action_are_checked(tmp_path: Path):
+    packs = tmp_path / "packs"
+    write(packs / "tools" / "pack.yaml", 'ref: tools\nversion: "1.0.0"\n')
+    write(
+        packs / "tools" / "actions" / "scale.yaml",
+        """
+        runner_type: shell
+        entry_point: scale.sh
+        parameters:
+          replicas: {type: integer, required: true}
+          zone: {type: string, required: true}
+        """,
+    )
+    write(packs / "tools" / "actions" / "scale.sh", "echo scaled\n")
+    flow = write(
+        tmp_path / "flows" / "scale_up.yaml",
+        """
+        ref: ops.scale_up
+        version: "1.0.0"
+        tasks:
+          - name: scale
+            action: tools.scale
+            input:
+              replicas: three
+        """,
+    )
+    result = run_cli(
+        "validate", str(flow), home=tmp_path / "home", extra_env={"AIRFLOW__ATTUNE__PACKS_FOLDER": str(packs)}
+    )
+    assert result.returncode == 1, result.stdout
+    lines = [line for line in result.stdout.splitlines() if ": error: " in line]
+    assert len(lines) == 2, lines
+    assert all(line.startswith(f"{flow}:4:5: error: task 'scale'") for line in lines), lines
+    assert "'replicas' is string 'three'" in result.stdout and "'zone' is required" in result.stdout

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from attune_provider.compiler import dag_loader
-from attune_provider.compiler.dag_loader import (
+from attune_provider.dag_loading import (
     ERROR_TAG,
     SourceUnit,
     SpecCache,
@@ -23,6 +22,7 @@ from attune_provider.compiler.dag_loader import (
     discover_units,
     error_dag_id,
 )
+from attune_provider.dag_loading.cache import dumps
 
 REPO = Path(__file__).resolve().parents[2]
 LOADER_FILE = REPO / "dags" / "attune_dags.py"
@@ -283,7 +283,7 @@ def test_cached_model_round_trips_read_only_mappings(tmp_path):
     from types import MappingProxyType
 
     value = {"a": MappingProxyType({"b": (1, 2)})}
-    restored = pickle.loads(dag_loader._dumps(value))
+    restored = pickle.loads(dumps(value))
     assert isinstance(restored["a"], MappingProxyType) and restored["a"]["b"] == (1, 2)
 
 
@@ -297,7 +297,7 @@ def test_a_fresh_process_reads_the_cache_written_by_this_one(tmp_path):
         """
         import sys
         from pathlib import Path
-        from attune_provider.compiler.dag_loader import SourceUnit, SpecCache
+        from attune_provider.dag_loading import SourceUnit, SpecCache
         cache = SpecCache(Path(sys.argv[2]))
         loaded = cache.load(SourceUnit("file", Path(sys.argv[1]), Path(sys.argv[1]).parent))
         print(cache.hits, cache.misses, loaded.workflows[0].ref)
@@ -414,3 +414,23 @@ def test_prune_drops_entries_unused_for_a_week_and_keeps_recent_ones(tmp_path):
     assert cache.prune() == 1
     assert not old_entry.exists() and len(list((tmp_path / "cache" / "specs").glob("*/*.pickle"))) == 1
     assert cache.prune() == 0  # rate-limited: at most once per hour
+
+
+def test_broken_action_metadata_is_an_import_error_while_the_packs_workflows_still_build(tmp_path, monkeypatch):
+    workflows = tmp_path / "attune"
+    pack = workflows / "ops"
+    (pack / "actions").mkdir(parents=True)
+    (pack / "workflows").mkdir()
+    (pack / "pack.yaml").write_text('ref: ops\nversion: "1.0.0"\n')
+    (pack / "actions" / "restart.yaml").write_text("runner_type: shell\nentry_point: restart.sh\n")
+    (pack / "workflows" / "daily.yaml").write_text(workflow("ops.daily"))
+    monkeypatch.setenv("AIRFLOW__ATTUNE__WORKFLOWS_FOLDER", str(workflows))
+    monkeypatch.setenv("AIRFLOW__ATTUNE__PACKS_FOLDER", "")
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", raising=False)
+    report = build_dags({}, folders=[workflows], cache=SpecCache(None))
+    assert "ops.daily" in report.dags
+    action_file = str(pack / "actions" / "restart.yaml")
+    (problem,) = report.problems[action_file]
+    assert (problem.line, problem.column) == (2, 14) and "not found" in problem.message
+    assert any(dag.startswith("attune_load_error.") for dag in report.dags)

@@ -12,6 +12,7 @@ import pytest
 
 from attune_provider.spec import LoadError, load_action_file, load_pack, load_path, load_workflow_file
 from tests.conftest import CORPUS
+from tests.spec.corpus_helpers import without_missing_scripts
 
 GRAPHS = sorted(p.name for p in (CORPUS / "graphs").glob("*.yaml")) if CORPUS.is_dir() else []
 VALID = [name for name in GRAPHS if not name.endswith("_INVALID.yaml")]
@@ -127,7 +128,12 @@ def test_typed_publish_values_keep_their_types(corpus):
 
 def test_core_pack_action_metadata_loads(corpus):
     loaded = load_pack(corpus / "packs" / "core")
-    assert loaded.errors == [] and loaded.workflows == {}
+    # the corpus holds the metadata only: each missing script is a located error, nothing else is
+    assert loaded.workflows == {}
+    assert sorted(Path(e.location.file).name for e in loaded.errors) == [
+        "build_pack_envs.yaml", "download_packs.yaml", "get_pack_dependencies.yaml", "register_packs.yaml",
+    ]  # fmt: skip
+    assert all("entry_point" in e.message and "not found" in e.message for e in loaded.errors)
     assert loaded.pack.ref == "core" and loaded.pack.version == "1.0.3"
     assert loaded.pack.conf_schema["max_action_timeout"].default == 300
     assert sorted(loaded.pack.actions) == [
@@ -145,7 +151,7 @@ def test_core_pack_action_metadata_loads(corpus):
 
 def test_deployments_pack_yields_deploy_app(corpus):
     loaded = load_pack(corpus / "packs" / "deployments")
-    assert loaded.errors == []
+    assert without_missing_scripts(loaded.errors) == []
     wf = loaded.workflows["deployments.deploy_app"]
     assert wf.label == "Deploy App" and wf.version == "1.0.0"
     assert wf.parameters["environment"].enum == ("dev", "staging", "production")
@@ -156,14 +162,14 @@ def test_deployments_pack_yields_deploy_app(corpus):
 
 def test_examples_pack_loads_with_iterate_cache(corpus):
     loaded = load_pack(corpus / "packs" / "examples")
-    assert loaded.errors == []
+    assert without_missing_scripts(loaded.errors) == []
     wf = loaded.workflows["examples.process_cached_users"]
     assert wf.task("process_users").iterate_cache["namespace"] == "users"
 
 
 def test_test_pack_inquiry_workflow_has_wait_for(corpus):
     loaded = load_pack(corpus / "packs" / "test_pack")
-    assert loaded.errors == []
+    assert without_missing_scripts(loaded.errors) == []
     assert sorted(loaded.pack.actions) == ["test_pack.create_inquiry", "test_pack.inquiry_workflow"]
     wf = loaded.workflows["test_pack.inquiry_workflow"]
     guarded = wf.task("guarded_task")
@@ -173,7 +179,7 @@ def test_test_pack_inquiry_workflow_has_wait_for(corpus):
 
 def test_whole_corpus_in_one_call(corpus: Path):
     result = load_path(corpus)
-    assert sorted(error.location.file for error in result.errors) == sorted(
+    assert sorted(error.location.file for error in without_missing_scripts(result.errors)) == sorted(
         str(corpus / "graphs" / name) for name in INVALID
     )
     assert len(result.workflows) == len(VALID) + 3

@@ -62,6 +62,7 @@ def pack(write):
     write(ACTION, "demo/actions/deploy.yaml")
     write(GRAPH, "demo/actions/workflows/deploy.workflow.yaml")
     write(SHELL_ACTION, "demo/actions/hello.yaml")
+    write("#!/bin/sh\necho hello\n", "demo/actions/hello.sh")
     write("tasks:\n  - name: only\n    action: core.noop\n", "demo/workflows/legacy_flow.yaml")
     return write("", "demo/README.md").parent
 
@@ -214,8 +215,10 @@ def test_load_path_on_a_folder_of_packs_and_standalone_files(pack, write, tmp_pa
 
 def test_load_path_on_a_pack_and_on_a_file(pack):
     assert sorted(load_path(pack).workflows) == ["demo.deploy", "demo.legacy_flow"]
+    # a file inside a pack is loaded in its pack: same ref as the DAG processor gives it
     single = load_path(pack / "workflows" / "legacy_flow.yaml")
-    assert list(single.workflows) == ["legacy_flow"] and single.ok
+    assert list(single.workflows) == ["demo.legacy_flow"] and single.ok
+    assert list(single.packs) == ["demo"]
 
 
 def test_load_path_reports_duplicate_refs_and_keeps_the_first(write, tmp_path):
@@ -240,12 +243,14 @@ def test_graph_file_no_action_links_is_reported(pack, write):
 
 def test_unknown_pack_and_action_keys_warn_with_location(write, tmp_path):
     write("ref: p\nlable: typo\n", "p/pack.yaml")
-    write("ref: other.x\nrunner_typ: shell\n", "p/actions/x.yaml")
+    write("ref: other.x\nrunner_typ: shell\nentry_point: x.sh\n", "p/actions/x.yaml")
+    write("echo x\n", "p/actions/x.sh")
     loaded = load_pack(tmp_path / "p")
     assert loaded.errors == []
     messages = sorted((Path(w.location.file).name, w.location.line, w.message) for w in loaded.warnings)
     assert messages == [
         ("pack.yaml", 2, "unknown pack key 'lable' is ignored; did you mean 'label'?"),
+        ("x.yaml", 1, "action 'other.x' has no runner_type; attune runs it with the shell runner"),
         ("x.yaml", 1, "action ref 'other.x' is not in pack 'p' (expected 'p.<name>')"),
         ("x.yaml", 2, "unknown action key 'runner_typ' is ignored; did you mean 'runner_type'?"),
     ]
