@@ -2,7 +2,7 @@
 
 Public API::
 
-    registry = ActionRegistry(packs_folders=[...])      # or default_registry()
+    registry = action_registry()      # actions.registries: the one factory
     action = registry.resolve("mypack.fetch")           # UnknownActionError if nothing matches
     result = action.run({"url": ...}, timeout=30, context=airflow_context)
     result.to_dict()                                    # the stored form (SPEC 11)
@@ -26,7 +26,6 @@ from attune_provider.actions.registry import (
     ActionRegistry,
     UnknownActionError,
     WorkflowAction,
-    default_registry,
 )
 from attune_provider.actions.result import ActionResult, Outcome
 
@@ -49,7 +48,6 @@ __all__ = [
     "UnknownActionError",
     "WorkflowAction",
     "core_action",
-    "default_registry",
     "exec_id_from_context",
     "flat_parameters",
     "format_parameters",

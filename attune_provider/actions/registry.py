@@ -378,14 +378,3 @@ def _pack_ref(folder: Path) -> str:
     return str(ref) if ref else folder.name
 
 
-_default: ActionRegistry | None = None
-_default_lock = threading.Lock()
-
-
-def default_registry() -> ActionRegistry:
-    """A process-wide registry over ``[attune] packs_folder`` (packs are loaded once per worker)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = ActionRegistry()
-        return _default
