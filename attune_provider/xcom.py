@@ -54,9 +54,9 @@ def _store() -> ResultStore:
 
 
 def _inline_threshold() -> int:
-    from attune_provider.config import settings
+    from attune_provider.store.settings import store_settings
 
-    return settings().inline_threshold
+    return store_settings().inline_threshold
 
 
 def _enter_reader_scope(store: ResultStore) -> None:
@@ -199,7 +199,4 @@ def other_references(ref: str, row: tuple[str, str, str, str, int | None] | None
 
 
 def _object_size(store: ResultStore, ref: str) -> int:
-    try:
-        return int(store.fs.info(store.object_path(ref)).get("size") or 0)
-    except FileNotFoundError:
-        return 0
+    return store.object_size(ref)

@@ -5,19 +5,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from typing import Any
+import sys
 
 from attune_provider.cli import environment
 from attune_provider.cli.errors import CliError
-from attune_provider.cli.stored import parse_ref, result_store, walk
+from attune_provider.cli.stored import parse_ref, walk
 from attune_provider.cli.workflows import to_json
 
 
 def run_show(args: argparse.Namespace) -> int:
     environment.prepare(args.airflow_home)
     key, path = parse_ref(args.ref)
-    store = result_store()
-    from attune_provider.store.errors import StoreError
+    from attune_provider.store import ResultStore, StoreError
+
+    store = ResultStore.from_settings()
 
     try:
         value = walk(store.load(key, path), args.steps)
@@ -25,7 +26,7 @@ def run_show(args: argparse.Namespace) -> int:
             info = {"key": key, "path": list(path), "type": type(value).__name__}
             with contextlib.suppress(TypeError):
                 info["length"] = len(value)
-            info["object_bytes"] = _object_size(store, key)
+            info["object_bytes"] = store.object_size(key)
             print(json.dumps(info, indent=2))
             return 0
         print(to_json(value))
@@ -34,19 +35,18 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _object_size(store: Any, key: str) -> int | None:
-    try:
-        return int(store.fs.info(store.object_path(key)).get("size") or 0)
-    except (OSError, KeyError):
-        return None
-
-
 def run_gc(args: argparse.Namespace) -> int:
     environment.prepare(args.airflow_home)
     environment.ensure_database()
+    from attune_provider.store import ResultStore
     from attune_provider.store.gc import collect
 
-    report = collect(result_store(), dry_run=args.dry_run, grace_seconds=args.grace)
+    try:
+        report = collect(ResultStore.from_settings(), dry_run=args.dry_run, grace_seconds=args.grace)
+    except ValueError as exc:
+        raise CliError(f"gc: {exc}", exit_code=2) from None
+    for note in report.notes:
+        print(f"attune-airflow gc: {note}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
     else:
