@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from attune_provider.store.holders import Holders
-from attune_provider.store.reference import MARKER, iter_reference_keys
+from attune_provider.store.reference import KEY_RE, MARKER, iter_reference_keys
 from attune_provider.store.result_store import REFRESH_AFTER_SECONDS, ResultStore
 from attune_provider.store.variables import iter_run_stores
 
@@ -52,6 +52,8 @@ class GCReport:
     deleted: list[str] = field(default_factory=list)
     bytes_freed: int = 0
     var_stores_deleted: list[str] = field(default_factory=list)
+    leftovers_removed: int = 0
+    objects_restored: list[str] = field(default_factory=list)
     duration_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,6 +72,8 @@ class GCReport:
             f"  kept (grace {self.grace_seconds:g}s): {self.kept_recent}",
             f"  {verb}:{' ' * (21 - len(verb))}{len(self.deleted)} objects, {self.bytes_freed} bytes",
             f"  variable stores {verb} (deleted runs): {len(self.var_stores_deleted)}",
+            f"  leftovers {verb} (interrupted writes/deletes): {self.leftovers_removed}",
+            f"  objects restored from an interrupted delete: {len(self.objects_restored)}",
         ]
         lines += [f"    {k}" for k in self.deleted[:50]]
         if len(self.deleted) > 50:
@@ -127,8 +131,40 @@ def collect(
             report.bytes_freed += obj.size
         else:
             report.held += 1
+    _sweep_leftovers(store, holders, referenced, live_runs, cutoff, dry_run, report)
     report.duration_seconds = time.time() - started
     return report
+
+
+def _sweep_leftovers(
+    store: ResultStore,
+    holders: Holders,
+    referenced: set[str],
+    live_runs: set[tuple[str, str]],
+    cutoff: float,
+    dry_run: bool,
+    report: GCReport,
+) -> None:
+    """Temp files of interrupted writes, and objects an interrupted delete left in ``trash/``.
+
+    A trashed object that is referenced or held is put back (a purge or collection died between
+    its two steps); any other leftover is removed once older than the grace period.
+    """
+    for area in ("objects", "holders", "vars", "trash"):
+        for info in store.files.find(store.files.path(area)):
+            if area == "trash":
+                key = info.name.split(".", 1)[0]
+                if KEY_RE.match(key) and (key in referenced or _held(holders, key, live_runs, cutoff)):
+                    if not dry_run:
+                        store.put_back(key, info.path)
+                    report.objects_restored.append(key)
+                    continue
+            elif not info.name.startswith(".tmp-"):
+                continue
+            if info.mtime is not None and info.mtime <= cutoff:
+                if not dry_run:
+                    store.files.remove(info.path)
+                report.leftovers_removed += 1
 
 
 def _held(holders: Holders, key: str, live_runs: set[tuple[str, str]], cutoff: float) -> bool:

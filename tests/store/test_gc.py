@@ -105,3 +105,25 @@ def test_variable_store_of_an_unknown_run_is_removed_after_grace(gc_store: Resul
     report = collect(gc_store, dry_run=False, grace_seconds=3600)
     assert report.var_stores_deleted == ["no_such_dag/manual__never"]
     assert RunVariables(gc_store, "no_such_dag", "manual__never").snapshot() == {}
+
+
+def test_leftovers_of_interrupted_writes_and_deletes(gc_store: ResultStore) -> None:
+    """Old temp files go; an object stranded in trash/ comes back when it is held, else goes."""
+    held = gc_store.put({"held": True})
+    _hold(gc_store, held, "some_dag", "manual__now")
+    stranded = gc_store.set_aside(held)  # a purge that died between its two steps
+    assert stranded is not None and not gc_store.exists(held)
+    orphan = gc_store.put({"orphan": True})
+    orphan_aside = gc_store.set_aside(orphan)
+    temp_old = Path(gc_store.object_path(held)).parent / ".tmp-old"
+    temp_new = Path(gc_store.object_path(held)).parent / ".tmp-new"
+    temp_old.write_bytes(b"half an obj")
+    temp_new.write_bytes(b"being written")
+    old = time.time() - 7200
+    for path in (temp_old, Path(orphan_aside)):
+        os.utime(path, (old, old))
+    report = collect(gc_store, dry_run=False, grace_seconds=3600)
+    assert report.objects_restored == [held] and gc_store.load_plain(held) == {"held": True}
+    assert report.leftovers_removed == 2
+    assert not temp_old.exists() and not Path(orphan_aside).exists()
+    assert temp_new.exists()  # younger than the grace period: may still be renamed into place
