@@ -11,7 +11,6 @@ Public API::
     LazySequence / LazyMapping, to_plain(), json_default(), is_view()
     make_reference() / is_reference() / parse_reference() / iter_reference_keys()
     RunVariables(store, dag_id, run_id).seed() / .publish() / .snapshot()
-    StoreResultResolver(store, refs=..., pull=...).get(task_name)
     collect(store, dry_run=..., grace_seconds=...) -> GCReport   (in attune_provider.store.gc)
     store_settings() -> StoreSettings   (in attune_provider.store.settings)
 """
@@ -33,7 +32,7 @@ from attune_provider.store.reference import (
     parse_reference,
 )
 from attune_provider.store.result_store import ResultStore, StoredObject, StoreStats
-from attune_provider.store.variables import RunVariables, StoreResultResolver
+from attune_provider.store.variables import RunVariables
 
 __all__ = [
     "MARKER",
@@ -47,7 +46,6 @@ __all__ = [
     "ResultStore",
     "RunVariables",
     "StoreError",
-    "StoreResultResolver",
     "StoreStats",
     "StoredObject",
     "collect",

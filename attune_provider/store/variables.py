@@ -1,4 +1,4 @@
-"""Per-DAG-run workflow variables in the result store, and the task-result resolver (SPEC 7, 11).
+"""Per-DAG-run workflow variables in the result store (docs/result-store.md).
 
 Variables: every ``publish`` writes ONE new immutable record named
 ``<time_ns:020d>-<writer>-<random>.json`` under ``<root>/vars/<dag_id>/<run_id>/``; nothing is
@@ -17,14 +17,13 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
 from attune_provider.store.files import FileInfo
 from attune_provider.store.lazy import to_plain
-from attune_provider.store.reference import is_reference, parse_reference
 from attune_provider.store.result_store import ResultStore
 
 SEED_NAME = "00000000000000000000-seed.json"
@@ -75,13 +74,6 @@ class RunVariables:
             merged.update(record.get("updates") or {})
         return merged
 
-    def history(self) -> list[tuple[str, str, dict]]:
-        """(record name, writer, updates) in merge order; for debugging and the UI."""
-        return [
-            (n, self._record(n).get("writer", ""), self._record(n).get("updates") or {})
-            for n in self.record_names()
-        ]
-
     def delete(self) -> None:
         self.store.files.remove_tree(self.dir)
 
@@ -121,53 +113,3 @@ def iter_run_stores(store: ResultStore) -> Iterator[RunStore]:
 
 def _dump(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True, default=str).encode("utf-8")
-
-
-class StoreResultResolver:
-    """``ResultResolver`` for the expressions' WorkflowContext: task name -> lazy stored result.
-
-    Give it ``refs`` (task name -> content key or reference dict) and/or ``pull`` (task name ->
-    whatever XCom returns: a view, a plain value, a reference dict, or None when absent).
-    ``get`` raises ``KeyError`` when the task has no result.
-    """
-
-    def __init__(
-        self,
-        store: ResultStore,
-        refs: Mapping[str, Any] | None = None,
-        pull: Callable[[str], Any] | None = None,
-    ) -> None:
-        self.store = store
-        self.refs = dict(refs or {})
-        self.pull = pull
-        self._loaded: dict[str, Any] = {}
-
-    def get(self, task_name: str) -> Any:
-        if task_name in self._loaded:
-            return self._loaded[task_name]
-        if task_name in self.refs:
-            value = self._resolve(self.refs[task_name], bare_key_ok=True)
-        elif self.pull is not None:
-            value = self.pull(task_name)
-            if value is None:
-                raise KeyError(task_name)
-            value = self._resolve(value, bare_key_ok=False)
-        else:
-            raise KeyError(task_name)
-        self._loaded[task_name] = value
-        return value
-
-    def __contains__(self, task_name: object) -> bool:
-        try:
-            self.get(str(task_name))
-        except KeyError:
-            return False
-        return True
-
-    def _resolve(self, ref: Any, *, bare_key_ok: bool) -> Any:
-        if is_reference(ref):
-            key, path = parse_reference(ref)
-            return self.store.load(key, path)
-        if bare_key_ok and isinstance(ref, str):
-            return self.store.load(ref)
-        return ref
