@@ -36,17 +36,21 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_gc(args: argparse.Namespace) -> int:
+    from attune_provider.store.gc import collect, effective_grace
+
+    try:
+        grace, note = effective_grace(args.grace)
+    except ValueError as exc:
+        raise CliError(f"gc: {exc}", exit_code=2) from None
+    if note:
+        print(f"attune-airflow gc: {note}", file=sys.stderr)
     environment.prepare(args.airflow_home)
     environment.ensure_database()
     from attune_provider.store import ResultStore
-    from attune_provider.store.gc import collect
 
-    try:
-        report = collect(ResultStore.from_settings(), dry_run=args.dry_run, grace_seconds=args.grace)
-    except ValueError as exc:
-        raise CliError(f"gc: {exc}", exit_code=2) from None
-    for note in report.notes:
-        print(f"attune-airflow gc: {note}", file=sys.stderr)
+    report = collect(ResultStore.from_settings(), dry_run=args.dry_run, grace_seconds=grace)
+    report.requested_grace_seconds = args.grace
+    report.notes = [note] if note else []
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
     else:
