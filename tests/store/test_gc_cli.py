@@ -28,5 +28,5 @@ def test_grace_zero_is_raised_to_the_floor(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "grace 0s is shorter than the 900s" in done.stderr
     # the first command in a new home also logs the DB creation to stdout (cli/environment.py)
-    report = json.loads(done.stdout[done.stdout.index("\n{") :])
+    report = json.loads(done.stdout[done.stdout.index("{\n") :])
     assert report["grace_seconds"] == 900 and report["requested_grace_seconds"] == 0
