@@ -63,7 +63,7 @@ def _age_everything(root: Path, seconds: float) -> None:
     """Objects and holder markers (plain files on this file:// store) written ``seconds`` ago."""
     old = time.time() - seconds
     for area in ("objects", "holders"):
-        for path in (root / area).rglob("*"):
+        for path in (root / area).rglob("[!.]*"):  # not the .tmp-* files of writes in progress
             try:
                 os.utime(path, (old, old))
             except FileNotFoundError:
