@@ -28,9 +28,13 @@ Kind is a leaf codec (JSON or zstd-JSON) or ``KIND_NODE``: the payload is then t
 a nested node (a list or dict big enough to deserve its own index, up to ``MAX_DEPTH`` levels).
 A dict entry's payload is ``u32 key_len | key utf-8 | value bytes`` so a probe verifies the key.
 
+The root header also carries the object's salt (a digest over every payload digest), and every
+index entry's crc32 is seeded with it: an entry read from another object's file (replaced while a
+reader holds the header) fails its checksum.
+
 Integrity: opening checks the recorded key against the requested one; every payload read is
-checked against the digest in its entry, every entry against its own crc32, the root header
-against its crc32; a full read (``ResultStore.read_bytes``) also recomputes the key. All offsets
+checked against the digest in its entry, every entry against its own salted crc32, the root
+header against its crc32; a full read (``ResultStore.read_bytes``) also recomputes the key. All offsets
 are absolute within the object.
 """
 
@@ -99,17 +103,18 @@ class Entry:
     digest: bytes
     kind: int
 
-    def pack(self) -> bytes:
+    def pack(self, salt: bytes) -> bytes:
         body = ENTRY.pack(self.keyhash, self.offset, self.length, self.digest, self.kind, 0)
-        return body[:-4] + CRC.pack(zlib.crc32(body[:-4]))
+        return body[:-4] + CRC.pack(zlib.crc32(body[:-4], zlib.crc32(salt)))
 
     @classmethod
-    def unpack(cls, raw: bytes) -> Entry:
+    def unpack(cls, raw: bytes, salt: bytes) -> Entry:
+        """Decode one entry of the object whose salt is ``salt`` (another object's entry fails)."""
         if len(raw) != ENTRY_SIZE:
             raise LayoutError(f"truncated index entry ({len(raw)} of {ENTRY_SIZE} bytes)")
         keyhash, offset, length, dig, kind, crc = ENTRY.unpack(raw)
-        if zlib.crc32(raw[:-4]) != crc:
-            raise LayoutError("index entry checksum mismatch")
+        if zlib.crc32(raw[:-4], zlib.crc32(salt)) != crc:
+            raise LayoutError("index entry checksum mismatch (damaged, or another object's entry)")
         return cls(keyhash, offset, length, dig, kind)
 
 
@@ -130,12 +135,31 @@ class _Writer:
         self.max_depth = max_depth
         self.parts: list[bytes] = []
         self.pos = 0  # offset relative to the body start; fixed up via `base`
+        self.tables: list[tuple[int, list[Entry]]] = []  # packed once the salt is known
+        self._salt = hashlib.blake2b(digest_size=16)
 
     def emit(self, data: bytes) -> int:
         off = self.pos
         self.parts.append(data)
         self.pos += len(data)
         return off
+
+    def emit_table(self, entries: list[Entry]) -> int:
+        self.tables.append((len(self.parts), entries))
+        return self.emit(bytes(len(entries) * ENTRY_SIZE))
+
+    def digest(self, data: bytes) -> bytes:
+        """Digest of one payload; every digest also feeds the object's salt."""
+        d = digest(data)
+        self._salt.update(d)
+        return d
+
+    def finish(self) -> tuple[bytes, bytes]:
+        """(salt, body): the salt depends on every payload, and every entry's checksum on it."""
+        salt = self._salt.digest()
+        for index, entries in self.tables:
+            self.parts[index] = b"".join(e.pack(salt) for e in entries)
+        return salt, b"".join(self.parts)
 
     def child(self, value: Any, depth: int, prefix: bytes = b"") -> tuple[int, bytes]:
         """Encode one child; returns (kind, payload) where NODE payload is its header JSON.
@@ -156,8 +180,8 @@ class _Writer:
             for item in value:
                 kind, payload = self.child(item, depth + 1)
                 off = self.emit(payload)
-                entries.append(Entry(0, off, len(payload), digest(payload), kind))
-            tab = self.emit(b"".join(e.pack() for e in entries))
+                entries.append(Entry(0, off, len(payload), self.digest(payload), kind))
+            tab = self.emit_table(entries)
             return {"t": "l", "len": len(value), "tab": tab}
         keys = list(value)
         cap = max(8, _next_pow2(len(keys) * 2))
@@ -170,9 +194,9 @@ class _Writer:
             i = h & (cap - 1)
             while slots[i] is not None:
                 i = (i + 1) & (cap - 1)
-            slots[i] = Entry(h, off, len(payload), digest(payload), kind)
+            slots[i] = Entry(h, off, len(payload), self.digest(payload), kind)
         empty = Entry(0, 0, 0, b"\0" * 16, KIND_EMPTY)
-        tab = self.emit(b"".join((s or empty).pack() for s in slots))
+        tab = self.emit_table([s or empty for s in slots])
         kkind, kdata = self.codec.encode_leaf(keys)
         koff = self.emit(kdata)
         return {
@@ -180,7 +204,7 @@ class _Writer:
             "len": len(keys),
             "tab": tab,
             "cap": cap,
-            "keys": {"o": koff, "n": len(kdata), "k": kkind, "h": digest(kdata).hex()},
+            "keys": {"o": koff, "n": len(kdata), "k": kkind, "h": self.digest(kdata).hex()},
         }
 
 
@@ -208,12 +232,14 @@ def encode(
         else:
             kind, data = codec.encode_leaf(value)
             off = w.emit(data)
-            header = {"t": "v", "o": off, "n": len(data), "k": kind, "h": digest(data).hex()}
+            header = {"t": "v", "o": off, "n": len(data), "k": kind, "h": w.digest(data).hex()}
+        salt, body = w.finish()
+        header["s"] = salt.hex()
         hjson = json.dumps(header, separators=(",", ":")).encode()
         needed = PREFIX.size + len(hjson) + CRC.size
         if needed == base:
             head = PREFIX.pack(MAGIC, len(hjson), NO_KEY) + hjson + CRC.pack(zlib.crc32(hjson))
-            unsealed = head + b"".join(w.parts)
+            unsealed = head + body
             key = object_key(unsealed)
             return key, unsealed[: KEY_FIELD.start] + bytes.fromhex(key) + unsealed[KEY_FIELD.stop :]
         base = needed
@@ -266,7 +292,10 @@ def parse_root(head: bytes, read: ReadRange, ref: str) -> dict:
     (crc,) = CRC.unpack_from(head, PREFIX.size + hlen)
     if zlib.crc32(hjson) != crc:
         raise LayoutError("object header checksum mismatch")
-    return parse_header(hjson)
+    root = parse_header(hjson)
+    if not isinstance(root.get("s"), str) or len(root["s"]) != 32:
+        raise LayoutError("object header has no salt")
+    return root
 
 
 def _bad_magic(magic: bytes) -> str:
@@ -322,7 +351,7 @@ def probe(node: dict, key: str, entry_at: Callable[[int], Entry], key_of: Callab
     return None
 
 
-def decode_whole(node: dict, read: ReadRange, codec: Codec) -> Any:
+def decode_whole(node: dict, read: ReadRange, codec: Codec, salt: bytes) -> Any:
     """Decode a whole node from ``read`` (memory slices of a fully read, verified object)."""
 
     def payload(e: Entry) -> bytes:
@@ -330,12 +359,12 @@ def decode_whole(node: dict, read: ReadRange, codec: Codec) -> Any:
 
     def child(kind: int, data: bytes) -> Any:
         if kind == KIND_NODE:
-            return decode_whole(parse_header(data), read, codec)
+            return decode_whole(parse_header(data), read, codec, salt)
         return codec.decode_leaf(kind, data)
 
     def entries(count: int) -> list[Entry]:
         table = read(node["tab"], node["tab"] + count * ENTRY_SIZE)
-        return [Entry.unpack(table[i * ENTRY_SIZE : (i + 1) * ENTRY_SIZE]) for i in range(count)]
+        return [Entry.unpack(table[i * ENTRY_SIZE : (i + 1) * ENTRY_SIZE], salt) for i in range(count)]
 
     if node["t"] == "v":
         return codec.decode_leaf(

@@ -51,7 +51,7 @@ class ObjectReader:
 
         try:
             node = layout.parse_root(data[: layout.HEAD_READ], read, ref)
-            return layout.decode_whole(node, read, self.codec)
+            return layout.decode_whole(node, read, self.codec, bytes.fromhex(node["s"]))
         except (layout.LayoutError, ValueError) as exc:
             raise CorruptObjectError(ref, str(exc)) from None
 
@@ -132,7 +132,7 @@ class ObjectReader:
         start = node["tab"] + slot * layout.ENTRY_SIZE
         raw = self.read_range(ref, start, start + layout.ENTRY_SIZE)
         try:
-            return layout.Entry.unpack(raw)
+            return layout.Entry.unpack(raw, bytes.fromhex(self.root_node(ref)["s"]))
         except layout.LayoutError as exc:
             raise CorruptObjectError(ref, f"{exc} at offset {start}") from None
 

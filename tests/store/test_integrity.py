@@ -84,3 +84,20 @@ def test_rewriting_a_truncated_object_repairs_it(file_store: ResultStore, reopen
     assert file_store.put(value) == key
     assert reopen(file_store).load_plain(key) == value
     assert [p.name for p in path.parent.iterdir()] == [key]  # atomic rewrite left no temp file
+
+
+def test_swap_under_an_open_view_fails_on_the_next_element(file_store: ResultStore, reopen) -> None:
+    """The header is cached per reader; element reads are bound to their object all the same."""
+    first = file_store.put([{"run": "one", "i": i} for i in range(20)])
+    second = file_store.put([{"run": "two", "i": i} for i in range(20)])
+    mine = file_store.put({"rows": [{"run": "mine", "i": i} for i in range(20)], "k": "mine"})
+    theirs = file_store.put({"rows": [{"run": "theirs", "i": i} for i in range(20)], "k": "thrs"})
+    reader = reopen(file_store)
+    view, mapping = reader.load(first), reader.load(mine)
+    assert view[0] == {"run": "one", "i": 0}
+    _swap(file_store, first, second)
+    _swap(file_store, mine, theirs)
+    with pytest.raises(CorruptObjectError, match=first):
+        view[5]
+    with pytest.raises(CorruptObjectError, match=mine):
+        mapping["k"]
