@@ -29,7 +29,7 @@ from typing import Any
 
 from airflow.sdk.bases.xcom import BaseXCom
 
-from attune_provider.store.holders import Holders, holder_id
+from attune_provider.store.holders import Holders, holder_id, holder_label
 from attune_provider.store.lazy import LazySequence, is_view, to_plain
 from attune_provider.store.reference import (
     MARKER,
@@ -89,7 +89,7 @@ class AttuneXComBackend(BaseXCom):
             return BaseXCom.serialize_value(value, key=key, task_id=task_id, dag_id=dag_id, run_id=run_id)
         store = _store()
         holder = holder_id(dag_id, run_id, task_id, map_index) if dag_id and run_id and task_id else None
-        label = f"{dag_id}/{run_id}/{task_id}/{map_index}"
+        label = holder_label(dag_id, run_id, task_id, map_index)  # gc reads the run from it
         if is_view(value):
             vstore, ref, path = value.attune_reference
             if vstore.url == store.url:
