@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import sys
+from typing import Any
 
 from attune_provider.cli import environment
 from attune_provider.cli.errors import CliError
@@ -23,7 +24,7 @@ def run_show(args: argparse.Namespace) -> int:
     try:
         value = walk(store.load(key, path), args.steps)
         if args.info:
-            info = {"key": key, "path": list(path), "type": type(value).__name__}
+            info: dict[str, Any] = {"key": key, "path": list(path), "type": type(value).__name__}
             with contextlib.suppress(TypeError):
                 info["length"] = len(value)
             info["object_bytes"] = store.object_size(key)

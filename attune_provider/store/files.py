@@ -98,7 +98,7 @@ class StoreFiles:
         except FileNotFoundError:
             return None
 
-    def list(self, path: str) -> list[FileInfo]:
+    def list_dir(self, path: str) -> list[FileInfo]:
         """Entries directly under a directory ([] when absent); dot-files (temp files) skipped."""
         try:
             found = self.fs.ls(path, detail=True)

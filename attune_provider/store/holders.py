@@ -31,7 +31,7 @@ def holder_id(dag_id: str, run_id: str, task_id: str, map_index: int | None) -> 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
 
-def holder_label(dag_id: str, run_id: str, task_id: str, map_index: int | None) -> str:
+def holder_label(dag_id: str | None, run_id: str | None, task_id: str | None, map_index: int | None) -> str:
     """The marker's content: the row it stands for (dag and task ids never contain '/')."""
     return f"{dag_id}/{run_id}/{task_id}/{map_index}"
 
@@ -68,12 +68,12 @@ class Holders:
         self.files.remove_tree(self._dir(key))
 
     def count(self, key: str) -> int:
-        return len(self.files.list(self._dir(key)))
+        return len(self.files.list_dir(self._dir(key)))
 
     def markers(self, key: str) -> list[Marker]:
         """Every marker of ``key`` with the DAG run its label names (for ``gc``)."""
         found = []
-        for info in self.files.list(self._dir(key)):
+        for info in self.files.list_dir(self._dir(key)):
             try:
                 label = self.files.read(info.path).decode("utf-8")
             except (FileNotFoundError, UnicodeDecodeError):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 class ObjectReader:
     """Mixin of ``ResultStore``: needs ``read_range``, ``read_bytes``, ``codec`` and ``_cache``."""
 
+    url: str
     codec: Codec
     _cache: ObjectCache
 

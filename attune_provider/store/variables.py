@@ -64,7 +64,7 @@ class RunVariables:
         return name
 
     def record_names(self) -> list[str]:
-        return [i.name for i in self.store.files.list(self.dir) if i.name.endswith(".json")]
+        return [i.name for i in self.store.files.list_dir(self.dir) if i.name.endswith(".json")]
 
     def snapshot(self) -> dict[str, Any]:
         """All variables of the run: records merged in name order (last writer wins per name)."""
@@ -106,8 +106,8 @@ class RunStore:
 def iter_run_stores(store: ResultStore) -> Iterator[RunStore]:
     """Every run's variable directory under ``<root>/vars`` with its files."""
     files = store.files
-    for dag_dir in files.list(files.path(VARS_DIR)):
-        for run_dir in files.list(dag_dir.path):
+    for dag_dir in files.list_dir(files.path(VARS_DIR)):
+        for run_dir in files.list_dir(dag_dir.path):
             yield RunStore(unquote(dag_dir.name), unquote(run_dir.name), run_dir.path, files.find(run_dir.path))
 
 

@@ -194,7 +194,7 @@ def test_gc_removes_objects_of_a_deleted_run_and_keeps_live_ones(rerun_runs) -> 
     old = time.time() - 7200
     for key in (dead_key, live_key):
         os.utime(store.object_path(key), (old, old))
-        for marker in store.files.list(store.files.path("holders", key)):
+        for marker in store.files.list_dir(store.files.path("holders", key)):
             os.utime(marker.path, (old, old))
     for run_id in (other.run_id, second.run_id):
         for info in store.files.find(RunVariables(store, RERUN_DAG, run_id).dir):

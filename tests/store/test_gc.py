@@ -28,7 +28,7 @@ def _age(store: ResultStore, key: str, seconds: float, *, markers: bool = True) 
     old = time.time() - seconds
     os.utime(store.object_path(key), (old, old))
     if markers:
-        for marker in store.files.list(store.files.path("holders", key)):
+        for marker in store.files.list_dir(store.files.path("holders", key)):
             os.utime(marker.path, (old, old))
 
 
