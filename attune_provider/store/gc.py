@@ -180,12 +180,23 @@ def _held(holders: Holders, key: str, live_runs: set[tuple[str, str]], cutoff: f
 def _delete_unless_claimed(
     store: ResultStore, holders: Holders, key: str, live_runs: set[tuple[str, str]], cutoff: float
 ) -> bool:
-    """Move the object aside, re-check, then delete it or put it back; True when deleted."""
+    """Re-check, move the object aside, check again, then delete it or put it back; True if deleted.
+
+    A local rename keeps the mtime, so a dedupe hit that touched the object between the two
+    checks is seen on the moved file; an object store's move is a copy (new mtime), so there the
+    check before the move and the markers after it decide (a writer's marker comes first).
+    """
+    current = store.object_info(key)
+    if current is None or current.mtime is None or current.mtime > cutoff:
+        return False
     aside = store.set_aside(key)
     if aside is None:
         return False  # deleted by someone else (purge) meanwhile
-    moved = store.files.info(aside)
-    if moved is None or moved.mtime is None or moved.mtime > cutoff or _held(holders, key, live_runs, cutoff):
+    touched = False
+    if store.files.is_local:
+        moved = store.files.info(aside)
+        touched = moved is None or moved.mtime is None or moved.mtime > cutoff
+    if touched or _held(holders, key, live_runs, cutoff):
         store.put_back(key, aside)
         return False
     store.discard(aside)

@@ -127,3 +127,16 @@ def test_leftovers_of_interrupted_writes_and_deletes(gc_store: ResultStore) -> N
     assert report.leftovers_removed == 2
     assert not temp_old.exists() and not Path(orphan_aside).exists()
     assert temp_new.exists()  # younger than the grace period: may still be renamed into place
+
+
+def test_object_store_without_renames_still_collects(airflow_db) -> None:
+    """On object stores a move is copy + delete (a new mtime): the old-enough check must not use it."""
+    import datetime as dt
+    import uuid
+
+    store = ResultStore(f"memory://attune-gc-{uuid.uuid4().hex}")
+    key = store.put({"orphan": "on an object store"})
+    store.fs.store[store.object_path(key)].created = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    report = collect(store, dry_run=False, grace_seconds=3600)
+    assert report.deleted == [key] and not store.exists(key)
+    assert store.files.find(store.files.path("trash")) == []
