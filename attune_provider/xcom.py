@@ -29,7 +29,7 @@ from typing import Any
 
 from airflow.sdk.bases.xcom import BaseXCom
 
-from attune_provider.store.holders import Holders, holder_id
+from attune_provider.store.holders import Holders, holder_id, holder_label
 from attune_provider.store.lazy import LazySequence, is_view, to_plain
 from attune_provider.store.reference import (
     MARKER,
@@ -54,9 +54,9 @@ def _store() -> ResultStore:
 
 
 def _inline_threshold() -> int:
-    from attune_provider.config import settings
+    from attune_provider.store.settings import store_settings
 
-    return settings().inline_threshold
+    return store_settings().inline_threshold
 
 
 def _enter_reader_scope(store: ResultStore) -> None:
@@ -89,7 +89,7 @@ class AttuneXComBackend(BaseXCom):
             return BaseXCom.serialize_value(value, key=key, task_id=task_id, dag_id=dag_id, run_id=run_id)
         store = _store()
         holder = holder_id(dag_id, run_id, task_id, map_index) if dag_id and run_id and task_id else None
-        label = f"{dag_id}/{run_id}/{task_id}/{map_index}"
+        label = holder_label(dag_id, run_id, task_id, map_index)  # gc reads the run from it
         if is_view(value):
             vstore, ref, path = value.attune_reference
             if vstore.url == store.url:
@@ -199,7 +199,4 @@ def other_references(ref: str, row: tuple[str, str, str, str, int | None] | None
 
 
 def _object_size(store: ResultStore, ref: str) -> int:
-    try:
-        return int(store.fs.info(store.object_path(ref)).get("size") or 0)
-    except FileNotFoundError:
-        return 0
+    return store.object_size(ref)

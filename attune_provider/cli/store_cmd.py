@@ -5,27 +5,29 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import sys
 from typing import Any
 
 from attune_provider.cli import environment
 from attune_provider.cli.errors import CliError
-from attune_provider.cli.stored import parse_ref, result_store, walk
+from attune_provider.cli.stored import parse_ref, walk
 from attune_provider.cli.workflows import to_json
 
 
 def run_show(args: argparse.Namespace) -> int:
     environment.prepare(args.airflow_home)
     key, path = parse_ref(args.ref)
-    store = result_store()
-    from attune_provider.store.errors import StoreError
+    from attune_provider.store import ResultStore, StoreError
+
+    store = ResultStore.from_settings()
 
     try:
         value = walk(store.load(key, path), args.steps)
         if args.info:
-            info = {"key": key, "path": list(path), "type": type(value).__name__}
+            info: dict[str, Any] = {"key": key, "path": list(path), "type": type(value).__name__}
             with contextlib.suppress(TypeError):
                 info["length"] = len(value)
-            info["object_bytes"] = _object_size(store, key)
+            info["object_bytes"] = store.object_size(key)
             print(json.dumps(info, indent=2))
             return 0
         print(to_json(value))
@@ -34,19 +36,22 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _object_size(store: Any, key: str) -> int | None:
-    try:
-        return int(store.fs.info(store.object_path(key)).get("size") or 0)
-    except (OSError, KeyError):
-        return None
-
-
 def run_gc(args: argparse.Namespace) -> int:
+    from attune_provider.store.gc import collect, effective_grace
+
+    try:
+        grace, note = effective_grace(args.grace)
+    except ValueError as exc:
+        raise CliError(f"gc: {exc}", exit_code=2) from None
+    if note:
+        print(f"attune-airflow gc: {note}", file=sys.stderr)
     environment.prepare(args.airflow_home)
     environment.ensure_database()
-    from attune_provider.store.gc import collect
+    from attune_provider.store import ResultStore
 
-    report = collect(result_store(), dry_run=args.dry_run, grace_seconds=args.grace)
+    report = collect(ResultStore.from_settings(), dry_run=args.dry_run, grace_seconds=grace)
+    report.requested_grace_seconds = args.grace
+    report.notes = [note] if note else []
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
     else:

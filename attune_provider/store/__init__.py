@@ -2,15 +2,17 @@
 
 Public API::
 
-    ResultStore(url, compression="none", cache_size=4096, conn_id="")  / ResultStore.from_settings()
+    ResultStore.from_settings()  -- THE configured store of this process ([attune] read once)
+    ResultStore(url, compression="none", cache_size=4096, conn_id="")
       .put(value) -> key            .put_object(value) -> StoredObject(key, size)
       .load(key, path=()) -> view or plain value        .load_plain(key) -> plain value
-      .exists(key) / .delete(key) / .iter_objects() / .read_bytes(key) / .stats / .begin_scope(label)
+      .exists(key) / .object_info(key) / .object_size(key) / .delete(key) / .iter_objects()
+      .read_bytes(key) / .stats / .begin_scope(label) / .files (StoreFiles: every other file)
     LazySequence / LazyMapping, to_plain(), json_default(), is_view()
     make_reference() / is_reference() / parse_reference() / iter_reference_keys()
     RunVariables(store, dag_id, run_id).seed() / .publish() / .snapshot()
-    StoreResultResolver(store, refs=..., pull=...).get(task_name)
     collect(store, dry_run=..., grace_seconds=...) -> GCReport   (in attune_provider.store.gc)
+    store_settings() -> StoreSettings   (in attune_provider.store.settings)
 """
 
 from attune_provider.store.errors import (
@@ -19,6 +21,7 @@ from attune_provider.store.errors import (
     ObjectNotFoundError,
     StoreError,
 )
+from attune_provider.store.files import FileInfo
 from attune_provider.store.gc import GCReport, collect
 from attune_provider.store.lazy import LazyMapping, LazySequence, is_view, json_default, to_plain
 from attune_provider.store.reference import (
@@ -28,22 +31,21 @@ from attune_provider.store.reference import (
     make_reference,
     parse_reference,
 )
-from attune_provider.store.result_store import ObjectInfo, ResultStore, StoredObject, StoreStats
-from attune_provider.store.variables import RunVariables, StoreResultResolver
+from attune_provider.store.result_store import ResultStore, StoredObject, StoreStats
+from attune_provider.store.variables import RunVariables
 
 __all__ = [
     "MARKER",
     "CorruptObjectError",
+    "FileInfo",
     "GCReport",
     "InvalidReferenceError",
     "LazyMapping",
     "LazySequence",
-    "ObjectInfo",
     "ObjectNotFoundError",
     "ResultStore",
     "RunVariables",
     "StoreError",
-    "StoreResultResolver",
     "StoreStats",
     "StoredObject",
     "collect",

@@ -3,8 +3,10 @@
 Airflow 3 calls ``purge`` inside the task process, which has no metadata-DB access on real
 workers (Celery, Kubernetes), so the backend cannot ask the ``xcom`` table whether another row
 shares a content-addressed object. Each row that references an object leaves a small marker under
-``holders/<key>/``; purging a row removes its marker and deletes the object only when no marker is
-left.
+``holders/<key>/`` (written BEFORE the object, so a marker also announces a write in flight);
+purging a row removes its marker and deletes the object only when no marker is left. The
+collector (``gc``) keeps every object with a marker of a DAG run that still exists or a marker
+written recently.
 
 Race with a writer of identical content: a writer always adds its marker *before* it checks for
 the object, and the purger moves the object aside, looks for markers again and puts it back if
@@ -13,11 +15,11 @@ one appeared, so a hold taken while the purge runs keeps the object.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import uuid
+from dataclasses import dataclass
 
+from attune_provider.store.files import FileInfo
 from attune_provider.store.result_store import ResultStore
 
 log = logging.getLogger(__name__)
@@ -29,38 +31,59 @@ def holder_id(dag_id: str, run_id: str, task_id: str, map_index: int | None) -> 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
 
+def holder_label(dag_id: str | None, run_id: str | None, task_id: str | None, map_index: int | None) -> str:
+    """The marker's content: the row it stands for (dag and task ids never contain '/')."""
+    return f"{dag_id}/{run_id}/{task_id}/{map_index}"
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One holder marker: its file, and the DAG run named by its label (None when unlabelled)."""
+
+    file: FileInfo
+    dag_id: str | None
+    run_id: str | None
+
+
 class Holders:
     def __init__(self, store: ResultStore) -> None:
         self.store = store
+        self.files = store.files
 
     def _dir(self, key: str) -> str:
-        return self.store.subpath("holders", self.store.check_key(key))
+        return self.files.path("holders", self.store.check_key(key))
 
     def _marker(self, key: str, holder: str) -> str:
-        return f"{self._dir(key)}/{holder}"
+        return self.files.path("holders", self.store.check_key(key), holder)
 
     def add(self, key: str, holder: str, label: str = "") -> None:
-        self.store.write_atomic(self._marker(key, holder), label.encode("utf-8"))
+        self.files.write_atomic(self._marker(key, holder), label.encode("utf-8"))
 
     def drop(self, key: str, holder: str) -> None:
         """Remove ``holder``'s marker only (the caller decides about the object)."""
-        with contextlib.suppress(FileNotFoundError):
-            self.store.fs.rm_file(self._marker(key, holder))
+        self.files.remove(self._marker(key, holder))
 
     def forget(self, key: str) -> None:
         """Remove every marker of a deleted object (``gc``)."""
-        with contextlib.suppress(FileNotFoundError):
-            self.store.fs.rm(self._dir(key), recursive=True)
-
-    def holds(self, key: str, holder: str) -> bool:
-        return self.store.fs.exists(self._marker(key, holder))
+        self.files.remove_tree(self._dir(key))
 
     def count(self, key: str) -> int:
-        try:
-            names = self.store.fs.ls(self._dir(key), detail=False)
-        except FileNotFoundError:
-            return 0
-        return sum(1 for name in names if not str(name).rstrip("/").rsplit("/", 1)[-1].startswith("."))
+        return len(self.files.list_dir(self._dir(key)))
+
+    def markers(self, key: str) -> list[Marker]:
+        """Every marker of ``key`` with the DAG run its label names (for ``gc``)."""
+        found = []
+        for info in self.files.list_dir(self._dir(key)):
+            try:
+                label = self.files.read(info.path).decode("utf-8")
+            except (FileNotFoundError, UnicodeDecodeError):
+                label = ""
+            parts = label.split("/")
+            if len(parts) >= 4:
+                found.append(Marker(info, parts[0], "/".join(parts[1:-2])))
+            else:
+                found.append(Marker(info, None, None))
+        return found
 
     def release(self, key: str, holder: str) -> bool:
         """Drop ``holder``'s marker; delete the object when nobody else holds it. True if deleted.
@@ -68,26 +91,15 @@ class Holders:
         A holder that never registered (objects written before markers existed) decides nothing:
         the object is kept for ``gc``.
         """
-        fs = self.store.fs
-        marker = self._marker(key, holder)
-        if not fs.exists(marker):
+        if not self.files.remove(self._marker(key, holder)):
             return False
-        fs.rm_file(marker)
         if self.count(key):
             return False
-        source = self.store.object_path(key)
-        aside = self.store.subpath("trash", f"{key}.{uuid.uuid4().hex}")
-        fs.makedirs(aside.rsplit("/", 1)[0], exist_ok=True)
-        try:
-            fs.mv(source, aside)
-        except FileNotFoundError:
+        aside = self.store.set_aside(key)
+        if aside is None:
             return False
         if self.count(key):  # a writer took a hold meanwhile: put the object back
-            if fs.exists(source):
-                fs.rm_file(aside)
-            else:
-                fs.mv(aside, source)
+            self.store.put_back(key, aside)
             return False
-        fs.rm_file(aside)
-        self.store.delete(key)  # drops cached elements of the object (the file is already gone)
+        self.store.discard(aside)
         return True

@@ -6,7 +6,13 @@ index.
 
 Object bytes::
 
-    b"ATN1" | u32 header_len | header JSON (header_len bytes) | u32 crc32(header JSON) | body...
+    b"ATN2" | u32 header_len | 32-byte object key | header JSON | u32 crc32(header JSON) | body...
+
+The object key (the name the object is stored under) is the sha256 of the object bytes with the
+key field zeroed, and it is recorded in the object itself: opening an object compares it with the
+name asked for, so a file holding another object's bytes (swapped, mis-copied, restored to the
+wrong place) fails on its first read instead of answering with the other value -- without hashing
+the whole object on a partial read.
 
 The header JSON describes the root node. A node is either
 
@@ -22,9 +28,14 @@ Kind is a leaf codec (JSON or zstd-JSON) or ``KIND_NODE``: the payload is then t
 a nested node (a list or dict big enough to deserve its own index, up to ``MAX_DEPTH`` levels).
 A dict entry's payload is ``u32 key_len | key utf-8 | value bytes`` so a probe verifies the key.
 
-Integrity: every payload read is checked against the digest in its entry, every entry against its
-own crc32, the root header against its crc32; a full read of an object (``ResultStore.read_bytes``)
-checks the sha256 the object is named by. All offsets are absolute within the object.
+The root header also carries the object's salt (a digest over every payload digest), and every
+index entry's crc32 is seeded with it: an entry read from another object's file (replaced while a
+reader holds the header) fails its checksum.
+
+Integrity: opening checks the recorded key against the requested one; every payload read is
+checked against the digest in its entry, every entry against its own salted crc32, the root
+header against its crc32; a full read (``ResultStore.read_bytes``) also recomputes the key. All offsets
+are absolute within the object.
 """
 
 from __future__ import annotations
@@ -37,20 +48,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-MAGIC = b"ATN1"
-PREFIX = struct.Struct("<4sI")
+from attune_provider.store.codec import KIND_JSON, KIND_ZSTD, Codec
+
+MAGIC = b"ATN2"
+LEGACY_MAGIC = b"ATN1"
+PREFIX = struct.Struct("<4sI32s")
+KEY_FIELD = slice(8, 40)
+NO_KEY = bytes(32)
 CRC = struct.Struct("<I")
 ENTRY = struct.Struct("<QQQ16sB3xI")
 ENTRY_SIZE = ENTRY.size  # 48
 KEYLEN = struct.Struct("<I")
 
 KIND_EMPTY = 0
-KIND_JSON = 1
-KIND_ZSTD = 2
 KIND_NODE = 3
-
-CODEC_JSON = "j"
-CODEC_ZSTD = "z"
+LEAF_KINDS = (KIND_JSON, KIND_ZSTD)
 
 MAX_DEPTH = 4
 """Containers nested deeper than this are stored as one leaf."""
@@ -62,8 +74,6 @@ ones stay plain values, so a mapped instance's ``item`` is a plain dict/list, re
 MAPPING_NEST_MIN_BYTES = 1024
 """A mapping VALUE that is a list/dict gets its own index from this size on, so
 ``result.data.items[7]`` reads item 7 only, even when the list is small."""
-
-COMPRESS_MIN_BYTES = 512
 
 HEAD_READ = 256
 """Bytes read speculatively to get the root header in one request."""
@@ -93,112 +103,19 @@ class Entry:
     digest: bytes
     kind: int
 
-    def pack(self) -> bytes:
+    def pack(self, salt: bytes) -> bytes:
         body = ENTRY.pack(self.keyhash, self.offset, self.length, self.digest, self.kind, 0)
-        return body[:-4] + CRC.pack(zlib.crc32(body[:-4]))
+        return body[:-4] + CRC.pack(zlib.crc32(body[:-4], zlib.crc32(salt)))
 
     @classmethod
-    def unpack(cls, raw: bytes) -> Entry:
+    def unpack(cls, raw: bytes, salt: bytes) -> Entry:
+        """Decode one entry of the object whose salt is ``salt`` (another object's entry fails)."""
         if len(raw) != ENTRY_SIZE:
             raise LayoutError(f"truncated index entry ({len(raw)} of {ENTRY_SIZE} bytes)")
         keyhash, offset, length, dig, kind, crc = ENTRY.unpack(raw)
-        if zlib.crc32(raw[:-4]) != crc:
-            raise LayoutError("index entry checksum mismatch")
+        if zlib.crc32(raw[:-4], zlib.crc32(salt)) != crc:
+            raise LayoutError("index entry checksum mismatch (damaged, or another object's entry)")
         return cls(keyhash, offset, length, dig, kind)
-
-
-# --------------------------------------------------------------------------- codecs
-
-
-class Codec:
-    """Leaf encoding: Airflow's serde (so datetimes, tuples... round-trip as with BaseXCom) + JSON."""
-
-    def __init__(self, compression: str = "none") -> None:
-        self.compression = compression
-        self._zc = self._zd = None
-        if compression == "zstd":
-            try:
-                import zstandard
-            except ImportError:  # documented: zstd requested but not installed -> uncompressed
-                self.compression = "none"
-            else:
-                self._zc = zstandard.ZstdCompressor(level=3)
-                self._zd = zstandard.ZstdDecompressor()
-        elif compression not in ("none", ""):
-            raise ValueError(f"[attune] compression must be 'none' or 'zstd', not {compression!r}")
-
-    @staticmethod
-    def to_json_bytes(value: Any) -> bytes:
-        return json.dumps(_serialize(value), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-    @staticmethod
-    def from_json_bytes(data: bytes) -> Any:
-        return _deserialize(json.loads(data))
-
-    def encode_leaf(self, value: Any) -> tuple[int, bytes]:
-        return self.encode_raw(self.to_json_bytes(value))
-
-    def encode_raw(self, raw: bytes) -> tuple[int, bytes]:
-        """Leaf from already JSON-encoded bytes (compressed when it pays)."""
-        if self._zc is not None and len(raw) >= COMPRESS_MIN_BYTES:
-            packed = self._zc.compress(raw)
-            if len(packed) < len(raw):
-                return KIND_ZSTD, packed
-        return KIND_JSON, raw
-
-    def decode_leaf(self, kind: int, data: bytes) -> Any:
-        if kind == KIND_JSON:
-            return self.from_json_bytes(data)
-        if kind == KIND_ZSTD:
-            if self._zd is None:
-                try:
-                    import zstandard
-                except ImportError as exc:
-                    raise LayoutError(
-                        "object element is zstd-compressed but zstandard is not installed"
-                    ) from exc
-                self._zd = zstandard.ZstdDecompressor()
-            return self.from_json_bytes(self._zd.decompress(data))
-        raise LayoutError(f"unknown leaf kind {kind}")
-
-
-def _serialize(value: Any) -> Any:
-    if _plain_json(value, 0):
-        return value
-    from airflow.sdk.serde import serialize
-
-    return serialize(value)
-
-
-def _deserialize(data: Any) -> Any:
-    if _plain_json(data, 0) and not _has_classname(data):
-        return data
-    from airflow.sdk.serde import deserialize
-
-    return deserialize(data)
-
-
-def _plain_json(value: Any, depth: int) -> bool:
-    """True when json.dumps round-trips ``value`` exactly (fast path around serde)."""
-    if value is None or isinstance(value, (str, bool, int)):
-        return True
-    if isinstance(value, float):
-        return value == value and value not in (float("inf"), float("-inf"))
-    if depth > 64:
-        return False
-    if type(value) is list:
-        return all(_plain_json(v, depth + 1) for v in value)
-    if type(value) is dict:
-        return all(type(k) is str and _plain_json(v, depth + 1) for k, v in value.items())
-    return False
-
-
-def _has_classname(data: Any) -> bool:
-    if type(data) is dict:
-        return "__classname__" in data or any(_has_classname(v) for v in data.values())
-    if type(data) is list:
-        return any(_has_classname(v) for v in data)
-    return False
 
 
 def indexable(value: Any) -> bool:
@@ -218,12 +135,31 @@ class _Writer:
         self.max_depth = max_depth
         self.parts: list[bytes] = []
         self.pos = 0  # offset relative to the body start; fixed up via `base`
+        self.tables: list[tuple[int, list[Entry]]] = []  # packed once the salt is known
+        self._salt = hashlib.blake2b(digest_size=16)
 
     def emit(self, data: bytes) -> int:
         off = self.pos
         self.parts.append(data)
         self.pos += len(data)
         return off
+
+    def emit_table(self, entries: list[Entry]) -> int:
+        self.tables.append((len(self.parts), entries))
+        return self.emit(bytes(len(entries) * ENTRY_SIZE))
+
+    def digest(self, data: bytes) -> bytes:
+        """Digest of one payload; every digest also feeds the object's salt."""
+        d = digest(data)
+        self._salt.update(d)
+        return d
+
+    def finish(self) -> tuple[bytes, bytes]:
+        """(salt, body): the salt depends on every payload, and every entry's checksum on it."""
+        salt = self._salt.digest()
+        for index, entries in self.tables:
+            self.parts[index] = b"".join(e.pack(salt) for e in entries)
+        return salt, b"".join(self.parts)
 
     def child(self, value: Any, depth: int, prefix: bytes = b"") -> tuple[int, bytes]:
         """Encode one child; returns (kind, payload) where NODE payload is its header JSON.
@@ -244,8 +180,8 @@ class _Writer:
             for item in value:
                 kind, payload = self.child(item, depth + 1)
                 off = self.emit(payload)
-                entries.append(Entry(0, off, len(payload), digest(payload), kind))
-            tab = self.emit(b"".join(e.pack() for e in entries))
+                entries.append(Entry(0, off, len(payload), self.digest(payload), kind))
+            tab = self.emit_table(entries)
             return {"t": "l", "len": len(value), "tab": tab}
         keys = list(value)
         cap = max(8, _next_pow2(len(keys) * 2))
@@ -258,9 +194,9 @@ class _Writer:
             i = h & (cap - 1)
             while slots[i] is not None:
                 i = (i + 1) & (cap - 1)
-            slots[i] = Entry(h, off, len(payload), digest(payload), kind)
+            slots[i] = Entry(h, off, len(payload), self.digest(payload), kind)
         empty = Entry(0, 0, 0, b"\0" * 16, KIND_EMPTY)
-        tab = self.emit(b"".join((s or empty).pack() for s in slots))
+        tab = self.emit_table([s or empty for s in slots])
         kkind, kdata = self.codec.encode_leaf(keys)
         koff = self.emit(kdata)
         return {
@@ -268,7 +204,7 @@ class _Writer:
             "len": len(keys),
             "tab": tab,
             "cap": cap,
-            "keys": {"o": koff, "n": len(kdata), "k": kkind, "h": digest(kdata).hex()},
+            "keys": {"o": koff, "n": len(kdata), "k": kkind, "h": self.digest(kdata).hex()},
         }
 
 
@@ -285,8 +221,8 @@ def encode(
     *,
     nest_min_bytes: int = NEST_MIN_BYTES,
     max_depth: int = MAX_DEPTH,
-) -> bytes:
-    """Encode ``value`` into the object layout (see module docstring). Deterministic."""
+) -> tuple[str, bytes]:
+    """(object key, object bytes) of ``value`` (see module docstring). Deterministic."""
     base = 0
     for _ in range(8):
         w = _Writer(codec, nest_min_bytes, max_depth)
@@ -296,13 +232,33 @@ def encode(
         else:
             kind, data = codec.encode_leaf(value)
             off = w.emit(data)
-            header = {"t": "v", "o": off, "n": len(data), "k": kind, "h": digest(data).hex()}
+            header = {"t": "v", "o": off, "n": len(data), "k": kind, "h": w.digest(data).hex()}
+        salt, body = w.finish()
+        header["s"] = salt.hex()
         hjson = json.dumps(header, separators=(",", ":")).encode()
         needed = PREFIX.size + len(hjson) + CRC.size
         if needed == base:
-            return PREFIX.pack(MAGIC, len(hjson)) + hjson + CRC.pack(zlib.crc32(hjson)) + b"".join(w.parts)
+            head = PREFIX.pack(MAGIC, len(hjson), NO_KEY) + hjson + CRC.pack(zlib.crc32(hjson))
+            unsealed = head + body
+            key = object_key(unsealed)
+            return key, unsealed[: KEY_FIELD.start] + bytes.fromhex(key) + unsealed[KEY_FIELD.stop :]
         base = needed
     raise LayoutError("object header did not converge")  # pragma: no cover
+
+
+def object_key(data: bytes) -> str:
+    """The key an object is named by: sha256 of its bytes with the key field zeroed."""
+    h = hashlib.sha256(memoryview(data)[: KEY_FIELD.start])
+    h.update(NO_KEY)
+    h.update(memoryview(data)[KEY_FIELD.stop :])
+    return h.hexdigest()
+
+
+def recorded_key(data: bytes) -> str:
+    """The key written inside an object (full-read check; ``parse_root`` checks it on open)."""
+    if len(data) < PREFIX.size or data[:4] != MAGIC:
+        raise LayoutError(_bad_magic(data[:4]))
+    return data[KEY_FIELD].hex()
 
 
 # --------------------------------------------------------------------------- reading
@@ -312,13 +268,21 @@ ReadRange = Callable[[int, int], bytes]
 """read(start, end) -> bytes of the object in [start, end)."""
 
 
-def parse_root(head: bytes, read: ReadRange) -> dict:
-    """Root header from the first bytes of an object (reads more if ``head`` is too short)."""
+def parse_root(head: bytes, read: ReadRange, ref: str) -> dict:
+    """Root header of object ``ref`` from its first bytes (reads more if ``head`` is too short).
+
+    Raises ``LayoutError`` when the bytes are not an object, are damaged, or are another object.
+    """
+    if len(head) < 4 or head[:4] != MAGIC:
+        raise LayoutError(_bad_magic(head[:4]))
     if len(head) < PREFIX.size:
         raise LayoutError("object is truncated (no header)")
-    magic, hlen = PREFIX.unpack_from(head)
-    if magic != MAGIC:
-        raise LayoutError("not an attune object (bad magic)")
+    _, hlen, recorded = PREFIX.unpack_from(head)
+    if recorded.hex() != ref:
+        raise LayoutError(
+            f"the file holds another object (its header names {recorded.hex()}): "
+            "it was swapped, copied or restored to the wrong name"
+        )
     end = PREFIX.size + hlen + CRC.size
     if len(head) < end:
         head = head + read(len(head), end)
@@ -328,7 +292,21 @@ def parse_root(head: bytes, read: ReadRange) -> dict:
     (crc,) = CRC.unpack_from(head, PREFIX.size + hlen)
     if zlib.crc32(hjson) != crc:
         raise LayoutError("object header checksum mismatch")
-    return parse_header(hjson)
+    root = parse_header(hjson)
+    if not isinstance(root.get("s"), str) or len(root["s"]) != 32:
+        raise LayoutError("object header has no salt")
+    return root
+
+
+def _bad_magic(magic: bytes) -> str:
+    if magic == LEGACY_MAGIC:
+        return (
+            "written in the older ATN1 format, which cannot prove its identity on a partial read: "
+            "re-run the task that produced it (or delete the object)"
+        )
+    if len(magic) < 4:
+        return "object is truncated (no header)"
+    return "not an attune object (bad magic)"
 
 
 def parse_header(hjson: bytes) -> dict:
@@ -353,3 +331,54 @@ def split_dict_payload(payload: bytes) -> tuple[str, bytes]:
     (klen,) = KEYLEN.unpack_from(payload)
     key = payload[KEYLEN.size : KEYLEN.size + klen].decode("utf-8")
     return key, payload[KEYLEN.size + klen :]
+
+
+def probe(node: dict, key: str, entry_at: Callable[[int], Entry], key_of: Callable[[Entry], str]) -> Entry | None:
+    """The entry of ``key`` in a dict node (open addressing, about one probe), or None.
+
+    ``entry_at(slot)`` reads one table entry; ``key_of(entry)`` the key stored in its payload.
+    """
+    cap = node["cap"]
+    h = key_hash(key)
+    slot = h & (cap - 1)
+    for _ in range(cap):
+        entry = entry_at(slot)
+        if entry.kind == KIND_EMPTY:
+            return None
+        if entry.keyhash == h and key_of(entry) == key:
+            return entry
+        slot = (slot + 1) & (cap - 1)
+    return None
+
+
+def decode_whole(node: dict, read: ReadRange, codec: Codec, salt: bytes) -> Any:
+    """Decode a whole node from ``read`` (memory slices of a fully read, verified object)."""
+
+    def payload(e: Entry) -> bytes:
+        return verified(read(e.offset, e.offset + e.length), e.digest, "element")
+
+    def child(kind: int, data: bytes) -> Any:
+        if kind == KIND_NODE:
+            return decode_whole(parse_header(data), read, codec, salt)
+        return codec.decode_leaf(kind, data)
+
+    def entries(count: int) -> list[Entry]:
+        table = read(node["tab"], node["tab"] + count * ENTRY_SIZE)
+        return [Entry.unpack(table[i * ENTRY_SIZE : (i + 1) * ENTRY_SIZE], salt) for i in range(count)]
+
+    if node["t"] == "v":
+        return codec.decode_leaf(
+            node["k"], verified(read(node["o"], node["o"] + node["n"]), bytes.fromhex(node["h"]), "value")
+        )
+    if node["t"] == "l":
+        return [child(e.kind, payload(e)) for e in entries(node["len"])]
+    found: dict[str, Any] = {}
+    for e in entries(node["cap"]):
+        if e.kind != KIND_EMPTY:
+            key, data = split_dict_payload(payload(e))
+            found[key] = child(e.kind, data)
+    k = node["keys"]
+    keys = codec.decode_leaf(k["k"], verified(read(k["o"], k["o"] + k["n"]), bytes.fromhex(k["h"]), "keys"))
+    if not isinstance(keys, list) or sorted(keys) != sorted(found):
+        raise LayoutError("mapping keys do not match its index")
+    return {key: found[key] for key in keys}

@@ -17,25 +17,40 @@ Conversions (all explicit):
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from attune_provider.store.result_store import ResultStore
+from typing import Any, Protocol
 
 Path = tuple[str | int, ...]
+
+
+class ElementReader(Protocol):
+    """What a view needs from the store (``ResultStore`` implements it; no import, no cycle)."""
+
+    url: str
+
+    def list_item(self, ref: str, node: dict, index: int) -> tuple[int, bytes]: ...
+
+    def dict_item(self, ref: str, node: dict, key: str) -> tuple[int, bytes] | None: ...
+
+    def dict_keys(self, ref: str, node: dict) -> list[str]: ...
+
+    def decode_child(self, ref: str, kind: int, data: bytes) -> tuple[dict | None, Any]: ...
+
+    def load(self, ref: str, path: Sequence[str | int] = ()) -> Any: ...
+
+    def load_plain(self, ref: str) -> Any: ...
 
 
 class _View:
     __slots__ = ("_node", "_path", "_ref", "_store")
 
-    def __init__(self, store: ResultStore, ref: str, path: Path, node: dict) -> None:
+    def __init__(self, store: ElementReader, ref: str, path: Path, node: dict) -> None:
         self._store = store
         self._ref = ref
         self._path = path
         self._node = node
 
     @property
-    def attune_reference(self) -> tuple[ResultStore, str, Path]:
+    def attune_reference(self) -> tuple[ElementReader, str, Path]:
         """(store, object key, path inside the object): what the XCom backend stores again."""
         return self._store, self._ref, self._path
 
@@ -43,8 +58,7 @@ class _View:
         return int(self._node["len"])
 
     def __reduce__(self) -> tuple:
-        s = self._store
-        return (_restore, (s.url, s.compression, s._cache.max_entries, s.conn_id, self._ref, self._path))
+        return (_restore, (self._store, self._ref, self._path))
 
     def _child(self, step: str | int, kind: int, data: bytes) -> Any:
         node, value = self._store.decode_child(self._ref, kind, data)
@@ -130,7 +144,7 @@ class LazyMapping(_View, Mapping):
         return f"<attune dict ref={self._ref[:12]} path={list(self._path)} len={len(self)}>"
 
 
-def make_view(store: ResultStore, ref: str, path: Path, node: dict) -> LazySequence | LazyMapping:
+def make_view(store: ElementReader, ref: str, path: Path, node: dict) -> LazySequence | LazyMapping:
     if node["t"] == "l":
         return LazySequence(store, ref, path, node)
     if node["t"] == "d":
@@ -160,8 +174,6 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _restore(url: str, compression: str, cache_size: int, conn_id: str, ref: str, path: Path) -> Any:
-    from attune_provider.store.result_store import ResultStore
-
-    store = ResultStore.shared(url, compression=compression, cache_size=cache_size, conn_id=conn_id)
+def _restore(store: ElementReader, ref: str, path: Path) -> Any:
+    """Unpickle a view: the store pickles as its settings, so this re-opens the same object."""
     return store.load(ref, path)

@@ -1,4 +1,4 @@
-"""Per-DAG-run workflow variables in the result store, and the task-result resolver (SPEC 7, 11).
+"""Per-DAG-run workflow variables in the result store (docs/result-store.md).
 
 Variables: every ``publish`` writes ONE new immutable record named
 ``<time_ns:020d>-<writer>-<random>.json`` under ``<root>/vars/<dag_id>/<run_id>/``; nothing is
@@ -13,17 +13,17 @@ object, so XCom purge/GC need not look inside variable records.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
+from attune_provider.store.files import FileInfo
 from attune_provider.store.lazy import to_plain
-from attune_provider.store.reference import is_reference, parse_reference
 from attune_provider.store.result_store import ResultStore
 
 SEED_NAME = "00000000000000000000-seed.json"
@@ -45,14 +45,14 @@ class RunVariables:
         self.store = store
         self.dag_id = dag_id
         self.run_id = run_id
-        self.dir = store.subpath(VARS_DIR, _component(dag_id), _component(run_id))
+        self.dir = store.files.path(VARS_DIR, _component(dag_id), _component(run_id))
         self._records: dict[str, dict] = {}  # immutable records already read, by name
         self._lock = threading.Lock()
 
     def seed(self, initial: Mapping[str, Any]) -> bool:
         """Write the initial ``vars`` once per run; True if this call created them."""
         data = _dump({"writer": "seed", "updates": to_plain(dict(initial))})
-        return self.store.write_if_absent(f"{self.dir}/{SEED_NAME}", data)
+        return self.store.files.write_if_absent(f"{self.dir}/{SEED_NAME}", data)
 
     def publish(self, updates: Mapping[str, Any], writer: str) -> str:
         """Record ``updates`` (one new immutable record); returns the record name."""
@@ -60,16 +60,11 @@ class RunVariables:
             return ""
         plain = to_plain(dict(updates))
         name = f"{time.time_ns():020d}-{_component(writer)}-{uuid.uuid4().hex[:12]}.json"
-        self.store.write_atomic(f"{self.dir}/{name}", _dump({"writer": writer, "updates": plain}))
+        self.store.files.write_atomic(f"{self.dir}/{name}", _dump({"writer": writer, "updates": plain}))
         return name
 
     def record_names(self) -> list[str]:
-        try:
-            paths = self.store.fs.ls(self.dir, detail=False)
-        except FileNotFoundError:
-            return []
-        names = [str(p).rstrip("/").rsplit("/", 1)[-1] for p in paths]
-        return sorted(n for n in names if n.endswith(".json") and not n.startswith("."))
+        return [i.name for i in self.store.files.list_dir(self.dir) if i.name.endswith(".json")]
 
     def snapshot(self) -> dict[str, Any]:
         """All variables of the run: records merged in name order (last writer wins per name)."""
@@ -79,16 +74,8 @@ class RunVariables:
             merged.update(record.get("updates") or {})
         return merged
 
-    def history(self) -> list[tuple[str, str, dict]]:
-        """(record name, writer, updates) in merge order; for debugging and the UI."""
-        return [
-            (n, self._record(n).get("writer", ""), self._record(n).get("updates") or {})
-            for n in self.record_names()
-        ]
-
     def delete(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.store.fs.rm(self.dir, recursive=True)
+        self.store.files.remove_tree(self.dir)
 
     def _record(self, name: str) -> dict:
         with self._lock:
@@ -104,60 +91,25 @@ class RunVariables:
             self._records[name] = record
         return record
 
-    @staticmethod
-    def parse_dir(name: str) -> str:
-        return unquote(name)
+
+
+@dataclass(frozen=True)
+class RunStore:
+    """The variable records of one DAG run as found on storage (for ``gc``)."""
+
+    dag_id: str
+    run_id: str
+    dir: str
+    files: list[FileInfo]
+
+
+def iter_run_stores(store: ResultStore) -> Iterator[RunStore]:
+    """Every run's variable directory under ``<root>/vars`` with its files."""
+    files = store.files
+    for dag_dir in files.list_dir(files.path(VARS_DIR)):
+        for run_dir in files.list_dir(dag_dir.path):
+            yield RunStore(unquote(dag_dir.name), unquote(run_dir.name), run_dir.path, files.find(run_dir.path))
 
 
 def _dump(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True, default=str).encode("utf-8")
-
-
-class StoreResultResolver:
-    """``ResultResolver`` for the expressions' WorkflowContext: task name -> lazy stored result.
-
-    Give it ``refs`` (task name -> content key or reference dict) and/or ``pull`` (task name ->
-    whatever XCom returns: a view, a plain value, a reference dict, or None when absent).
-    ``get`` raises ``KeyError`` when the task has no result.
-    """
-
-    def __init__(
-        self,
-        store: ResultStore,
-        refs: Mapping[str, Any] | None = None,
-        pull: Callable[[str], Any] | None = None,
-    ) -> None:
-        self.store = store
-        self.refs = dict(refs or {})
-        self.pull = pull
-        self._loaded: dict[str, Any] = {}
-
-    def get(self, task_name: str) -> Any:
-        if task_name in self._loaded:
-            return self._loaded[task_name]
-        if task_name in self.refs:
-            value = self._resolve(self.refs[task_name], bare_key_ok=True)
-        elif self.pull is not None:
-            value = self.pull(task_name)
-            if value is None:
-                raise KeyError(task_name)
-            value = self._resolve(value, bare_key_ok=False)
-        else:
-            raise KeyError(task_name)
-        self._loaded[task_name] = value
-        return value
-
-    def __contains__(self, task_name: object) -> bool:
-        try:
-            self.get(str(task_name))
-        except KeyError:
-            return False
-        return True
-
-    def _resolve(self, ref: Any, *, bare_key_ok: bool) -> Any:
-        if is_reference(ref):
-            key, path = parse_reference(ref)
-            return self.store.load(key, path)
-        if bare_key_ok and isinstance(ref, str):
-            return self.store.load(ref)
-        return ref

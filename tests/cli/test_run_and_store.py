@@ -6,7 +6,9 @@ All runs share one AIRFLOW_HOME (``cli_home``) created by the CLI itself with it
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -104,6 +106,8 @@ def test_gc_dry_run_lists_garbage_and_keeps_it(cli_home: Path, greet_run):
     assert greet_run.returncode == 0
     store = ResultStore((cli_home / "attune-store").as_uri())
     orphan = store.put({"orphan": "nobody references this", "n": 12345})
+    written = time.time() - 2000  # older than gc's 900 s floor, younger than the default grace
+    os.utime(store.object_path(orphan), (written, written))
     referenced = {ref["key"] for _, _, ref in _references(cli_home)}
     assert orphan not in referenced
 

@@ -8,6 +8,15 @@ from pathlib import Path
 import pytest
 
 from attune_provider.store import ResultStore
+from attune_provider.store.settings import store_settings
+
+
+@pytest.fixture(autouse=True)
+def fresh_store_settings():
+    """Settings are read once per process; tests that change the environment re-read them."""
+    store_settings.cache_clear()
+    yield
+    store_settings.cache_clear()
 
 
 @pytest.fixture(params=["memory", "file"])

@@ -13,7 +13,6 @@ clearing it, so a retry is how these tests make Airflow start a new try of a tas
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib.util
 import json
 import os
@@ -116,10 +115,9 @@ def test_each_mapped_instance_reads_only_its_item(fanout_run) -> None:
 
 def _key_of(value) -> str:
     """The content key ``put`` would give ``value`` (computed without writing)."""
-    from attune_provider.store import ResultStore, layout
+    from attune_provider.store import ResultStore
 
-    store = ResultStore.from_settings()
-    return hashlib.sha256(layout.encode(value, store.codec, nest_min_bytes=store.nest_min_bytes)).hexdigest()
+    return ResultStore.from_settings().encode_object(value)[0]
 
 
 @pytest.fixture(scope="module")
@@ -191,14 +189,16 @@ def test_gc_removes_objects_of_a_deleted_run_and_keeps_live_ones(rerun_runs) -> 
     fresh = collect(store, dry_run=False)
     assert dead_key not in fresh.deleted and store.exists(dead_key)
 
-    # age the dead run's object, its var store, and the live object past the grace period
+    # age the dead run's object, its holder markers, its var store, and the live object past the
+    # grace period (the markers name a run that no longer exists: they hold nothing once old)
     old = time.time() - 7200
     for key in (dead_key, live_key):
         os.utime(store.object_path(key), (old, old))
+        for marker in store.files.list_dir(store.files.path("holders", key)):
+            os.utime(marker.path, (old, old))
     for run_id in (other.run_id, second.run_id):
-        vdir = RunVariables(store, RERUN_DAG, run_id).dir
-        for path in store.fs.find(vdir):
-            os.utime(path, (old, old))
+        for info in store.files.find(RunVariables(store, RERUN_DAG, run_id).dir):
+            os.utime(info.path, (old, old))
 
     dry = collect(store, dry_run=True)
     assert dead_key in dry.deleted and live_key not in dry.deleted

@@ -107,7 +107,7 @@ def test_same_value_is_one_object(store: ResultStore) -> None:
     b = store.put({"x": [1, 2, 3]})
     assert a == b
     assert store.stats.objects_written == 1
-    assert [o.key for o in store.iter_objects()] == [a]
+    assert [o.name for o in store.iter_objects()] == [a]
     assert store.put({"x": [1, 2, 4]}) != a
 
 
@@ -197,7 +197,7 @@ def test_reference_cannot_leave_the_root(store: ResultStore, ref: str) -> None:
 def test_internal_paths_reject_traversal(store: ResultStore) -> None:
     for bad in ("..", ".", "a/b", ""):
         with pytest.raises(InvalidReferenceError):
-            store.subpath("vars", bad)
+            store.files.path("vars", bad)
 
 
 def test_missing_object_is_a_clear_error(store: ResultStore) -> None:
@@ -237,7 +237,7 @@ def test_concurrent_writers_of_the_same_object(file_store: ResultStore) -> None:
             results.extend(keys)
     assert len(set(results)) == 1
     objects = list(file_store.iter_objects())
-    assert [o.key for o in objects] == [results[0]]
+    assert [o.name for o in objects] == [results[0]]
     obj_dir = Path(file_store.object_path(results[0])).parent
     assert [p.name for p in obj_dir.iterdir()] == [results[0]]  # no temp files left behind
     assert ResultStore(file_store.url).load_plain(results[0]) == [_item(i) for i in range(50)]

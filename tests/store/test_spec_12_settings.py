@@ -55,3 +55,26 @@ def test_memory_store_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     store = ResultStore.from_settings()
     key = store.put({"items": list(range(50))})
     assert ResultStore("memory://attune-spec-12-settings").load(key)["items"][49] == 49
+
+
+def test_settings_are_read_once_per_process_not_per_push(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Issue 13: ``[attune]`` was read twice per XCom push (store + inline threshold)."""
+    import attune_provider.config as config
+    from attune_provider.xcom import AttuneXComBackend
+
+    monkeypatch.setenv(f"{ENV}STORE_URL", (tmp_path / "once").as_uri())
+    reads: list[int] = []
+    real = config.settings
+
+    def counting() -> config.AttuneSettings:
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(config, "settings", counting)
+    refs = [
+        AttuneXComBackend.serialize_value({"i": i}, key="return_value", dag_id="d", run_id="r", task_id=f"t{i}")
+        for i in range(5)
+    ]
+    assert all(ref["__attune_ref__"] == 1 for ref in refs)
+    assert ResultStore.from_settings().url == (tmp_path / "once").as_uri()
+    assert len(reads) == 1

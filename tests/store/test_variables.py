@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import threading
 from pathlib import Path
 
-import pytest
+from attune_provider.store import ResultStore, RunVariables
 
-from attune_provider.store import ResultStore, RunVariables, StoreResultResolver
+
+def history(v: RunVariables) -> list[tuple[str, str, dict]]:
+    """(record name, writer, updates) in merge order, read through the store's public API."""
+    records = [(n, json.loads(v.store.read_file(f"{v.dir}/{n}"))) for n in v.record_names()]
+    return [(n, r.get("writer", ""), r.get("updates") or {}) for n, r in records]
 
 
 def test_seed_publish_snapshot(store: ResultStore) -> None:
@@ -19,7 +24,7 @@ def test_seed_publish_snapshot(store: ResultStore) -> None:
     v.publish({"count": 1}, writer="task_a")
     v.publish({"extra": [1, 2]}, writer="task_b")
     assert v.snapshot() == {"count": 1, "name": "x", "extra": [1, 2]}
-    assert [w for _, w, _ in v.history()] == ["seed", "task_a", "task_b"]
+    assert [w for _, w, _ in history(v)] == ["seed", "task_a", "task_b"]
     other_run = RunVariables(store, "dag_a", "manual__2024-01-02T00:00:00+00:00")
     assert other_run.snapshot() == {}
 
@@ -63,7 +68,7 @@ def test_threads_lose_no_write(store: ResultStore) -> None:
         t.join()
     snap = v.snapshot()
     assert all(snap[f"b{b}_{i}"] == i for b in range(8) for i in range(10))
-    _, last_writer, _ = v.history()[-1]
+    _, last_writer, _ = history(v)[-1]
     assert snap["shared"] == int(last_writer.removeprefix("branch"))
 
 
@@ -86,7 +91,7 @@ def test_processes_lose_no_write(tmp_path: Path) -> None:
     snap = v.snapshot()
     assert all(snap[f"p{b}_{i}"] == i for b in range(4) for i in range(10))
     assert len(v.record_names()) == 40
-    assert snap["shared"] == int(v.history()[-1][1].removeprefix("proc"))
+    assert snap["shared"] == int(history(v)[-1][1].removeprefix("proc"))
 
 
 def test_views_are_published_as_plain_values(store: ResultStore) -> None:
@@ -94,20 +99,3 @@ def test_views_are_published_as_plain_values(store: ResultStore) -> None:
     v = RunVariables(store, "d", "r")
     v.publish({"copy": view}, writer="w")
     assert RunVariables(ResultStore(store.url), "d", "r").snapshot() == {"copy": {"rows": [1, 2, 3]}}
-
-
-def test_resolver_by_reference_and_by_pull(store: ResultStore) -> None:
-    key = store.put({"data": {"items": [1, 2, 3]}})
-    r = StoreResultResolver(store, refs={"fetch": key})
-    assert r.get("fetch")["data"]["items"][2] == 3
-    with pytest.raises(KeyError):
-        r.get("missing")
-    from attune_provider.store import make_reference
-
-    pulled = {"fetch": make_reference(key, ["data"], kind="dict", length=1, size=0, preview=None), "plain": 5}
-    r2 = StoreResultResolver(store, pull=pulled.get)
-    assert r2.get("fetch")["items"][0] == 1
-    assert r2.get("plain") == 5
-    assert "fetch" in r2 and "absent" not in r2
-    with pytest.raises(KeyError):
-        r2.get("absent")
