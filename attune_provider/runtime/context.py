@@ -7,7 +7,6 @@ only when a template reads them, keystore reads Airflow Variables on access.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 from attune_provider.expressions.context import AirflowVariableKeystore, WorkflowContext, system_values
@@ -16,26 +15,13 @@ from attune_provider.runtime.plan import WorkflowPlan
 from attune_provider.runtime.results import AirflowResultResolver
 
 
-@lru_cache(maxsize=4)
-def _store_for(url: str) -> Any:
-    from attune_provider.store.result_store import ResultStore
-
-    return ResultStore.from_settings()
-
-
-def result_store() -> Any:
-    """The process-wide result store of the current settings."""
-    from attune_provider.config import settings
-
-    return _store_for(settings().store_url)
-
-
 def run_variables(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> Any:
     """This run's variable store (SPEC 7)."""
+    from attune_provider.store.result_store import ResultStore
     from attune_provider.store.variables import RunVariables
 
     ti = airflow_context["ti"]
-    return RunVariables(result_store(), ti.dag_id, ti.run_id)
+    return RunVariables(ResultStore.from_settings(), ti.dag_id, ti.run_id)
 
 
 def current_variables(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> dict[str, Any]:

@@ -140,10 +140,10 @@ class RunReport:
         return self.xcom(self.dag.attune_plan.end_id)
 
     def variables(self) -> dict[str, Any]:
-        from attune_provider.runtime.context import result_store
+        from attune_provider.store.result_store import ResultStore
         from attune_provider.store.variables import RunVariables
 
-        snapshot = RunVariables(result_store(), self.dag.dag_id, self.run_id).snapshot()
+        snapshot = RunVariables(ResultStore.from_settings(), self.dag.dag_id, self.run_id).snapshot()
         return {**self.dag.attune_plan.workflow.vars, **_plain(snapshot)}
 
 

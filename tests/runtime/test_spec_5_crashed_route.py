@@ -107,9 +107,9 @@ def _raw_xcom(dag_id: str, run_id: str, task_id: str, key: str):
 
 
 def test_crashed_route_fails_the_run_at_end(dag_env, tmp_path, registry, monkeypatch):
-    from attune_provider.runtime.context import result_store
     from attune_provider.runtime.records import ROUTE_KEY
     from attune_provider.store.reference import is_reference
+    from attune_provider.store.result_store import ResultStore
     from attune_provider.store.variables import RunVariables
 
     sabotaged: list[Path] = []
@@ -121,7 +121,7 @@ def test_crashed_route_fails_the_run_at_end(dag_env, tmp_path, registry, monkeyp
         }
 
     def break_store(dag_id, run_id):
-        folder = Path(RunVariables(result_store(), dag_id, run_id).dir)
+        folder = Path(RunVariables(ResultStore.from_settings(), dag_id, run_id).dir)
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder.parent, exist_ok=True)
         folder.write_text("not a folder: the variable store is broken")
