@@ -1,0 +1,178 @@
+"""The preview an XCom reference carries, so Airflow's own XCom tab is useful on its own.
+
+Airflow shows the XCom row as it is stored: for an attune result that is the small store
+reference. Its ``preview`` (docs/ui.md, "Airflow's XCom tab") is
+
+* ``value``: the whole value, as JSON, when it is small (at most ``FULL_VALUE_BYTES``);
+* ``first_keys``: a mapping's first key names (its shape at a glance);
+* otherwise ``first_items`` (a list's first items / a mapping's first entries, as JSON with long
+  strings and deep containers shortened) and ``more`` (how many items were left out), or
+  ``start`` for a long string;
+* ``full_value``: where the whole value is shown (the task instance's "Attune result" tab);
+* ``sha``: a digest of the preview itself. The preview is a read-only summary; a user who
+  edits it in the XCom tab would change nothing the next task reads, so ``check_unedited``
+  turns such an edit into a loud error instead of a silently ignored one.
+
+Only the bounded part that goes into the preview is walked (never the whole value) and it is
+passed through Airflow's secrets masker: sensitive key names and registered secrets become
+``***``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+FULL_VALUE_BYTES = 1024
+FIRST_ITEMS = 3
+NESTED_ITEMS = 3
+FIRST_KEYS = 8
+STRING_CHARS = 60
+MAX_DEPTH = 3
+RESULT_TAB = "Attune result"
+SECRET_WINDOW = 256
+
+
+class EditedReferenceError(ValueError):
+    """An XCom reference whose preview was changed after it was written (edited in the UI)."""
+
+
+@dataclass
+class _Limits:
+    """How much of a value one pass keeps; ``budget`` bounds the nodes visited in total."""
+
+    top_items: int
+    items: int
+    chars: int
+    depth: int
+    budget: int
+    cut: bool = False
+
+    def spend(self) -> bool:
+        self.budget -= 1
+        return self.budget >= 0
+
+
+def _summary_limits() -> _Limits:
+    return _Limits(FIRST_ITEMS, NESTED_ITEMS, STRING_CHARS, MAX_DEPTH, budget=200)
+
+
+def _full_limits() -> _Limits:
+    # a value whose JSON fits in FULL_VALUE_BYTES has fewer nodes and characters than this
+    return _Limits(FULL_VALUE_BYTES, FULL_VALUE_BYTES, FULL_VALUE_BYTES, 16, budget=FULL_VALUE_BYTES)
+
+
+def _redact(value: Any) -> Any:
+    try:
+        from airflow.sdk._shared.secrets_masker import redact
+    except ImportError:  # pragma: no cover - Airflow without the task SDK masker
+        return value
+    return redact(value)
+
+
+def _short(value: Any, depth: int, lim: _Limits) -> Any:
+    """``value`` as JSON-able data, bounded in depth, length and string size."""
+    if not lim.spend():
+        lim.cut = True
+        return "…"
+    if isinstance(value, str):
+        if len(value) > lim.chars:
+            lim.cut = True
+            # mask before cutting (a secret is never half shown), but only the shown window
+            window = _redact(value[: lim.chars + SECRET_WINDOW])
+            return f"{window[: lim.chars]}… ({len(value):,} chars)"
+        return _redact(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, bytes):
+        lim.cut = True
+        return f"<{len(value):,} bytes>"
+    if isinstance(value, dict):
+        if depth >= lim.depth:
+            lim.cut = True
+            return f"{{… {len(value):,} keys}}"
+        keys = list(itertools.islice(value, lim.top_items if depth == 0 else lim.items))
+        out = {str(k): _short(value[k], depth + 1, lim) for k in keys}
+        if len(value) > len(keys):
+            lim.cut = True
+            if depth > 0:
+                out["…"] = f"{len(value) - len(keys):,} more keys"
+        return out
+    if isinstance(value, (list, tuple)):
+        if depth >= lim.depth:
+            lim.cut = True
+            return f"[… {len(value):,} items]"
+        head = [_short(item, depth + 1, lim) for item in value[: lim.top_items if depth == 0 else lim.items]]
+        if len(value) > len(head):
+            lim.cut = True
+            if depth > 0:
+                head.append(f"… {len(value) - len(head):,} more")
+        return head
+    return _short(str(value), depth, lim)
+
+
+def result_tab_path(dag_id: str, run_id: str, task_id: str, map_index: int | None) -> str:
+    """Path (under the Airflow UI's base URL) of a task instance's Attune result tab."""
+    parts = ["dags", dag_id, "runs", run_id, "tasks", task_id]
+    if map_index is not None and map_index >= 0:
+        parts += ["mapped", str(map_index)]
+    return "/" + "/".join(quote(str(p), safe="") for p in parts) + "/plugin/attune-result"
+
+
+def preview_digest(preview: dict[str, Any]) -> str:
+    body = {k: v for k, v in preview.items() if k != "sha"}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def build_preview(
+    value: Any,
+    *,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+    task_id: str | None = None,
+    map_index: int | None = None,
+) -> dict[str, Any]:
+    """The ``preview`` of a reference to ``value`` (plain data, as the XCom backend stores it)."""
+    preview: dict[str, Any] = {}
+    if isinstance(value, dict):  # the shape at a glance, also when the value is shown in full
+        preview["first_keys"] = [str(k)[:STRING_CHARS] for k in itertools.islice(value, FIRST_KEYS)]
+    whole = _full_limits()
+    full = _redact(_short(value, 0, whole))
+    fits = len(json.dumps(full, ensure_ascii=False, default=str).encode("utf-8")) <= FULL_VALUE_BYTES
+    if not whole.cut and fits:
+        preview["value"] = full
+    else:
+        short = _short(value, 0, _summary_limits())
+        if isinstance(value, str):
+            preview["start"] = short
+        elif isinstance(value, (dict, list, tuple)):
+            preview["first_items"] = _redact(short)
+            preview["more"] = len(value) - len(short)
+        else:
+            preview["value"] = short
+    if dag_id and run_id and task_id:
+        preview["full_value"] = f"{RESULT_TAB} tab: {result_tab_path(dag_id, run_id, task_id, map_index)}"
+    else:
+        preview["full_value"] = f"{RESULT_TAB} tab of the task instance"
+    preview["sha"] = preview_digest(preview)
+    return preview
+
+
+def check_unedited(reference: dict[str, Any]) -> None:
+    """Raise when a reference's preview no longer matches its digest (edited after writing)."""
+    preview = reference.get("preview")
+    if not isinstance(preview, dict) or "sha" not in preview:
+        return  # a view re-stored by reference has no preview; older rows have no digest
+    if preview_digest(preview) != preview.get("sha"):
+        raise EditedReferenceError(
+            "this XCom row is an attune store reference whose 'preview' was edited (for example in "
+            "Airflow's XCom tab); the preview is a read-only summary and editing it does not change "
+            f"the stored value (object {str(reference.get('key'))[:16]}…). To replace the result, "
+            "replace the whole XCom value with the new value; to keep the stored value, restore the "
+            "row (clear and re-run the task). See docs/ui.md, 'Airflow's XCom tab'."
+        )
