@@ -74,6 +74,9 @@ def _json(
     plain = to_plain(value)
     if masker is not None:
         plain = masker.value(plain, name)
+    if isinstance(plain, str) and "\n" in plain:
+        text = plain  # stdout, logs: readable as lines rather than one escaped JSON string
+        return (text[:limit] + " …", True) if len(text) > limit else (text, False)
     indent = 2 if _is_container(plain) and plain else None
     text = json.dumps(plain, ensure_ascii=False, default=str, indent=indent)
     if len(text) > limit:
