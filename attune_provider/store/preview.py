@@ -4,10 +4,9 @@ Airflow shows the XCom row as it is stored: for an attune result that is the sma
 reference. Its ``preview`` (docs/ui.md, "Airflow's XCom tab") is
 
 * ``value``: the whole value, as JSON, when it is small (at most ``FULL_VALUE_BYTES``);
-* ``first_keys``: a mapping's first key names (its shape at a glance);
 * otherwise ``first_items`` (a list's first items / a mapping's first entries, as JSON with long
   strings and deep containers shortened) and ``more`` (how many items were left out), or
-  ``start`` for a long string;
+  ``start`` for a long string; a large mapping also lists its first key names (``first_keys``);
 * ``full_value``: where the whole value is shown (the task instance's "Attune result" tab);
 * ``sha``: a digest of the preview itself. The preview is a read-only summary; a user who
   edits it in the XCom tab would change nothing the next task reads, so ``check_unedited``
@@ -23,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -35,6 +35,7 @@ STRING_CHARS = 60
 MAX_DEPTH = 3
 RESULT_TAB = "Attune result"
 SECRET_WINDOW = 256
+ACTION_KEYS = ("succeeded", "outcome", "data", "error")
 
 
 class EditedReferenceError(ValueError):
@@ -74,6 +75,13 @@ def _redact(value: Any) -> Any:
     return redact(value)
 
 
+def _ordered(value: dict[Any, Any]) -> Iterator[Any]:
+    """Top-level keys, an action result's outcome and data first (its most telling entries)."""
+    first = [k for k in ACTION_KEYS if k in value] if "data" in value else []
+    yield from first
+    yield from (k for k in value if k not in first)
+
+
 def _short(value: Any, depth: int, lim: _Limits) -> Any:
     """``value`` as JSON-able data, bounded in depth, length and string size."""
     if not lim.spend():
@@ -95,7 +103,11 @@ def _short(value: Any, depth: int, lim: _Limits) -> Any:
         if depth >= lim.depth:
             lim.cut = True
             return f"{{… {len(value):,} keys}}"
-        keys = list(itertools.islice(value, lim.top_items if depth == 0 else lim.items))
+        keys = list(
+            itertools.islice(
+                _ordered(value) if depth == 0 else value, lim.top_items if depth == 0 else lim.items
+            )
+        )
         out = {str(k): _short(value[k], depth + 1, lim) for k in keys}
         if len(value) > len(keys):
             lim.cut = True
@@ -138,9 +150,12 @@ def build_preview(
     map_index: int | None = None,
 ) -> dict[str, Any]:
     """The ``preview`` of a reference to ``value`` (plain data, as the XCom backend stores it)."""
+    # key order is display order in Airflow's XCom tab: the pointer first, then the data
     preview: dict[str, Any] = {}
-    if isinstance(value, dict):  # the shape at a glance, also when the value is shown in full
-        preview["first_keys"] = [str(k)[:STRING_CHARS] for k in itertools.islice(value, FIRST_KEYS)]
+    if dag_id and run_id and task_id:
+        preview["full_value"] = f"{RESULT_TAB} tab: {result_tab_path(dag_id, run_id, task_id, map_index)}"
+    else:
+        preview["full_value"] = f"{RESULT_TAB} tab of the task instance"
     whole = _full_limits()
     full = _redact(_short(value, 0, whole))
     fits = len(json.dumps(full, ensure_ascii=False, default=str).encode("utf-8")) <= FULL_VALUE_BYTES
@@ -153,12 +168,11 @@ def build_preview(
         elif isinstance(value, (dict, list, tuple)):
             preview["first_items"] = _redact(short)
             preview["more"] = len(value) - len(short)
+            if isinstance(value, dict):  # the shape at a glance
+                keys = itertools.islice(value, FIRST_KEYS)
+                preview["first_keys"] = [str(k)[:STRING_CHARS] for k in keys]
         else:
             preview["value"] = short
-    if dag_id and run_id and task_id:
-        preview["full_value"] = f"{RESULT_TAB} tab: {result_tab_path(dag_id, run_id, task_id, map_index)}"
-    else:
-        preview["full_value"] = f"{RESULT_TAB} tab of the task instance"
     preview["sha"] = preview_digest(preview)
     return preview
 

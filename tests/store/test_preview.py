@@ -57,8 +57,25 @@ def test_large_mappings_show_their_first_entries():
     assert list(preview["first_items"]) == ["k0", "k1", "k2"]
     assert preview["first_items"]["k1"]["v"] == 1
     assert preview["more"] == 47
+    assert preview["first_keys"] == [f"k{i}" for i in range(8)]
+    assert next(iter(preview)) == "full_value"  # shown first in Airflow's XCom tab
     long_text = "line\n" * 1000
     assert _ref(long_text)["preview"]["start"].startswith("line\nline")
+
+
+def test_an_action_result_shows_its_outcome_and_data_first():
+    result = {
+        "exit_code": 0,
+        "duration_ms": 4,
+        "stdout": "x" * 900,
+        "stderr": "",
+        "succeeded": True,
+        "outcome": "succeeded",
+        "data": {"id": 3, "name": "srv-0003", "status": "ok", "ms": 2},
+    }
+    first = _ref(result)["preview"]["first_items"]
+    assert list(first) == ["succeeded", "outcome", "data"]
+    assert first["data"]["name"] == "srv-0003"
 
 
 def test_the_preview_points_to_the_attune_result_tab():
