@@ -30,7 +30,7 @@ tr:last-child td{border-bottom:none} tbody tr:hover td{background:var(--head)}
 td.key{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;width:1%}
 .meta td:first-child{color:var(--muted);white-space:nowrap;width:1%}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12.5px}
-code{white-space:nowrap}
+code{white-space:normal;overflow-wrap:normal;word-break:normal} .meta code{white-space:nowrap}
 pre{margin:0;white-space:pre-wrap;word-break:normal;overflow-wrap:normal;overflow-x:auto;max-width:100%}
 pre.src{white-space:pre;background:var(--code);padding:0;counter-reset:line}
 pre.src span.l{display:block;padding:0 12px}

@@ -114,12 +114,11 @@ def _short_json(value: Any, limit: int = 160) -> str:
 
 
 def param_row(spec: Any) -> ParamRow:
-    from attune_provider.compiler.params import param_schema
+    from attune_provider.compiler.params import nested_schema
 
-    schema = param_schema(spec)
-    constraints = {
-        k: v for k, v in schema.items() if k not in ("type", "description", "format", "examples")
-    }
+    # the user's own schema (attune's flat style made plain), not the form's additions
+    schema = nested_schema({k: v for k, v in spec.schema.items() if k != "default"})
+    constraints = {k: v for k, v in schema.items() if k not in ("type", "description")}
     if spec.secret:
         default = "(secret)" if spec.has_default else ""
     else:

@@ -60,7 +60,7 @@ def _attune_tasks(info: WorkflowInfo) -> str:
             items = f"<code>{e(task.with_items)}</code><div class='muted'>label: {e(task.label_rule)}</div>"
         transitions = []
         for t in task.transitions:
-            target = ", ".join(t["do"]) or "(no task)"
+            target = ", ".join(t["do"]) or "(no task started)"
             extra = f" <span class='muted'>publish {e(', '.join(t['publish']))}</span>" if t["publish"] else ""
             label = f" <span class='badge'>{e(t['label'])}</span>" if t.get("label") else ""
             transitions.append(f"<div><code>{e(t['when'])}</code> → {e(target)}{label}{extra}</div>")
@@ -93,7 +93,7 @@ def _compiled_tasks(info: WorkflowInfo) -> str:
 def source_html(source: SourceFile) -> str:
     """The file with line numbers; error lines highlighted with their problem underneath."""
     out = []
-    for number, line in enumerate(source.text.split("\n"), start=1):
+    for number, line in enumerate(source.text.rstrip("\n").split("\n"), start=1):
         if number in source.error_lines:
             out.append(f"<span class='l bad' data-line='{number}'>{e(line) or ' '}</span>")
             out.append(f"<span class='why' data-testid='attune-error-line'>↑ line {number}, "
