@@ -101,6 +101,14 @@ parameters:
     type: array
     description: Host records ({id, name})
     default: [{id: 1, name: web-1}, {id: 2, name: web-2}]
+  records:
+    type: array
+    description: Records with a required id
+    items:
+      type: object
+      properties:
+        id: {type: integer, required: true}
+        name: {type: string}
   token:
     type: string
     secret: true
