@@ -23,7 +23,6 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -42,20 +41,34 @@ class EditedReferenceError(ValueError):
     """An XCom reference whose preview was changed after it was written (edited in the UI)."""
 
 
-@dataclass
+class _TooBig(Exception):
+    """The full pass gave up: the value does not fit in ``FULL_VALUE_BYTES``."""
+
+
 class _Limits:
-    """How much of a value one pass keeps; ``budget`` bounds the nodes visited in total."""
+    """How much of a value one pass keeps: items per container, string size, depth, nodes and
+    (for the full pass) JSON bytes; ``abort`` ends the pass at the first cut (cheap on big values).
+    """
 
-    top_items: int
-    items: int
-    chars: int
-    depth: int
-    budget: int
-    cut: bool = False
+    def __init__(
+        self, top_items: int, items: int, chars: int, depth: int, budget: int, *, abort: bool = False
+    ) -> None:
+        self.top_items, self.items, self.chars, self.depth = top_items, items, chars, depth
+        self.budget = budget  # nodes, and for the full pass also bytes
+        self.abort = abort
+        self.cut = False
 
-    def spend(self) -> bool:
-        self.budget -= 1
-        return self.budget >= 0
+    def mark_cut(self) -> None:
+        self.cut = True
+        if self.abort:
+            raise _TooBig
+
+    def spend(self, size: int = 1) -> bool:
+        self.budget -= size
+        if self.budget < 0:
+            self.mark_cut()
+            return False
+        return True
 
 
 def _summary_limits() -> _Limits:
@@ -63,8 +76,8 @@ def _summary_limits() -> _Limits:
 
 
 def _full_limits() -> _Limits:
-    # a value whose JSON fits in FULL_VALUE_BYTES has fewer nodes and characters than this
-    return _Limits(FULL_VALUE_BYTES, FULL_VALUE_BYTES, FULL_VALUE_BYTES, 16, budget=FULL_VALUE_BYTES)
+    # every node and character of the value counts against the JSON size allowed in full
+    return _Limits(FULL_VALUE_BYTES, FULL_VALUE_BYTES, FULL_VALUE_BYTES, 16, FULL_VALUE_BYTES, abort=True)
 
 
 def _redact(value: Any) -> Any:
@@ -84,24 +97,23 @@ def _ordered(value: dict[Any, Any]) -> Iterator[Any]:
 
 def _short(value: Any, depth: int, lim: _Limits) -> Any:
     """``value`` as JSON-able data, bounded in depth, length and string size."""
-    if not lim.spend():
-        lim.cut = True
+    if not lim.spend(len(value) + 2 if lim.abort and isinstance(value, str) else 1):
         return "…"
     if isinstance(value, str):
         if len(value) > lim.chars:
-            lim.cut = True
+            lim.mark_cut()
             # mask before cutting (a secret is never half shown), but only the shown window
             window = _redact(value[: lim.chars + SECRET_WINDOW])
             return f"{window[: lim.chars]}… ({len(value):,} chars)"
-        return _redact(value)
+        return value if lim.abort else _redact(value)  # the full pass is masked as a whole
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, bytes):
-        lim.cut = True
+        lim.mark_cut()
         return f"<{len(value):,} bytes>"
     if isinstance(value, dict):
         if depth >= lim.depth:
-            lim.cut = True
+            lim.mark_cut()
             return f"{{… {len(value):,} keys}}"
         keys = list(
             itertools.islice(
@@ -110,17 +122,17 @@ def _short(value: Any, depth: int, lim: _Limits) -> Any:
         )
         out = {str(k): _short(value[k], depth + 1, lim) for k in keys}
         if len(value) > len(keys):
-            lim.cut = True
+            lim.mark_cut()
             if depth > 0:
                 out["…"] = f"{len(value) - len(keys):,} more keys"
         return out
     if isinstance(value, (list, tuple)):
         if depth >= lim.depth:
-            lim.cut = True
+            lim.mark_cut()
             return f"[… {len(value):,} items]"
         head = [_short(item, depth + 1, lim) for item in value[: lim.top_items if depth == 0 else lim.items]]
         if len(value) > len(head):
-            lim.cut = True
+            lim.mark_cut()
             if depth > 0:
                 head.append(f"… {len(value) - len(head):,} more")
         return head
@@ -156,10 +168,12 @@ def build_preview(
         preview["full_value"] = f"{RESULT_TAB} tab: {result_tab_path(dag_id, run_id, task_id, map_index)}"
     else:
         preview["full_value"] = f"{RESULT_TAB} tab of the task instance"
-    whole = _full_limits()
-    full = _redact(_short(value, 0, whole))
-    fits = len(json.dumps(full, ensure_ascii=False, default=str).encode("utf-8")) <= FULL_VALUE_BYTES
-    if not whole.cut and fits:
+    try:
+        full = _redact(_short(value, 0, _full_limits()))
+        fits = len(json.dumps(full, ensure_ascii=False, default=str).encode("utf-8")) <= FULL_VALUE_BYTES
+    except _TooBig:
+        fits = False
+    if fits:
         preview["value"] = full
     else:
         short = _short(value, 0, _summary_limits())
