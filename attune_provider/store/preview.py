@@ -54,7 +54,7 @@ class _Limits:
         self, top_items: int, items: int, chars: int, depth: int, budget: int, *, abort: bool = False
     ) -> None:
         self.top_items, self.items, self.chars, self.depth = top_items, items, chars, depth
-        self.budget = budget  # nodes, and for the full pass also bytes
+        self.budget = budget  # one per node plus the characters of every string kept
         self.abort = abort
         self.cut = False
 
@@ -72,7 +72,7 @@ class _Limits:
 
 
 def _summary_limits() -> _Limits:
-    return _Limits(FIRST_ITEMS, NESTED_ITEMS, STRING_CHARS, MAX_DEPTH, budget=200)
+    return _Limits(FIRST_ITEMS, NESTED_ITEMS, STRING_CHARS, MAX_DEPTH, budget=FULL_VALUE_BYTES)
 
 
 def _full_limits() -> _Limits:
@@ -97,7 +97,7 @@ def _ordered(value: dict[Any, Any]) -> Iterator[Any]:
 
 def _short(value: Any, depth: int, lim: _Limits) -> Any:
     """``value`` as JSON-able data, bounded in depth, length and string size."""
-    if not lim.spend(len(value) + 2 if lim.abort and isinstance(value, str) else 1):
+    if not lim.spend(min(len(value), lim.chars) + 2 if isinstance(value, str) else 1):
         return "…"
     if isinstance(value, str):
         if len(value) > lim.chars:

@@ -104,6 +104,8 @@ def test_preview_is_bounded_for_huge_values():
     huge = [[[[list(range(1000))] * 50] * 50]] * 2000
     preview = build_preview(huge)
     assert len(json.dumps(preview)) < 2 * FULL_VALUE_BYTES
+    wide = [{f"field{j}": "z" * 500 for j in range(50)} for _ in range(50)]
+    assert len(json.dumps(build_preview(wide))) < 2 * FULL_VALUE_BYTES
 
 
 def test_an_edited_preview_is_a_loud_error_not_a_silently_ignored_edit():
