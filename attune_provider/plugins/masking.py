@@ -72,26 +72,58 @@ class Masker:
         return value
 
 
+def _decoded(value: Any) -> Any:
+    """Airflow's serialized encoding ``{"__var": x, "__type": ...}`` -> ``x`` (one level)."""
+    if isinstance(value, Mapping) and "__var" in value and "__type" in value:
+        return value["__var"]
+    return value
+
+
+def serialized_params(dag_id: str, session: Any) -> tuple[dict[str, dict[str, Any]], str | None] | None:
+    """``({name: {"schema", "value"}}, fileloc)`` read from the serialized JSON, without building
+    the DAG's operators (a result page must stay cheap for DAGs with thousands of tasks)."""
+    from airflow.models.serialized_dag import SerializedDagModel
+
+    model = SerializedDagModel.get(dag_id, session=session)
+    if model is None:
+        return None
+    dag = (model.data or {}).get("dag") or {}
+    params: dict[str, dict[str, Any]] = {}
+    for entry in dag.get("params") or []:
+        if isinstance(entry, (list, tuple)) and len(entry) == 2 and isinstance(entry[1], Mapping):
+            name, raw = entry
+            schema = _decoded(raw.get("schema"))
+            params[str(name)] = {
+                "schema": schema if isinstance(schema, Mapping) else {},
+                "value": _decoded(raw.get("default")),
+            }
+    return params, dag.get("fileloc")
+
+
 def run_masker(dag_id: str, run_id: str) -> Masker:
     """A masker for one DAG run: its secret params' triggered values and defaults."""
     from airflow.models.dagrun import DagRun
-    from airflow.models.serialized_dag import SerializedDagModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
     with create_session() as session:
-        dag = SerializedDagModel.get_dag(dag_id, session=session)
+        found = serialized_params(dag_id, session)
         conf = session.scalar(select(DagRun.conf).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
-    if dag is None:
+    if found is None:
         return Masker()
-    params = {name: dag.params.get_param(name) for name in dag.params}
+    params, fileloc = found
     names = secret_param_names(params)
     if not names:
         return Masker()
-    values = [(conf or {}).get(name) for name in names]
-    values += [getattr(params[name], "value", None) for name in names]
-    values += workflow_secret_defaults(dag_id, getattr(dag, "fileloc", None))
-    return Masker(v for v in values if v is not None and type(v).__name__ != "ArgNotSet")
+    values: list[Any] = [(conf or {}).get(name) for name in names]
+    values += [params[name].get("value") for name in names]
+    values += workflow_secret_defaults(dag_id, fileloc)
+    return Masker(v for v in values if _is_value(v))
+
+
+def _is_value(value: Any) -> bool:
+    """False for a missing value and for an encoded marker such as Airflow's ``arg_not_set``."""
+    return value is not None and not (isinstance(value, Mapping) and "__type" in value)
 
 
 def workflow_secret_defaults(dag_id: str, fileloc: str | None) -> list[Any]:
