@@ -7,6 +7,7 @@ Screenshots land in test-artifacts/browser/ (gitignored) for a human to look at.
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
 import urllib.parse
@@ -53,9 +54,10 @@ def _enter_frame(driver, title: str, timeout: float = 60) -> None:
 
 
 def _shot(driver, name: str, doc: str | None = None) -> None:
-    """Screenshot into test-artifacts/browser/; ``doc`` also refreshes docs/images/<doc>.png."""
+    """Screenshot into test-artifacts/browser/; with ATTUNE_UPDATE_DOC_IMAGES=1, ``doc`` also
+    refreshes the checked-in docs/images/<doc>.png (so ordinary runs leave the tree clean)."""
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
-    if doc:
+    if doc and os.environ.get("ATTUNE_UPDATE_DOC_IMAGES") == "1":
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(DOC_IMAGES / f"{doc}.png"))
 
