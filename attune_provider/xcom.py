@@ -31,6 +31,7 @@ from airflow.sdk.bases.xcom import BaseXCom
 
 from attune_provider.store.holders import Holders, holder_id, holder_label
 from attune_provider.store.lazy import LazySequence, is_view, to_plain
+from attune_provider.store.preview import build_preview, check_unedited
 from attune_provider.store.reference import (
     MARKER,
     is_reference,
@@ -38,7 +39,6 @@ from attune_provider.store.reference import (
     kind_of,
     make_reference,
     parse_reference,
-    preview_of,
 )
 from attune_provider.store.result_store import ResultStore, StoredObject
 
@@ -113,7 +113,7 @@ class AttuneXComBackend(BaseXCom):
             stored = store.put_object(value)
         kind, length = kind_of(value)
         return make_reference(
-            stored.key, (), kind=kind, length=length, size=stored.size, preview=preview_of(value)
+            stored.key, (), kind=kind, length=length, size=stored.size, preview=build_preview(value, dag_id=dag_id, run_id=run_id, task_id=task_id, map_index=map_index)
         )
 
     @staticmethod
@@ -123,6 +123,7 @@ class AttuneXComBackend(BaseXCom):
             with contextlib.suppress(ValueError):
                 value = json.loads(value)
         if is_reference(value):
+            check_unedited(value)
             key, path = parse_reference(value)
             store = _store()
             _enter_reader_scope(store)

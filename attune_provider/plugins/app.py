@@ -13,9 +13,9 @@ import dataclasses
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
-from attune_provider.plugins import data, views
+from attune_provider.plugins import data, views, workflow_data, workflow_view
 
 
 def _read_xcom():
@@ -66,14 +66,38 @@ def create_app() -> FastAPI:
         status = 200 if page_data.error is None else 502
         return HTMLResponse(views.result_html(page_data), status_code=status)
 
+    @app.get("/result/download", dependencies=[Depends(_read_xcom())], response_model=None)
+    def result_download(
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        map_index: Annotated[str | None, Query()] = None,
+        path: Annotated[list[str] | None, Query()] = None,
+    ) -> StreamingResponse | JSONResponse:
+        """The whole result (or the part at ``path``) as one JSON file, streamed item by item."""
+        index = _map_index(map_index)
+        try:
+            chunks = data.download(dag_id, run_id, task_id, index, path or [])
+        except LookupError as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        except Exception as exc:  # missing/corrupt object, bad path: located, not a 500
+            return JSONResponse({"detail": f"{type(exc).__name__}: {exc}"}, status_code=502)
+        name = "__".join([dag_id, task_id, *([str(index)] if index >= 0 else []), *(path or [])])
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:180] + ".json"
+        return StreamingResponse(
+            chunks,
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{safe}"'},
+        )
+
     @app.get("/workflow", dependencies=[Depends(_read_code())], response_model=None)
     def workflow(
         dag_id: str, format: Annotated[str, Query(pattern="^(html|json)$")] = "html"
     ) -> HTMLResponse | JSONResponse:
         """The attune source files of a DAG and its compiled task table."""
-        info = data.workflow_info(dag_id)
+        info = workflow_data.workflow_info(dag_id)
         if format == "json":
             return JSONResponse(dataclasses.asdict(info), status_code=200 if info.found else 404)
-        return HTMLResponse(views.workflow_html(info), status_code=200 if info.found else 404)
+        return HTMLResponse(workflow_view.workflow_html(info), status_code=200 if info.found else 404)
 
     return app

@@ -1,19 +1,22 @@
-"""What the UI views show, read from the metadata DB and the result store (no HTML here).
+"""What the Attune result view shows, read from the metadata DB and the result store (no HTML).
 
 A task instance's XCom row holds a store reference; ``task_result`` resolves it and returns one
 page of the value, reading only the items on that page (the store's lazy views), plus the
-object's size and content hash.
+object's size and content hash, the instance's grid label, and which rows only repeat another
+(an action's ``stdout`` that is the JSON its ``data`` was parsed from). Shown values pass
+through the run's secrets masker (``plugins/masking.py``). ``iter_json`` streams the whole value
+for the download, one element at a time.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from attune_provider.cli.stored import reference_of, result_store, xcom_return_value
+from attune_provider.plugins.masking import Masker, run_masker
 
 MAX_CELL_CHARS = 4000
 
@@ -26,6 +29,7 @@ class Row:
     text: str
     truncated: bool = False
     nested: bool = False
+    repeats: str | None = None  # key of the row this one only repeats (shown collapsed)
 
 
 @dataclass
@@ -47,16 +51,70 @@ class ResultPage:
     rows: list[Row] = field(default_factory=list)
     scalar: str | None = None
     mapped_indexes: list[int] = field(default_factory=list)
+    label: str | None = None  # the grid label of a mapped instance (rendered map index)
+    warning: str | None = None  # e.g. the XCom row's preview was edited in Airflow's XCom tab
     error: str | None = None
 
+    @property
+    def title(self) -> str:
+        """``check_health.run [srv-0003]``: the task id and the instance's item label."""
+        if self.map_index < 0:
+            return self.task_id
+        label = self.label or str(self.map_index)
+        if ": " in label and label.split(": ", 1)[0] == str(self.map_index):
+            label = label.split(": ", 1)[1]  # "2: srv-0003" -> "srv-0003"
+        return f"{self.task_id} [{label}]"
 
-def _json(value: Any, limit: int = MAX_CELL_CHARS) -> tuple[str, bool]:
+
+def _json(
+    value: Any, limit: int = MAX_CELL_CHARS, masker: Masker | None = None, name: str | None = None
+) -> tuple[str, bool]:
     from attune_provider.cli.workflows import to_plain
 
-    text = json.dumps(to_plain(value), ensure_ascii=False, default=str, indent=None)
+    plain = to_plain(value)
+    if masker is not None:
+        plain = masker.value(plain, name)
+    if isinstance(plain, str) and "\n" in plain:
+        text = plain  # stdout, logs: readable as lines rather than one escaped JSON string
+        return (text[:limit] + " …", True) if len(text) > limit else (text, False)
+    indent = 2 if _is_container(plain) and plain else None
+    text = json.dumps(plain, ensure_ascii=False, default=str, indent=indent)
     if len(text) > limit:
         return text[:limit] + " …", True
     return text, False
+
+
+def repeats_data(value: Mapping[str, Any]) -> bool:
+    """An action result whose ``stdout`` is only the JSON its ``data`` was parsed from."""
+    stdout, data = value.get("stdout"), value.get("data")
+    if not isinstance(stdout, str) or data is None or not stdout.strip():
+        return False
+    from attune_provider.cli.workflows import to_plain
+
+    try:
+        parsed = json.loads(stdout)
+    except ValueError:
+        return stdout.strip() == data if isinstance(data, str) else False
+    return parsed == to_plain(data)
+
+
+def instance_label(dag_id: str, run_id: str, task_id: str, map_index: int) -> str | None:
+    """The rendered map index (grid label, ``2: srv-0003``) of a mapped task instance."""
+    if map_index < 0:
+        return None
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return session.scalar(
+            select(TaskInstance._rendered_map_index).where(
+                TaskInstance.dag_id == dag_id,
+                TaskInstance.run_id == run_id,
+                TaskInstance.task_id == task_id,
+                TaskInstance.map_index == map_index,
+            )
+        )
 
 
 def _is_container(value: Any) -> bool:
@@ -94,30 +152,76 @@ def task_result(
 ) -> ResultPage:
     """One page of a task instance's resolved result (``path`` walks into nested values)."""
     out = ResultPage(dag_id, run_id, task_id, map_index, page=max(page, 1), page_size=page_size)
+    out.label = instance_label(dag_id, run_id, task_id, map_index)
     found, raw = xcom_return_value(dag_id, run_id, task_id, map_index)
     out.found = found
     if not found:
         if map_index < 0:
             out.mapped_indexes = mapped_indexes(dag_id, run_id, task_id)
         return out
-    store = result_store()
-    ref = reference_of(raw)
+    masker = run_masker(dag_id, run_id)
     try:
-        if ref is not None:
-            out.is_reference = True
-            out.key, base = ref
-            out.object_bytes = _object_size(store, out.key)
-            value = store.load(out.key, base)
-        else:
-            value = raw
+        value = resolve_value(raw, out)
         for step in path:
             value = _step(value, step)
             out.path.append(step)
     except Exception as exc:  # missing object, corrupt data, bad path: show it, do not 500
         out.error = f"{type(exc).__name__}: {exc}"
         return out
-    _fill_page(out, value)
+    _fill_page(out, value, masker)
     return out
+
+
+def resolve_value(raw: Any, out: ResultPage | None = None) -> Any:
+    """The value behind an XCom row (lazy views for store objects); notes an edited preview."""
+    from attune_provider.store.preview import EditedReferenceError, check_unedited
+
+    ref = reference_of(raw)
+    if ref is None:
+        return raw
+    reference = json.loads(raw) if isinstance(raw, str) else raw
+    store = result_store()
+    if out is not None:
+        out.is_reference = True
+        out.key = ref[0]
+        out.object_bytes = _object_size(store, ref[0])
+        try:
+            check_unedited(reference)
+        except EditedReferenceError as exc:
+            out.warning = str(exc)
+    return store.load(*ref)
+
+
+def iter_json(value: Any, masker: Masker) -> Iterator[str]:
+    """The whole value as JSON text, in chunks (one list element or mapping entry at a time)."""
+    from attune_provider.cli.workflows import to_plain
+
+    def dump(item: Any) -> str:
+        return json.dumps(masker.value(to_plain(item)), ensure_ascii=False, default=str)
+
+    if isinstance(value, Mapping):
+        yield "{"
+        for i, key in enumerate(value.keys()):
+            yield ("," if i else "") + json.dumps(str(key)) + ":" + dump(value[key])
+        yield "}"
+    elif _is_container(value):
+        yield "["
+        for i in range(len(value)):
+            yield ("," if i else "") + dump(value[i])
+        yield "]"
+    else:
+        yield dump(value)
+
+
+def download(dag_id: str, run_id: str, task_id: str, map_index: int, path: Sequence[str] = ()) -> Iterator[str]:
+    """Chunks of the full value of one task instance's result (raises LookupError when absent)."""
+    found, raw = xcom_return_value(dag_id, run_id, task_id, map_index)
+    if not found:
+        raise LookupError(f"no result stored for {dag_id} / {run_id} / {task_id} [{map_index}]")
+    value = resolve_value(raw)
+    for step in path:
+        value = _step(value, step)
+    return iter_json(value, run_masker(dag_id, run_id))
 
 
 def _step(value: Any, step: str) -> Any:
@@ -128,27 +232,31 @@ def _step(value: Any, step: str) -> Any:
     raise KeyError(f"{step!r}: a {type(value).__name__} has no elements")
 
 
-def _fill_page(out: ResultPage, value: Any) -> None:
+def _fill_page(out: ResultPage, value: Any, masker: Masker) -> None:
+    repeated: dict[str, str] = {}
     if isinstance(value, Mapping):
         out.kind = "mapping"
         keys = list(value.keys())
         out.length = len(keys)
         selected: list[Any] = keys
+        if repeats_data(value):
+            repeated["stdout"] = "data"
     elif _is_container(value):
         out.kind = "list"
         out.length = len(value)
         selected = list(range(len(value)))
     else:
         out.kind = type(value).__name__
-        out.scalar, _ = _json(value, limit=200_000)
+        out.scalar, _ = _json(value, limit=200_000, masker=masker)
         return
     out.pages = max(1, -(-len(selected) // out.page_size))
     out.page = min(out.page, out.pages)
     start = (out.page - 1) * out.page_size
     for key in selected[start : start + out.page_size]:
         item = value[key]
-        text, truncated = _json(item)
-        out.rows.append(Row(key, text, truncated, _is_container(item)))
+        name = key if isinstance(key, str) else None  # a sensitive key name masks its value
+        text, truncated = _json(item, masker=masker, name=name)
+        out.rows.append(Row(key, text, truncated, _is_container(item), repeated.get(str(key))))
 
 
 def _object_size(store: Any, key: str) -> int | None:
@@ -156,94 +264,3 @@ def _object_size(store: Any, key: str) -> int | None:
         return int(store.fs.info(store.object_path(key)).get("size") or 0)
     except Exception:
         return None
-
-
-# --------------------------------------------------------------------------- DAG view
-
-
-@dataclass
-class SourceFile:
-    path: str
-    text: str
-
-
-@dataclass
-class WorkflowInfo:
-    dag_id: str
-    found: bool = False
-    description: str | None = None
-    tasks: list[dict[str, Any]] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)
-    sources: list[SourceFile] = field(default_factory=list)
-    source_note: str | None = None
-
-
-def workflow_info(dag_id: str) -> WorkflowInfo:
-    """The compiled task table (from the serialized DAG) and the attune files it came from."""
-    from airflow.models.serialized_dag import SerializedDagModel
-    from airflow.utils.session import create_session
-
-    from attune_provider.cli.render_cmd import describe_dag
-
-    info = WorkflowInfo(dag_id)
-    with create_session() as session:
-        dag = SerializedDagModel.get_dag(dag_id, session=session)
-    if dag is None:
-        return info
-    info.found = True
-    described = describe_dag(dag)
-    info.description = described.get("description")
-    info.tasks = described["tasks"]
-    info.params = described["params"]
-    files = source_files(dag_id, getattr(dag, "fileloc", None))
-    if not files:
-        info.source_note = "no attune source found for this DAG (not compiled from attune YAML?)"
-    for file in files:
-        try:
-            info.sources.append(SourceFile(str(file), file.read_text(encoding="utf-8")))
-        except OSError as exc:
-            info.sources.append(SourceFile(str(file), f"(cannot read: {exc})"))
-    return info
-
-
-def source_files(dag_id: str, fileloc: str | None) -> list[Path]:
-    """The workflow's YAML files: found by loading what its loader file loads, never from a request."""
-    from attune_provider.spec.loader import load_path
-
-    for candidate in _candidate_sources(dag_id, fileloc):
-        try:
-            result = load_path(candidate)
-        except Exception:
-            continue
-        workflow = result.workflows.get(dag_id)
-        if workflow is not None:
-            files = [f for f in (workflow.action_file, workflow.source_file) if f is not None]
-            return list(dict.fromkeys(Path(f) for f in files))
-    return []
-
-
-def _candidate_sources(dag_id: str, fileloc: str | None) -> list[Path]:
-    import re
-
-    candidates: list[Path] = []
-    if fileloc and Path(fileloc).is_file() and Path(fileloc).suffix == ".py":
-        text = Path(fileloc).read_text(encoding="utf-8", errors="replace")
-        match = re.search(r"dag_from_source\((['\"])(.+?)\1", text)  # loader written by the CLI
-        if match:
-            candidates.append(Path(match.group(2)))
-    try:  # the shared loader's index: dag_id -> pack folder or file
-        from attune_provider.compiler.dag_loader import SpecCache
-
-        unit = SpecCache.default().read_index().get(dag_id)
-        if unit:
-            candidates.append(Path(unit))
-    except Exception:
-        pass
-    try:
-        from attune_provider.config import settings
-
-        current = settings()
-        candidates.extend([current.workflows_folder, *current.packs_folders])
-    except Exception:
-        pass
-    return [c for c in dict.fromkeys(candidates) if c.exists()]

@@ -108,9 +108,43 @@ def stored_run(browser_available, tmp_path_factory) -> StoredRun:
             timeout=900,
         )
     assert done.returncode == 0, done.stderr[-4000:]
+    add_broken_workflow(home)
     with sqlite3.connect(home / "airflow.db") as db:
         (run_id,) = db.execute("select run_id from dag_run where dag_id = ?", (WORKFLOW_REF,)).fetchone()
     return StoredRun(home, WORKFLOW_REF, run_id, json.loads(done.stdout))
+
+
+BROKEN_FILE = "broken_health.yaml"
+BROKEN_LINE = 7
+BROKEN_WORKFLOW = """version: "1.0"
+description: a workflow with a located load error (tasks must be a list)
+parameters:
+  target:
+    type: string
+    description: where to send
+tasks: "check everything"
+"""
+
+
+def add_broken_workflow(home: Path) -> None:
+    """The deployment's loader file plus a broken workflow, serialized with ``dags reserialize``.
+
+    Without a DAG processor nothing else writes new or changed DAGs to the metadata DB the
+    api-server reads (docs/ui.md, "airflow dags reserialize").
+    """
+    workflows = home / "attune"
+    workflows.mkdir(exist_ok=True)
+    (workflows / BROKEN_FILE).write_text(BROKEN_WORKFLOW, encoding="utf-8")
+    shutil.copy(REPO_ROOT / "dags" / "attune_dags.py", home / "dags" / "attune_dags.py")
+    airflow = Path(sys.executable).with_name("airflow")
+    done = subprocess.run(
+        [str(airflow), "dags", "reserialize"],
+        env=server_env(home),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ Screenshots land in test-artifacts/browser/ (gitignored) for a human to look at.
 
 from __future__ import annotations
 
+import json
+import os
 import time
 import urllib.error
 import urllib.parse
@@ -13,7 +15,9 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, PASSWORD, SERVER_COUNT
+from tests.browser.conftest import ARTIFACTS, BROKEN_FILE, BROKEN_LINE, PASSWORD, SERVER_COUNT
+
+DOC_IMAGES = ARTIFACTS.parents[1] / "docs" / "images"
 
 pytestmark = [pytest.mark.browser, pytest.mark.airflow]
 
@@ -49,8 +53,13 @@ def _enter_frame(driver, title: str, timeout: float = 60) -> None:
         time.sleep(0.5)
 
 
-def _shot(driver, name: str) -> None:
+def _shot(driver, name: str, doc: str | None = None) -> None:
+    """Screenshot into test-artifacts/browser/; with ATTUNE_UPDATE_DOC_IMAGES=1, ``doc`` also
+    refreshes the checked-in docs/images/<doc>.png (so ordinary runs leave the tree clean)."""
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    if doc and os.environ.get("ATTUNE_UPDATE_DOC_IMAGES") == "1":
+        DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(DOC_IMAGES / f"{doc}.png"))
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +108,8 @@ def test_mapped_instances_are_labelled(logged_in, api_server, stored_run):
 
 
 def test_task_instance_view_shows_the_resolved_result(logged_in, api_server, stored_run):
+    from selenium.webdriver.common.by import By
+
     run = urllib.parse.quote(stored_run.run_id, safe="")
     logged_in.get(
         f"{api_server}/dags/{stored_run.dag_id}/runs/{run}/tasks/check_health.run/mapped/2/plugin/attune-result"
@@ -106,16 +117,32 @@ def test_task_instance_view_shows_the_resolved_result(logged_in, api_server, sto
     _enter_frame(logged_in, "Attune result")
     try:
         body = _wait_for_text(logged_in, "content hash (sha256)")
-        assert "attune result: check_health.run [2]" in body
-        assert "result store reference" in body
-        assert "srv-0003" in body  # map index 2 is the third server
-        assert "object size" in body
+        # issue 14 item 6: titled by the item label, stdout collapsed, no mid-token wraps, download
+        assert "check_health.run [srv-0003]" in body.splitlines()[0]  # map index 2, third server
+        assert "result store reference" in body and "object size" in body
+        collapsed = logged_in.find_elements(By.CSS_SELECTOR, "[data-testid='attune-collapsed']")
+        assert len(collapsed) == 1 and "same as data" in collapsed[0].text
+        assert collapsed[0].get_attribute("open") is None  # closed until clicked
+        hash_cell = logged_in.find_element(By.CSS_SELECTOR, "table.meta code")
+        line = float(logged_in.execute_script("return parseFloat(getComputedStyle(arguments[0]).lineHeight)", hash_cell))
+        assert hash_cell.size["height"] < 1.6 * line, "the 64-char hash wrapped inside the token"
+        link = logged_in.find_element(By.CSS_SELECTOR, "[data-testid='attune-download']")
+        assert link.get_attribute("download") is not None
+        text = logged_in.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0]).then(r => r.text()).then(done, e => done('ERR ' + e));",
+            link.get_attribute("href"),
+        )
+        downloaded = json.loads(text)
+        assert downloaded["data"]["name"] == "srv-0003" and downloaded["succeeded"] is True
     finally:
         logged_in.switch_to.default_content()
-    _shot(logged_in, "04-task-instance-result")
+    _shot(logged_in, "04-task-instance-result", doc="ui-result")
 
 
 def test_run_result_and_workflow_source_views(logged_in, api_server, stored_run):
+    from selenium.webdriver.common.by import By
+
     run = urllib.parse.quote(stored_run.run_id, safe="")
     logged_in.get(f"{api_server}/dags/{stored_run.dag_id}/runs/{run}/tasks/end/plugin/attune-result")
     _enter_frame(logged_in, "Attune result")
@@ -130,8 +157,135 @@ def test_run_result_and_workflow_source_views(logged_in, api_server, stored_run)
     _enter_frame(logged_in, "Attune workflow")
     try:
         body = _wait_for_text(logged_in, "attune source")
-        assert "compiled tasks" in body and "check_health.run" in body
+        assert "compiled Airflow tasks" in body and "check_health.run" in body
         assert "with_items:" in body and "health_check_servers.workflow.yaml" in body
+        # issue 14 item 7: label rule, params with descriptions, transitions with their `when`
+        assert "attune_item_label" not in body
+        assert "label: <index>: the item's name, id, key, title or label" in body
+        params = logged_in.find_element(By.CSS_SELECTOR, "[data-testid='attune-params']").text
+        assert "Base URL of the health API" in params and "How many servers" in params
+        transitions = logged_in.find_element(By.CSS_SELECTOR, "[data-testid='attune-transitions']").text
+        assert "{{ failed() }} → report_check_failure" in transitions
+        assert "{{ succeeded() }} → summarize" in transitions
     finally:
         logged_in.switch_to.default_content()
-    _shot(logged_in, "06-workflow-source")
+    _shot(logged_in, "06-workflow-source", doc="ui-workflow")
+
+
+def _token(driver) -> str:
+    return next(c["value"] for c in driver.get_cookies() if c["name"] == "_token")
+
+
+def _api(base: str, token: str, path: str) -> dict:
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def test_xcom_tab_preview_is_json_and_points_to_the_result_tab(logged_in, api_server, stored_run):
+    """Issue 14 item 5: Airflow's own XCom tab shows a useful JSON preview of the reference."""
+    from selenium.webdriver.common.by import By
+
+    run = urllib.parse.quote(stored_run.run_id, safe="")
+    logged_in.get(f"{api_server}/dags/{stored_run.dag_id}/runs/{run}/tasks/check_health.run/mapped/2/xcom")
+    _wait_for_text(logged_in, "return_value")
+    expand = [
+        b
+        for b in logged_in.find_elements(By.TAG_NAME, "button")
+        if (b.get_attribute("aria-label") or "").lower() == "expand all extra json"
+    ]
+    assert expand, "no 'expand all' button on the XCom tab"
+    expand[0].click()
+    body = _wait_for_text(logged_in, "Attune result tab")
+    assert "__attune_ref__" in body and "srv-0003" in body
+    assert "{'" not in body  # JSON, not a Python repr
+    _shot(logged_in, "07-xcom-tab", doc="ui-xcom-preview")
+    raw = _api(
+        api_server,
+        _token(logged_in),
+        f"/api/v2/dags/{stored_run.dag_id}/dagRuns/{run}/taskInstances/check_health.run/xcomEntries/return_value?map_index=2",
+    )["value"]
+    preview = (json.loads(raw) if isinstance(raw, str) else raw)["preview"]
+    assert next(iter(preview)) == "full_value"  # shown first in the tab
+    shown = preview["value"] if "value" in preview else preview["first_items"]  # in full when small
+    assert shown["data"]["name"] == "srv-0003"
+    assert preview["full_value"].endswith("/tasks/check_health.run/mapped/2/plugin/attune-result")
+
+
+def test_trigger_form_offers_json_for_object_arrays(logged_in, api_server, stored_run):
+    """Issue 14 item 4: `servers` (array of records) gets the JSON editor and arrives as dicts."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    logged_in.get(f"{api_server}/dags/{stored_run.dag_id}")
+    _wait_for_text(logged_in, "Trigger")
+    buttons = [b for b in logged_in.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Trigger"]
+    assert buttons, "no Trigger button on the DAG page"
+    buttons[0].click()
+    deadline = time.monotonic() + 60
+    while not logged_in.find_elements(By.ID, "element_servers"):
+        assert time.monotonic() < deadline, "the trigger form has no servers field"
+        time.sleep(0.5)
+    field = logged_in.find_element(By.ID, "element_servers")
+    assert field.tag_name != "textarea", "servers is still 'one string per line'"
+    body = logged_in.find_element(By.TAG_NAME, "body").text
+    assert "Explicit server records" in body  # the description is shown
+    _shot(logged_in, "08-trigger-form", doc="ui-trigger-form")
+
+    # typed keys fight the editor's auto-closing brackets: paste, as a user would
+    logged_in.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"], "origin": api_server},
+    )
+    ActionChains(logged_in).click(field.find_element(By.CSS_SELECTOR, ".view-lines")).perform()
+    copied = logged_in.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "navigator.clipboard.writeText(arguments[0]).then(() => done('ok'), e => done('ERR ' + e));",
+        '[{"id": 1, "name": "web-1"}]',
+    )
+    assert copied == "ok", copied
+    ActionChains(logged_in).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).key_down(
+        Keys.CONTROL
+    ).send_keys("v").key_up(Keys.CONTROL).perform()
+    logged_in.find_element(By.ID, "element_base_url").send_keys("http://127.0.0.1:9")
+    time.sleep(1)
+    submit = [
+        b for b in logged_in.find_elements(By.CSS_SELECTOR, "[role=dialog] button") if b.text.strip() == "Trigger"
+    ]
+    assert submit, "no Trigger button in the trigger dialog"
+    submit[-1].click()
+    deadline = time.monotonic() + 60
+    token = _token(logged_in)
+    while True:
+        runs = _api(api_server, token, f"/api/v2/dags/{stored_run.dag_id}/dagRuns?order_by=-run_after&limit=5")
+        triggered = [r for r in runs["dag_runs"] if r["dag_run_id"] != stored_run.run_id]
+        if triggered:
+            break
+        assert time.monotonic() < deadline, "the form did not create a run"
+        time.sleep(1)
+    conf = triggered[0]["conf"]
+    assert conf["servers"] == [{"id": 1, "name": "web-1"}], conf
+    assert isinstance(conf["servers"][0], dict)
+
+
+def test_load_error_dag_shows_the_broken_file(logged_in, api_server, stored_run):
+    """Issue 14 item 7: a load-error DAG's workflow tab shows the broken file, error line marked."""
+    from selenium.webdriver.common.by import By
+
+    dag_id = f"attune_load_error.{BROKEN_FILE}"
+    logged_in.get(f"{api_server}/dags/{dag_id}/plugin/attune-workflow")
+    _enter_frame(logged_in, "Attune workflow")
+    try:
+        body = _wait_for_text(logged_in, BROKEN_FILE)
+        assert "no attune source found" not in body
+        bad = logged_in.find_element(By.CSS_SELECTOR, "span.bad")
+        assert bad.get_attribute("data-line") == str(BROKEN_LINE)
+        assert bad.text.startswith("tasks:")
+        why = logged_in.find_element(By.CSS_SELECTOR, "[data-testid='attune-error-line']").text
+        assert f"line {BROKEN_LINE}" in why and "list" in why
+        color = logged_in.execute_script("return getComputedStyle(arguments[0]).backgroundColor", bad)
+        assert color not in ("rgba(0, 0, 0, 0)", "transparent"), "the error line is not highlighted"
+    finally:
+        logged_in.switch_to.default_content()
+    _shot(logged_in, "09-load-error", doc="ui-load-error")

@@ -15,6 +15,8 @@ import pytest
 
 PROBE_DAG_ID = "attune_plugin_probe"
 PROBE_DAG = """
+import json
+
 from airflow.sdk import DAG, task
 
 with DAG("attune_plugin_probe", schedule=None, catchup=False, tags=["attune-test"]) as dag:
@@ -39,9 +41,15 @@ with DAG("attune_plugin_probe", schedule=None, catchup=False, tags=["attune-test
     def markup():
         return {"note": "<script>alert('x')</script>", "big": "y" * 10000}
 
+    @task
+    def action_like():
+        data = {"status": 200, "server": "srv-0003", "checks": ["disk", "http"]}
+        return {"succeeded": True, "data": data, "stdout": json.dumps(data) + "\\n", "password": "pw-12345"}
+
     produce()
     scalar()
     markup()
+    action_like()
     greet.expand(name=names())
 """
 
@@ -83,3 +91,84 @@ def admin_token(api_client, airflow_db: Path) -> str:
     response = api_client.post("/auth/token", json={"username": "admin", "password": passwords["admin"]})
     assert response.status_code in (200, 201), response.text
     return response.json()["access_token"]
+
+
+UI_WORKFLOW = """
+version: "1.0"
+description: UI probe for the attune views
+parameters:
+  hosts:
+    type: array
+    description: Host records ({id, name})
+    default: [{id: 1, name: web-1}, {id: 2, name: web-2}]
+  records:
+    type: array
+    description: Records with a required id
+    items:
+      type: object
+      properties:
+        id: {type: integer, required: true}
+        name: {type: string}
+  token:
+    type: string
+    secret: true
+    default: sup3r-s3cret-default
+    description: API token for the hosts
+tasks:
+  - name: greet
+    action: core.echo
+    with_items: "{{ parameters.hosts }}"
+    input:
+      message: "hello {{ item.name }} using {{ parameters.token }}"
+    next:
+      - when: "{{ succeeded() }}"
+        do: [done]
+      - when: "{{ failed() }}"
+        do: [cleanup]
+  - name: done
+    action: core.echo
+    input: {message: "all greeted"}
+  - name: cleanup
+    action: core.echo
+    input: {message: "cleanup"}
+"""
+
+#: line 6 has a `tasks` that is not a list: a located load error
+BROKEN_WORKFLOW = """version: "1.0"
+description: a broken workflow for the load-error view
+parameters:
+  name: {type: string}
+
+tasks: "not a list"
+"""
+
+LOADER = "from attune_provider.compiler.dag_loader import build_dags\n\n# airflow DAG\nbuild_dags(globals())\n"
+TRIGGERED_SECRET = "triggered-s3cret-9931"
+
+
+@pytest.fixture(scope="session")
+def attune_run(airflow_db: Path, probe_run) -> dict[str, Any]:
+    """An attune workflow (and a broken one) loaded by the real loader file and run once."""
+    import importlib.util
+
+    folder = airflow_db / "attune"
+    folder.mkdir(exist_ok=True)
+    (folder / "ui_probe.yaml").write_text(UI_WORKFLOW.lstrip(), encoding="utf-8")
+    (folder / "broken_probe.yaml").write_text(BROKEN_WORKFLOW, encoding="utf-8")
+    loader = airflow_db / "dags" / "attune_ui_loader.py"
+    loader.write_text(LOADER, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("attune_ui_loader", loader)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    dag = module.dag__ui_probe
+    error_ids = [name for name in vars(module) if name.startswith("dag__attune_load_error")]
+    assert error_ids, sorted(vars(module))
+    dag_run = dag.test(run_conf={"token": TRIGGERED_SECRET})
+    assert str(dag_run.state) in ("success", "DagRunState.SUCCESS"), dag_run.state
+    return {
+        "dag_id": dag.dag_id,
+        "run_id": dag_run.run_id,
+        "error_dag_id": getattr(module, error_ids[0]).dag_id,
+        "broken_file": str(folder / "broken_probe.yaml"),
+    }

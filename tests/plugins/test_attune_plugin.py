@@ -96,7 +96,7 @@ def test_missing_task_result_is_explained(api_client, admin_token, probe_run):
 def test_workflow_view_of_a_plain_dag_lists_tasks(api_client, admin_token, probe_run):
     info = _get(api_client, admin_token, "/attune/workflow", dag_id=probe_run["dag_id"], format="json").json()
     task_ids = {task["task_id"]: task for task in info["tasks"]}
-    assert set(task_ids) == {"produce", "names", "greet", "scalar", "markup"}
+    assert set(task_ids) == {"produce", "names", "greet", "scalar", "markup", "action_like"}
     assert task_ids["greet"]["mapped"] is True
     assert task_ids["greet"]["upstream"] == ["names"]
     assert info["sources"] == [] and "no attune source" in info["source_note"]
@@ -108,4 +108,4 @@ def test_values_are_escaped_and_long_cells_truncated(api_client, admin_token, pr
     html = _get(api_client, admin_token, "/attune/result", **probe_run, task_id="markup").text
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
-    assert "(truncated)" in html and "y" * 5000 not in html
+    assert "(truncated" in html and "y" * 5000 not in html

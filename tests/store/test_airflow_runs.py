@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from attune_provider.store.preview import FULL_VALUE_BYTES
+
 pytestmark = pytest.mark.airflow
 
 DAG_FILE = Path(__file__).parent / "dag_files" / "attune_store_dags.py"
@@ -79,7 +81,8 @@ def test_xcom_rows_hold_small_references(fanout_run) -> None:
     dr, _, _, _ = fanout_run
     ref = _xcom_value(FANOUT_DAG, dr.run_id, "first")
     assert ref["__attune_ref__"] == 1 and ref["kind"] == "list" and ref["len"] == N_ITEMS
-    assert len(json.dumps(ref)) < 400
+    # the preview shows the first items (docs/ui.md); it is bounded, so the row stays small
+    assert len(json.dumps(ref)) < 600 + FULL_VALUE_BYTES
 
 
 def test_task_map_length(fanout_run) -> None:

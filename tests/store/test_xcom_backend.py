@@ -26,12 +26,13 @@ def test_return_value_becomes_a_small_reference_with_preview() -> None:
     ref = AttuneXComBackend.serialize_value(items, key="return_value", dag_id="d", task_id="t", run_id="r")
     assert is_reference(ref)
     assert ref["kind"] == "list" and ref["len"] == 100 and ref["bytes"] > 500_000
-    assert "first_item" in ref["preview"] and len(ref["preview"]["first_item"]) <= 80
-    assert len(str(ref)) < 400
+    first = ref["preview"]["first_items"]  # JSON items with long strings shortened (store/preview.py)
+    assert [item["id"] for item in first] == [0, 1, 2] and len(first[0]["blob"]) < 100
+    assert len(str(ref)) < 800
     view = AttuneXComBackend.deserialize_value(_row(ref))
     assert isinstance(view, LazySequence) and view[42] == items[42]
     as_dict = AttuneXComBackend.serialize_value({f"k{i}": i for i in range(20)}, key="return_value")
-    assert as_dict["preview"]["first_keys"] == [f"k{i}" for i in range(8)]
+    assert as_dict["preview"]["value"] == {f"k{i}": i for i in range(20)}  # small: shown in full
 
 
 def test_a_returned_view_is_stored_by_reference_again() -> None:
