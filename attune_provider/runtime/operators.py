@@ -8,15 +8,16 @@ plain attributes, and the one kwarg mapped over (``item``) is the only per-insta
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
+from attune_provider.actions.masking import secret_strings
 from attune_provider.actions.result import ActionResult
 from attune_provider.expressions import ExpressionError
-from attune_provider.runtime.context import build_context
+from attune_provider.runtime.context import build_context, workflow_parameters
 from attune_provider.runtime.inputs import render_input, render_timeout
 from attune_provider.runtime.items import item_label, unpack_chunk
 from attune_provider.runtime.outcome import SUCCEEDED, task_outcome
@@ -49,6 +50,14 @@ class AttuneStep(BaseOperator):
     def task_plan(self) -> TaskPlan:
         return self.workflow_plan.tasks[self.attune_task]
 
+    def workflow_secrets(self, context: Mapping[str, Any]) -> list[str]:
+        """Values of the workflow's ``secret: true`` parameters, defaults included (the compiled
+        DAG keeps secret defaults off its params, so the context alone cannot name them)."""
+        parameters = self.workflow_plan.workflow.parameters
+        if not any(spec.secret for spec in parameters.values()):
+            return []
+        return secret_strings(parameters, workflow_parameters(self.workflow_plan, context))
+
     def check_selected(self, context: Mapping[str, Any]) -> None:
         reason = selection(context["ti"], self.workflow_plan, self.task_plan)
         if reason is not None:
@@ -56,7 +65,9 @@ class AttuneStep(BaseOperator):
             raise AirflowSkipException(reason)
 
 
-def execute_action(task: TaskPlan, ctx: Any, context: Mapping[str, Any], log: Any) -> ActionResult:
+def execute_action(
+    task: TaskPlan, ctx: Any, context: Mapping[str, Any], log: Any, secrets: Sequence[str] = ()
+) -> ActionResult:
     """Render and run once; rendering errors become a failed result (routable by failed())."""
     if task.action is None:  # type: parallel -- parsed, never executed (SPEC 3)
         log.warning(
@@ -69,7 +80,7 @@ def execute_action(task: TaskPlan, ctx: Any, context: Mapping[str, Any], log: An
     except (ExpressionError, TypeError, ValueError) as exc:
         log.error("attune: %s", exc)
         return ActionResult.failure(str(exc))
-    return task.action.run(params, timeout=timeout, context=context, log=log)
+    return task.action.run(params, timeout=timeout, context=context, log=log, secrets=secrets)
 
 
 class AttuneRunOperator(AttuneStep):
@@ -94,7 +105,7 @@ class AttuneRunOperator(AttuneStep):
         return self.finish(task, ctx, context, result)
 
     def run_action(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any]) -> ActionResult:
-        return execute_action(task, ctx, context, self.log)
+        return execute_action(task, ctx, context, self.log, self.workflow_secrets(context))
 
     def finish(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any], result: ActionResult) -> Any:
         stored = result.to_dict()
@@ -124,7 +135,7 @@ class AttuneItemOperator(AttuneStep):
         ctx = build_context(self.workflow_plan, context)
         chunk = unpack_chunk(self.item)
         if chunk is None:
-            result = execute_action(task, ctx.with_item(self.item, index), context, self.log)
+            result = execute_action(task, ctx.with_item(self.item, index), context, self.log, self.workflow_secrets(context))
             stored = result.to_dict()
             if result.succeeded:
                 return stored
@@ -146,12 +157,12 @@ class AttuneItemOperator(AttuneStep):
     def _run_with_retries(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any]) -> ActionResult:
         policy = task.spec.retry
         attempts = 1 + (policy.count if policy else 0)
-        result = execute_action(task, ctx, context, self.log)
+        result = execute_action(task, ctx, context, self.log, self.workflow_secrets(context))
         for retry_number in range(1, attempts):
             if result.succeeded:
                 break
             time.sleep(retry_delay_seconds(policy, retry_number))
-            result = execute_action(task, ctx, context, self.log)
+            result = execute_action(task, ctx, context, self.log, self.workflow_secrets(context))
         return result
 
 
