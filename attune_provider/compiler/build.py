@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Label, TaskGroup
+from airflow.sdk import DAG, BaseOperator, Label, TaskGroup
 from airflow.sdk.definitions.param import ParamsDict
 
 from attune_provider.compiler.doc import workflow_doc
@@ -229,7 +229,9 @@ class _Builder:
 
     def add(self, task: TaskPlan) -> None:
         with TaskGroup(group_id=task.name, tooltip=f"attune task {task.name} ({task.spec.action})"):
-            gate = inquiry = route = None
+            gate: AttuneGateOperator | AttuneJoinGateOperator | None = None
+            inquiry: Any = None
+            route: Any = None
             inbound_rule = ALL_DONE if task.inbound else "all_success"
             if task.joins:
                 # polls the inbound decisions itself: starts with the run, not after them all
@@ -242,8 +244,15 @@ class _Builder:
                 from attune_provider.runtime.inquiry import inquiry_operator
 
                 inquiry = inquiry_operator(self.plan, task, task_id=INQUIRY)
-                gate >> inquiry
+                if gate is not None:
+                    gate >> inquiry
+            run: Any
             if task.mapped:
+                if gate is None:
+                    raise CompileError(
+                        f"task '{task.name}': with_items needs a gate to render its items",
+                        _where(self.plan.workflow, task.spec),
+                    )
                 kwargs = self.run_kwargs(task)
                 kwargs["max_active_tis_per_dagrun"] = max(int(task.spec.concurrency or 1), 1)
                 run = AttuneItemOperator.partial(
@@ -253,7 +262,7 @@ class _Builder:
                     inquiry >> run
             else:
                 rule = ALL_DONE if (task.inbound or task.has_gate) else "all_success"
-                operator = AttuneRunOperator
+                operator: type[BaseOperator] = AttuneRunOperator
                 if task.nested:
                     from attune_provider.runtime.nested import AttuneNestedOperator
 

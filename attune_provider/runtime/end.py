@@ -8,7 +8,6 @@ context and returned with ``"succeeded": true``; a key that fails to render is l
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from attune_provider.runtime.outcome import task_outcome
 from attune_provider.runtime.plan import WorkflowPlan
 from attune_provider.runtime.routing import read_decision
 from attune_provider.runtime.states import FAILED, UPSTREAM_FAILED, read_states
+from attune_provider.runtime.task_log import TaskLog
 from attune_provider.runtime.values import plain
 
 
@@ -45,7 +45,7 @@ def unhandled_failures(plan: WorkflowPlan, ti: Any) -> list[str]:
     return problems
 
 
-def render_output(plan: WorkflowPlan, context: Mapping[str, Any], log: logging.Logger) -> dict[str, Any]:
+def render_output(plan: WorkflowPlan, context: Mapping[str, Any], log: TaskLog) -> dict[str, Any]:
     output_map = plan.workflow.output_map or {}
     if not output_map:
         return {}
@@ -59,7 +59,7 @@ def render_output(plan: WorkflowPlan, context: Mapping[str, Any], log: logging.L
     return output
 
 
-def finish_run(plan: WorkflowPlan, context: Mapping[str, Any], log: logging.Logger) -> dict[str, Any]:
+def finish_run(plan: WorkflowPlan, context: Mapping[str, Any], log: TaskLog) -> dict[str, Any]:
     ti = context["ti"]
     problems = unhandled_failures(plan, ti)
     if problems:

@@ -20,7 +20,7 @@ from attune_provider.expressions import ExpressionError
 from attune_provider.runtime.context import build_context, workflow_parameters
 from attune_provider.runtime.inputs import render_input, render_timeout
 from attune_provider.runtime.items import item_label, unpack_chunk
-from attune_provider.runtime.outcome import SUCCEEDED, task_outcome
+from attune_provider.runtime.outcome import FAILED_OUTCOME, SUCCEEDED, task_outcome
 from attune_provider.runtime.plan import TaskPlan, WorkflowPlan
 from attune_provider.runtime.results import task_result
 from attune_provider.runtime.retry import is_final_try, retry_delay_seconds
@@ -48,6 +48,8 @@ class AttuneStep(BaseOperator):
 
     @property
     def task_plan(self) -> TaskPlan:
+        if self.attune_task is None:
+            raise AirflowFailException(f"{self.task_id}: built without an attune task")
         return self.workflow_plan.tasks[self.attune_task]
 
     def workflow_secrets(self, context: Mapping[str, Any]) -> list[str]:
@@ -116,7 +118,7 @@ class AttuneRunOperator(AttuneStep):
             return stored
         ti.xcom_push(key="return_value", value=stored)
         if is_final_try(ti) and task.routes_in_run:
-            route(self.workflow_plan, task, context, ctx, result.outcome, stored, result.error, self.log)
+            route(self.workflow_plan, task, context, ctx, str(result.outcome), stored, result.error, self.log)
         raise AttuneTaskFailed(f"task '{task.name}' {result.outcome}: {result.error}")
 
 
@@ -135,7 +137,9 @@ class AttuneItemOperator(AttuneStep):
         ctx = build_context(self.workflow_plan, context)
         chunk = unpack_chunk(self.item)
         if chunk is None:
-            result = execute_action(task, ctx.with_item(self.item, index), context, self.log, self.workflow_secrets(context))
+            result = execute_action(
+                task, ctx.with_item(self.item, index), context, self.log, self.workflow_secrets(context)
+            )
             stored = result.to_dict()
             if result.succeeded:
                 return stored
@@ -156,9 +160,10 @@ class AttuneItemOperator(AttuneStep):
 
     def _run_with_retries(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any]) -> ActionResult:
         policy = task.spec.retry
-        attempts = 1 + (policy.count if policy else 0)
         result = execute_action(task, ctx, context, self.log, self.workflow_secrets(context))
-        for retry_number in range(1, attempts):
+        if policy is None:
+            return result
+        for retry_number in range(1, 1 + policy.count):
             if result.succeeded:
                 break
             time.sleep(retry_delay_seconds(policy, retry_number))
@@ -184,7 +189,8 @@ class AttuneRouteOperator(AttuneStep):
         result = task_result(ti, task)
         if result is None:
             result = []
-        route(self.workflow_plan, task, context, ctx, outcome.status, result, outcome.error, self.log)
+        status = outcome.status or FAILED_OUTCOME  # ran, so a status exists; never route on None
+        route(self.workflow_plan, task, context, ctx, status, result, outcome.error, self.log)
         return None
 
     def _route_nested(self, task: TaskPlan, context: Any, states: Any) -> Any:

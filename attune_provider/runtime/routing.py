@@ -8,10 +8,9 @@ target (which starts only after this step) sees them.
 from __future__ import annotations
 
 import json
-import logging
 from collections import ChainMap
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, MutableMapping
+from typing import Any, cast
 
 from attune_provider.expressions import ExpressionError
 from attune_provider.expressions.conditions import evaluate_condition
@@ -20,6 +19,7 @@ from attune_provider.expressions.engine import render
 from attune_provider.runtime.plan import TaskPlan, WorkflowPlan
 from attune_provider.runtime.records import ROUTE_KEY, RouteDecision
 from attune_provider.runtime.states import pull
+from attune_provider.runtime.task_log import TaskLog
 from attune_provider.runtime.values import plain
 
 
@@ -28,7 +28,7 @@ def evaluate_transitions(
     ctx: WorkflowContext,
     status: str,
     result: Any,
-    log: logging.Logger,
+    log: TaskLog,
 ) -> tuple[list[str], dict[str, Any]]:
     """(selected targets in first-fired order, variable updates in publish order)."""
     name = task.name
@@ -47,7 +47,7 @@ def evaluate_transitions(
             if not fires:
                 continue
         for variable, raw in transition.publish:
-            scope = octx.with_variables(ChainMap(updates, base_vars)) if updates else octx
+            scope = octx.with_variables(ChainMap(updates, writable_view(base_vars))) if updates else octx
             try:
                 value = render(raw, scope, where=f"task '{name}' next[{number}] publish '{variable}'")
             except ExpressionError as exc:
@@ -57,13 +57,20 @@ def evaluate_transitions(
             try:
                 json.dumps(value, allow_nan=False)
             except (TypeError, ValueError) as exc:
-                log.error("attune: publish of '%s' is not JSON data, variable left unchanged: %s", variable, exc)
+                log.error(
+                    "attune: publish of '%s' is not JSON data, variable left unchanged: %s", variable, exc
+                )
                 continue
             updates[variable] = value
         for target in transition.do:
             if target in task.targets and target not in selected:
                 selected.append(target)
     return selected, updates
+
+
+def writable_view(variables: Mapping[str, Any]) -> MutableMapping[str, Any]:
+    """For ChainMap's typing only: it writes to its first map, never to the run's variables."""
+    return cast(MutableMapping[str, Any], variables)
 
 
 def route(
@@ -74,7 +81,7 @@ def route(
     status: str,
     result: Any,
     error: str | None,
-    log: logging.Logger,
+    log: TaskLog,
 ) -> RouteDecision:
     """Evaluate, publish, push the decision; returns it."""
     from attune_provider.runtime.context import run_variables
