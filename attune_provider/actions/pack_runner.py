@@ -36,6 +36,7 @@ from attune_provider.actions.formats import (
     PARAMETER_DELIVERIES,
     PARAMETER_FORMATS,
     OutputParseError,
+    parse_jsonl,
     parse_output,
 )
 from attune_provider.actions.parameter_documents import parameter_document
@@ -206,7 +207,23 @@ class PackAction(Action):
             data = parse_output(outcome.full_stdout, spec.output_format)
         except OutputParseError as exc:
             return ActionResult.failure(f"action '{self.ref}': {exc}", **fields)
+        if spec.output_format == "jsonl":
+            _warn_skipped_lines(run, self.ref, outcome.full_stdout)
         return ActionResult.success(data, **fields)
+
+
+def _warn_skipped_lines(run: RunContext, ref: str, stdout: str) -> None:
+    """jsonl keeps only the lines that are JSON (as attune); say which lines were left out."""
+    _items, skipped = parse_jsonl(stdout)
+    if skipped:
+        shown = ", ".join(str(n) for n in skipped[:10]) + (", ..." if len(skipped) > 10 else "")
+        run.log.warning(
+            "attune: action '%s' (output_format jsonl): %d stdout line(s) are not JSON and are not "
+            "in the result (line %s)",
+            ref,
+            len(skipped),
+            shown,
+        )
 
 
 def _write_parameter_file(document: bytes, fmt: str) -> Path:

@@ -124,7 +124,7 @@ def test_local_runs_a_shell_command(core, tmp_path, ref, capture):
 def test_local_failure_and_timeout(core, tmp_path):
     failed = core.resolve("core.local").run({"cmd": "echo oops >&2; exit 4"})
     assert failed.outcome == "failed" and failed.exit_code == 4 and failed.stderr == "oops\n"
-    assert "exited with code 4" in failed.error
+    assert failed.error == "oops\n"  # attune: the stderr text
     slow = core.resolve("core.local").run({"cmd": "sleep 30", "timeout": 0.3})
     assert slow.outcome == "timed_out"
     task_limit = core.resolve("core.local").run({"cmd": "sleep 30", "timeout": 60}, timeout=0.3)
