@@ -20,6 +20,7 @@ import pendulum
 import regex
 
 from attune_provider.expressions import limits
+from attune_provider.expressions.equality import json_equal, json_in
 from attune_provider.expressions.text_rules import json_truthy, text_truth
 
 __all__ = ["FUNCTIONS", "MAX_RANGE", "is_sequence", "shell_quote", "to_plain", "to_text"]
@@ -247,7 +248,7 @@ def contains(container: Any, needle: Any) -> bool:
         return False
     if isinstance(container, str):
         return to_text(needle) in container
-    return needle in container
+    return json_in(needle, container)
 
 
 def reverse(value: Any) -> Any:
@@ -265,16 +266,17 @@ def sort(value: Any, key: str | None = None, reverse: bool = False) -> list[Any]
 
 
 def unique(value: Any) -> list[Any]:
-    """Distinct elements, first occurrence order kept (works for unhashable elements)."""
+    """Distinct elements by JSON equality (``1`` and ``true`` differ), first occurrence kept."""
     result: list[Any] = []
     seen: set[Any] = set()
     for element in _items(value, "unique"):
-        try:
-            if element in seen:
+        try:  # booleans keyed apart from numbers, since Python hashes True like 1
+            key = (isinstance(element, bool), element)
+            if key in seen:
                 continue
-            seen.add(element)
+            seen.add(key)
         except TypeError:
-            if element in result:
+            if json_in(element, result):
                 continue
         result.append(element)
     return result
@@ -313,7 +315,7 @@ def index_of(value: Any, needle: Any) -> int:
     if isinstance(value, str):
         return value.find(to_text(needle))
     for position, element in enumerate(_items(value, "index_of")):
-        if element == needle:
+        if json_equal(element, needle):
             return position
     return -1
 
@@ -324,7 +326,7 @@ def count(value: Any, needle: Any = None) -> int:
         return length(value)
     if isinstance(value, str):
         return value.count(to_text(needle))
-    return builtins.sum(1 for element in _items(value, "count") if element == needle)
+    return builtins.sum(1 for element in _items(value, "count") if json_equal(element, needle))
 
 
 def merge(*mappings: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from jinja2.visitor import NodeTransformer
 
 from attune_provider.expressions import limits
 from attune_provider.expressions.context import CALL_PREFIX, OUTCOME_FUNCTIONS
+from attune_provider.expressions.equality import COMPARE_GUARDS, rewrite_compare
 from attune_provider.expressions.errors import ExpressionError
 from attune_provider.expressions.functions import FUNCTIONS, shell_quote, to_plain, to_text
 
@@ -306,6 +307,7 @@ ENV.filters.update(
         "attune.checked": _checked,
         "attune.concat": _concat,
         "attune.buffered": _buffered,
+        **{name: function for name, function in COMPARE_GUARDS.values()},
     }
 )
 
@@ -368,6 +370,10 @@ class _Rewriter(NodeTransformer):
         self.has_loops = True
         node.iter = _guard("attune.loop", node.iter, lineno=node.lineno)
         return node
+
+    def visit_Compare(self, node: nodes.Compare) -> nodes.Node:
+        self.generic_visit(node)
+        return rewrite_compare(node, _guard)  # JSON equality: true != 1 (equality.py)
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
