@@ -17,6 +17,7 @@ that always reach attune's functions) to every parsed template.
 from __future__ import annotations
 
 import json
+import math
 import operator as _op
 from collections.abc import Mapping
 from typing import Any
@@ -42,7 +43,7 @@ _WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
 MAX_JSON_INDENT = 64
 _SMALL_NUMBERS = frozenset({int, float})
 _SMALL = 2**64  # products and sums of integers below this stay far below any size limit
-_PLAIN_NUMBER_OPS = {"+": _op.add, "*": _op.mul, "%": _op.mod}
+_PLAIN_NUMBER_OPS = {"+": _op.add, "*": _op.mul}
 
 
 class UnknownName(jinja2.UndefinedError):
@@ -92,6 +93,16 @@ def _divide(left: Any, right: Any) -> Any:
     return left / right
 
 
+def _remainder(left: Any, right: Any) -> Any:
+    """attune's ``%`` (Rust's): the sign of the dividend, ``-7 % 3`` is ``-1``."""
+    if right == 0:
+        raise ZeroDivisionError("modulo by zero")
+    if _is_int(left) and _is_int(right):
+        rest = abs(left) % abs(right)
+        return -rest if left < 0 else rest
+    return math.fmod(left, right)
+
+
 def _check_str_method(method: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
     """Refuse str method calls whose result would exceed the length limit."""
     text = method.__self__
@@ -137,6 +148,8 @@ class AttuneEnvironment(ImmutableSandboxedEnvironment):
         if type(left) in _SMALL_NUMBERS and type(right) in _SMALL_NUMBERS:
             if operator == "/":
                 return _divide(left, right)
+            if operator == "%":
+                return _remainder(left, right)
             if operator in _PLAIN_NUMBER_OPS and (
                 type(left) is float or type(right) is float or (-_SMALL < left < _SMALL and -_SMALL < right < _SMALL)
             ):
