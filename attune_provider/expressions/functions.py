@@ -9,7 +9,6 @@ context (see ``context.OutcomeFunctions``), not here.
 from __future__ import annotations
 
 import builtins
-import json
 import math
 import shlex
 import uuid as _uuid
@@ -21,6 +20,7 @@ import regex
 
 from attune_provider.expressions import limits
 from attune_provider.expressions.equality import json_equal, json_in
+from attune_provider.expressions.serde_json_text import compact_json, json_number, plain
 from attune_provider.expressions.text_rules import json_truthy, text_truth
 
 __all__ = ["FUNCTIONS", "MAX_RANGE", "is_sequence", "shell_quote", "to_plain", "to_text"]
@@ -42,17 +42,9 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return dict(value)
-    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
-        return list(value)
-    return str(value)
-
-
 def to_json(value: Any) -> str:
-    """Compact JSON (SPEC 10.1 mixed text), working on lazy views."""
-    return json.dumps(value, separators=(",", ":"), default=_json_default, ensure_ascii=False)
+    """Compact JSON as attune's serde_json writes it (sorted keys, ryu numbers), lazy views too."""
+    return compact_json(plain(value))
 
 
 def to_text(value: Any) -> str:
@@ -67,6 +59,8 @@ def to_text(value: Any) -> str:
         return "false"
     if isinstance(value, Mapping) or is_sequence(value):
         return to_json(value)
+    if isinstance(value, (int, float)):
+        return json_number(value)  # serde_json's form: 1e16, 1e-7, 3.0
     return str(value)
 
 
@@ -90,13 +84,13 @@ def length(value: Any) -> int:
 def keys(value: Mapping[str, Any]) -> list[Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"keys() expects an object, got {type_of(value)}")
-    return list(value.keys())
+    return sorted(value.keys())  # serde_json's Map is a BTreeMap: key order
 
 
 def values(value: Mapping[str, Any]) -> list[Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"values() expects an object, got {type_of(value)}")
-    return list(value.values())
+    return [value[key] for key in sorted(value.keys())]  # in key order, as attune
 
 
 def string(value: Any) -> str:
