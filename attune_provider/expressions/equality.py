@@ -1,13 +1,16 @@
-"""Equality and membership over JSON values, as attune's evaluator decides them.
+"""Comparisons over JSON values, as attune's evaluator decides them.
 
 attune compares ``serde_json::Value``s: a boolean is never equal to a number (Python's
 ``True == 1`` is), integers and floats compare by value (``3 == 3.0``), arrays and objects
-compare element by element. ``==``, ``!=``, ``in`` and ``not in`` in templates are rewritten
-to these functions (``sandbox._Rewriter``), and the collection functions use them too.
+compare element by element; ``<``, ``<=``, ``>``, ``>=`` order numbers or text only.
+Single comparisons in templates are rewritten to these functions (``sandbox._Rewriter``), and
+the collection functions use the same equality.
 """
 
 from __future__ import annotations
 
+import datetime
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -56,6 +59,38 @@ def json_not_in(needle: Any, container: Any) -> bool:
     return not json_in(needle, container)
 
 
+def _ordering(symbol: str, compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """``<`` and friends on two numbers or two texts; any other pair is an error (attune)."""
+
+    def order(left: Any, right: Any) -> bool:
+        if (
+            (_is_number(left) and _is_number(right))
+            or (isinstance(left, str) and isinstance(right, str))
+            or (isinstance(left, datetime.date) and isinstance(right, datetime.date))  # now(), system.*
+        ):
+            return compare(left, right)
+        raise TypeError(
+            f"'{symbol}' orders two numbers or two texts, not {_json_type(left)} and {_json_type(right)}"
+        )
+
+    order.__name__ = f"json_{compare.__name__}"
+    return order
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if _is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    return "array" if _is_array(value) else type(value).__name__
+
+
 def _strict(function: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     """The template form: an unknown name on either side is the usual located error."""
 
@@ -75,11 +110,15 @@ COMPARE_GUARDS: Mapping[str, tuple[str, Callable[[Any, Any], bool]]] = {
     "ne": ("attune.ne", _strict(json_not_equal)),
     "in": ("attune.in", _strict(json_in)),
     "notin": ("attune.notin", _strict(json_not_in)),
+    "lt": ("attune.lt", _strict(_ordering("<", operator.lt))),
+    "lteq": ("attune.lteq", _strict(_ordering("<=", operator.le))),
+    "gt": ("attune.gt", _strict(_ordering(">", operator.gt))),
+    "gteq": ("attune.gteq", _strict(_ordering(">=", operator.ge))),
 }
 
 
 def rewrite_compare(node: nodes.Compare, guard: Callable[..., nodes.Expr]) -> nodes.Expr:
-    """``a == b`` (one operator) -> ``guard("attune.eq", a, b)``; chains and ordering stay Jinja's."""
+    """``a == b`` (one operator) -> ``guard("attune.eq", a, b)``; chains (``1 < x < 3``) stay Jinja's."""
     if len(node.ops) != 1 or node.ops[0].op not in COMPARE_GUARDS:
         return node
     name = COMPARE_GUARDS[node.ops[0].op][0]

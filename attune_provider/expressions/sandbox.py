@@ -129,7 +129,7 @@ def _check_str_method(method: Any, args: tuple[Any, ...], kwargs: Mapping[str, A
 class AttuneEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox with attune's lookup rules, arithmetic and bounds (module docstring)."""
 
-    intercepted_binops = frozenset({"**", "*", "/", "+", "%"})
+    intercepted_binops = frozenset({"**", "*", "/", "//", "+", "-", "%"})
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Mapping):
@@ -145,6 +145,8 @@ class AttuneEnvironment(ImmutableSandboxedEnvironment):
         return defined_or_none(SandboxedEnvironment.getitem(self, obj, argument))
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if (type(left) is bool or type(right) is bool) and not isinstance(left, str):
+            raise TypeError(f"'{operator}' needs numbers (or text, lists), not a boolean")  # attune
         if type(left) in _SMALL_NUMBERS and type(right) in _SMALL_NUMBERS:
             if operator == "/":
                 return _divide(left, right)
