@@ -3,7 +3,8 @@
 attune evaluates expressions over ``serde_json::Value`` (crates/common/src/workflow/expression,
 module docs: "==, != (equality — works on all types, recursive for objects/arrays)", "Float/int
 comparisons allowed: 3 == 3.0 → true"; tests ``test_null_equality``: ``null == 0`` and
-``null == false`` are false). A JSON boolean is never equal to a number. Python's ``True == 1``
+``null == false`` are false; ``test_no_implicit_type_coercion``: "Comparing different types
+(other than int/float) should return false for =="). A JSON boolean is never equal to a number. Python's ``True == 1``
 made ``{{ result().count == true }}`` or ``{{ 1 in [true] }}`` silently true here (found by a
 probe of attune's documented conditions); these cases failed before the fix.
 """
