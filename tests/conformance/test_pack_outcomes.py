@@ -68,3 +68,16 @@ def test_jsonl_skips_lines_that_are_not_json_and_says_so(registry, caplog):
     assert result.data == [{"i": 1}, {"i": 2}]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("line 2" in w and "not JSON" in w for w in warnings), warnings
+
+
+def test_dotenv_reader_of_attunes_http_request_runs_unchanged(registry):
+    """Matched on the first probe; kept so the pattern stays working."""
+    result = registry.resolve("qaprobe.dotenv_reader").run(
+        {"url": "http://127.0.0.1:1/x?a=1", "headers": {"X-Trace": "t 1", "Accept": "a/b"}}
+    )
+    assert result.succeeded, result.error
+    assert result.data == {
+        "url": "http://127.0.0.1:1/x?a=1",
+        "retries": "2",
+        "headers": "Accept:a/b;X-Trace:t 1;",  # sorted dotted keys, as attune writes them
+    }
