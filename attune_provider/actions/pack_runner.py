@@ -203,18 +203,19 @@ class PackAction(Action):
                 f"output_format {spec.output_format}",
                 **fields,
             )
+        if spec.output_format == "jsonl":
+            data, skipped = parse_jsonl(outcome.full_stdout)
+            _warn_skipped_lines(run, self.ref, skipped)
+            return ActionResult.success(data, **fields)
         try:
             data = parse_output(outcome.full_stdout, spec.output_format)
         except OutputParseError as exc:
             return ActionResult.failure(f"action '{self.ref}': {exc}", **fields)
-        if spec.output_format == "jsonl":
-            _warn_skipped_lines(run, self.ref, outcome.full_stdout)
         return ActionResult.success(data, **fields)
 
 
-def _warn_skipped_lines(run: RunContext, ref: str, stdout: str) -> None:
+def _warn_skipped_lines(run: RunContext, ref: str, skipped: list[int]) -> None:
     """jsonl keeps only the lines that are JSON (as attune); say which lines were left out."""
-    _items, skipped = parse_jsonl(stdout)
     if skipped:
         shown = ", ".join(str(n) for n in skipped[:10]) + (", ..." if len(skipped) > 10 else "")
         run.log.warning(
