@@ -179,19 +179,12 @@ def http_request(
                 _run.masker.redact(f"HTTP {method.upper()} {url} failed: {type(exc).__name__}: {exc}"),
                 duration_ms=elapsed_ms(started),
             )
-    parsed = None
-    content_type = response.headers.get("Content-Type", "")
-    if response.content and ("json" in content_type.lower()):
-        try:
-            parsed = response.json()
-        except ValueError:
-            parsed = None
     ok = _status_matches(response.status_code, expected_status)
     result_data = {
         "status_code": response.status_code,
         "headers": dict(response.headers),
-        "body": parsed if parsed is not None else response.text,
-        "json": parsed,
+        "body": response.text,  # always text, as attune's http_request.sh
+        "json": _json_by_shape(response.text),
         "elapsed_ms": int(response.elapsed.total_seconds() * 1000),
         "url": response.url,
         "success": ok,
@@ -209,6 +202,20 @@ def http_request(
             stdout=stdout,
         )
     return ActionResult(succeeded=True, data=result_data, duration_ms=duration, stdout=stdout)
+
+
+def _json_by_shape(text: str) -> Any:
+    """attune's http_request.sh: a body that looks like a JSON object or array is parsed,
+    whatever its Content-Type; anything else (or invalid JSON) gives None."""
+    stripped = text.strip()
+    if not (stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]")):
+        return None
+    import json as _json
+
+    try:
+        return _json.loads(stripped)
+    except ValueError:
+        return None
 
 
 def _json_dumps(value: Any) -> str:

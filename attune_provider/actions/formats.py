@@ -21,6 +21,7 @@ __all__ = [
     "PARAMETER_FORMATS",
     "OutputParseError",
     "format_parameters",
+    "parse_jsonl",
     "parse_output",
 ]
 OUTPUT_FORMATS = ("text", "json", "yaml", "jsonl")
@@ -59,15 +60,23 @@ def parse_output(stdout: str, fmt: str) -> Any:
         except yaml.YAMLError as exc:
             raise OutputParseError(f"output_format yaml: stdout is not valid YAML: {exc}") from None
     if fmt == "jsonl":
-        items = []
-        for number, line in enumerate(stdout.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise OutputParseError(
-                    f"output_format jsonl: stdout line {number} is not valid JSON: {exc}"
-                ) from None
+        items, _skipped = parse_jsonl(stdout)
         return items
     raise OutputParseError(f"unknown output_format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}")
+
+
+def parse_jsonl(stdout: str) -> tuple[list[Any] | None, list[int]]:
+    """attune's jsonl parsing: every line that is JSON becomes an item, other lines are skipped.
+
+    Returns the items (None when no line was JSON, as attune) and the 1-based numbers of the
+    non-blank lines skipped, so the caller can say so in the log instead of dropping them silently.
+    """
+    items: list[Any] = []
+    skipped: list[int] = []
+    for number, line in enumerate(stdout.strip().split("\n"), start=1):
+        try:
+            items.append(json.loads(line))
+        except json.JSONDecodeError:
+            if line.strip():
+                skipped.append(number)
+    return (items or None), skipped

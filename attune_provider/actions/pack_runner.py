@@ -36,6 +36,7 @@ from attune_provider.actions.formats import (
     PARAMETER_DELIVERIES,
     PARAMETER_FORMATS,
     OutputParseError,
+    parse_jsonl,
     parse_output,
 )
 from attune_provider.actions.parameter_documents import parameter_document
@@ -202,11 +203,28 @@ class PackAction(Action):
                 f"output_format {spec.output_format}",
                 **fields,
             )
+        if spec.output_format == "jsonl":
+            data, skipped = parse_jsonl(outcome.full_stdout)
+            _warn_skipped_lines(run, self.ref, skipped)
+            return ActionResult.success(data, **fields)
         try:
             data = parse_output(outcome.full_stdout, spec.output_format)
         except OutputParseError as exc:
             return ActionResult.failure(f"action '{self.ref}': {exc}", **fields)
         return ActionResult.success(data, **fields)
+
+
+def _warn_skipped_lines(run: RunContext, ref: str, skipped: list[int]) -> None:
+    """jsonl keeps only the lines that are JSON (as attune); say which lines were left out."""
+    if skipped:
+        shown = ", ".join(str(n) for n in skipped[:10]) + (", ..." if len(skipped) > 10 else "")
+        run.log.warning(
+            "attune: action '%s' (output_format jsonl): %d stdout line(s) are not JSON and are not "
+            "in the result (line %s)",
+            ref,
+            len(skipped),
+            shown,
+        )
 
 
 def _write_parameter_file(document: bytes, fmt: str) -> Path:

@@ -20,15 +20,17 @@ it. Scripts rely on that (``json.loads(sys.stdin.readline())``), so this module 
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
+from attune_provider.expressions.serde_json_text import compact_json, json_number, plain
+
 PARAMETER_FORMATS = ("json", "yaml", "dotenv")
+__all__ = ["PARAMETER_FORMATS", "DotenvKeyError", "compact_json", "json_number", "parameter_document", "plain"]
 
 #: each key (top-level or nested) of a dotenv document: stays one inert word in
 #: ``eval``/``source`` (attune's own dotted/hyphenated ``headers.Content-Type`` included)
@@ -39,72 +41,6 @@ SAFE_DOTENV_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 
 class DotenvKeyError(ValueError):
     """A key that would break out of a ``key='value'`` line in a shell."""
-
-
-def plain(value: Any) -> Any:
-    """JSON-model data: mappings -> dict (str keys), sequences -> list, non-finite floats ->
-    None, other non-JSON scalars -> their text (what attune's serde_json value would hold)."""
-    if isinstance(value, Mapping):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray):
-        return [plain(item) for item in value]
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    return str(value)
-
-
-def json_number(value: int | float) -> str:
-    """An integer as digits; a float as ryu's ``format_finite`` (serde_json / serde_yaml).
-
-    An integer outside i64/u64 is a float to serde_json (no arbitrary precision), so it is
-    written as that float."""
-    if isinstance(value, int):
-        if -(2**63) <= value < 2**64:
-            return str(value)
-        return json_number(float(value))
-    if value == 0:
-        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    sign = "-" if value < 0 else ""
-    mantissa, _, exp_text = repr(abs(value)).partition("e")
-    whole, _, fraction = mantissa.partition(".")
-    digits = (whole + fraction).lstrip("0")
-    exponent = int(exp_text or 0) - len(fraction)
-    stripped = digits.rstrip("0")
-    exponent += len(digits) - len(stripped)
-    digits = stripped
-    length = len(digits)
-    point = length + exponent  # the value is 0.<digits> * 10**point
-    if exponent >= 0 and point <= 16:
-        text = digits + "0" * exponent + ".0"
-    elif 0 < point <= 16:
-        text = digits[:point] + "." + digits[point:]
-    elif -5 < point <= 0:
-        text = "0." + "0" * -point + digits
-    elif length == 1:
-        text = f"{digits}e{point - 1}"
-    else:
-        text = f"{digits[0]}.{digits[1:]}e{point - 1}"
-    return sign + text
-
-
-def compact_json(value: Any) -> str:
-    """``serde_json::to_string`` of plain data: no spaces, sorted keys, raw UTF-8."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int | float):
-        return json_number(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        items = (f"{compact_json(key)}:{compact_json(value[key])}" for key in sorted(value))
-        return "{" + ",".join(items) + "}"
-    return "[" + ",".join(compact_json(item) for item in value) + "]"
 
 
 # -- YAML ---------------------------------------------------------------------------------

@@ -65,11 +65,38 @@ class ProcessOutcome:
         fields = {**self.result_fields(), "data": data}
         if self.start_error:
             return ActionResult.failure(self.start_error, **fields)
-        if self.timed_out:
-            return ActionResult.timeout(f"{what} timed out after {timeout}s", **fields)
+        if self.timed_out:  # attune: exit code -1 and this exact message
+            fields["exit_code"] = -1
+            return ActionResult.timeout(f"Execution timed out after {_seconds(timeout)} seconds", **fields)
         if self.exit_code != 0:
-            return ActionResult.failure(f"{what} exited with code {self.exit_code}", **fields)
+            return ActionResult.failure(self.exit_error(), **fields)
         return None
+
+    def exit_error(self) -> str:
+        """attune's ``error`` for a non-zero exit: stderr when it has at most 5 lines, else its
+        last line; ``Command exited with code N`` when stderr is empty (process_executor.rs)."""
+        stderr = self.stderr
+        if self.stderr_truncated:  # our truncation note is not part of what the action wrote
+            stderr = stderr[: stderr.rfind("\n[attune: stderr truncated")]
+        if not stderr:
+            return f"Command exited with code {self.exit_code}"
+        lines = _rust_lines(stderr)
+        return (lines[-1] if lines else "") if len(lines) > 5 else stderr
+
+
+def _seconds(timeout: float | None) -> str:
+    """A timeout as attune prints its whole seconds (``1``, not ``1.0``)."""
+    if timeout is None:
+        return "?"
+    return str(int(timeout)) if float(timeout).is_integer() else str(timeout)
+
+
+def _rust_lines(text: str) -> list[str]:
+    """``str::lines()``: split on ``\\n``, drop one trailing ``\\r`` per line, no final empty line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 class _StreamReader(threading.Thread):

@@ -9,7 +9,6 @@ context (see ``context.OutcomeFunctions``), not here.
 from __future__ import annotations
 
 import builtins
-import json
 import math
 import shlex
 import uuid as _uuid
@@ -20,6 +19,8 @@ import pendulum
 import regex
 
 from attune_provider.expressions import limits
+from attune_provider.expressions.equality import json_equal, json_in
+from attune_provider.expressions.serde_json_text import compact_json, json_number, plain
 from attune_provider.expressions.text_rules import json_truthy, text_truth
 
 __all__ = ["FUNCTIONS", "MAX_RANGE", "is_sequence", "shell_quote", "to_plain", "to_text"]
@@ -41,17 +42,9 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return dict(value)
-    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
-        return list(value)
-    return str(value)
-
-
 def to_json(value: Any) -> str:
-    """Compact JSON (SPEC 10.1 mixed text), working on lazy views."""
-    return json.dumps(value, separators=(",", ":"), default=_json_default, ensure_ascii=False)
+    """Compact JSON as attune's serde_json writes it (sorted keys, ryu numbers), lazy views too."""
+    return compact_json(plain(value))
 
 
 def to_text(value: Any) -> str:
@@ -66,6 +59,8 @@ def to_text(value: Any) -> str:
         return "false"
     if isinstance(value, Mapping) or is_sequence(value):
         return to_json(value)
+    if isinstance(value, (int, float)):
+        return json_number(value)  # serde_json's form: 1e16, 1e-7, 3.0
     return str(value)
 
 
@@ -89,13 +84,13 @@ def length(value: Any) -> int:
 def keys(value: Mapping[str, Any]) -> list[Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"keys() expects an object, got {type_of(value)}")
-    return list(value.keys())
+    return sorted(value.keys())  # serde_json's Map is a BTreeMap: key order
 
 
 def values(value: Mapping[str, Any]) -> list[Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"values() expects an object, got {type_of(value)}")
-    return list(value.values())
+    return [value[key] for key in sorted(value.keys())]  # in key order, as attune
 
 
 def string(value: Any) -> str:
@@ -247,7 +242,7 @@ def contains(container: Any, needle: Any) -> bool:
         return False
     if isinstance(container, str):
         return to_text(needle) in container
-    return needle in container
+    return json_in(needle, container)
 
 
 def reverse(value: Any) -> Any:
@@ -265,16 +260,17 @@ def sort(value: Any, key: str | None = None, reverse: bool = False) -> list[Any]
 
 
 def unique(value: Any) -> list[Any]:
-    """Distinct elements, first occurrence order kept (works for unhashable elements)."""
+    """Distinct elements by JSON equality (``1`` and ``true`` differ), first occurrence kept."""
     result: list[Any] = []
     seen: set[Any] = set()
     for element in _items(value, "unique"):
-        try:
-            if element in seen:
+        try:  # booleans keyed apart from numbers, since Python hashes True like 1
+            key = (isinstance(element, bool), element)
+            if key in seen:
                 continue
-            seen.add(element)
+            seen.add(key)
         except TypeError:
-            if element in result:
+            if json_in(element, result):
                 continue
         result.append(element)
     return result
@@ -313,7 +309,7 @@ def index_of(value: Any, needle: Any) -> int:
     if isinstance(value, str):
         return value.find(to_text(needle))
     for position, element in enumerate(_items(value, "index_of")):
-        if element == needle:
+        if json_equal(element, needle):
             return position
     return -1
 
@@ -324,7 +320,7 @@ def count(value: Any, needle: Any = None) -> int:
         return length(value)
     if isinstance(value, str):
         return value.count(to_text(needle))
-    return builtins.sum(1 for element in _items(value, "count") if element == needle)
+    return builtins.sum(1 for element in _items(value, "count") if json_equal(element, needle))
 
 
 def merge(*mappings: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, 
 from jinja2.visitor import NodeTransformer
 
 from attune_provider.expressions import limits
+from attune_provider.expressions.arithmetic import divide, is_int, remainder
 from attune_provider.expressions.context import CALL_PREFIX, OUTCOME_FUNCTIONS
+from attune_provider.expressions.equality import COMPARE_GUARDS, rewrite_compare
 from attune_provider.expressions.errors import ExpressionError
 from attune_provider.expressions.functions import FUNCTIONS, shell_quote, to_plain, to_text
 
@@ -41,7 +43,7 @@ _WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
 MAX_JSON_INDENT = 64
 _SMALL_NUMBERS = frozenset({int, float})
 _SMALL = 2**64  # products and sums of integers below this stay far below any size limit
-_PLAIN_NUMBER_OPS = {"+": _op.add, "*": _op.mul, "%": _op.mod}
+_PLAIN_NUMBER_OPS = {"+": _op.add, "*": _op.mul}
 
 
 class UnknownName(jinja2.UndefinedError):
@@ -80,17 +82,6 @@ def defined_or_none(value: Any) -> Any:
     return value
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _divide(left: Any, right: Any) -> Any:
-    """attune's ``/``: integers that divide exactly stay integers."""
-    if _is_int(left) and _is_int(right) and right != 0 and left % right == 0:
-        return left // right
-    return left / right
-
-
 def _check_str_method(method: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Any] | None:
     """Refuse str method calls whose result would exceed the length limit.
 
@@ -98,15 +89,15 @@ def _check_str_method(method: Any, args: tuple[Any, ...], kwargs: Mapping[str, A
     """
     text = method.__self__
     name = method.__name__
-    if name in _WIDTH_METHODS and args and _is_int(args[0]):
+    if name in _WIDTH_METHODS and args and is_int(args[0]):
         limits.check_length(max(len(text), args[0]), f"{name}() result")
     elif name == "expandtabs":
-        size = args[0] if args and _is_int(args[0]) else kwargs.get("tabsize", 8)
-        if _is_int(size):
+        size = args[0] if args and is_int(args[0]) else kwargs.get("tabsize", 8)
+        if is_int(size):
             limits.check_length(len(text) + text.count("\t") * max(size, 0), "expandtabs() result")
     elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
         occurrences = len(text) + 1 if args[0] == "" else text.count(args[0])
-        if len(args) > 2 and _is_int(args[2]) and args[2] >= 0:
+        if len(args) > 2 and is_int(args[2]) and args[2] >= 0:
             occurrences = min(occurrences, args[2])
         limits.check_length(len(text) + occurrences * len(args[1]), "replace() result")
     elif name == "join" and args:
@@ -120,7 +111,7 @@ def _check_str_method(method: Any, args: tuple[Any, ...], kwargs: Mapping[str, A
 class AttuneEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox with attune's lookup rules, arithmetic and bounds (module docstring)."""
 
-    intercepted_binops = frozenset({"**", "*", "/", "+", "%"})
+    intercepted_binops = frozenset({"**", "*", "/", "//", "+", "-", "%"})
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Mapping):
@@ -136,15 +127,19 @@ class AttuneEnvironment(ImmutableSandboxedEnvironment):
         return defined_or_none(SandboxedEnvironment.getitem(self, obj, argument))
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if (type(left) is bool or type(right) is bool) and not isinstance(left, str):
+            raise TypeError(f"'{operator}' needs numbers (or text, lists), not a boolean")  # attune
         if type(left) in _SMALL_NUMBERS and type(right) in _SMALL_NUMBERS:
             if operator == "/":
-                return _divide(left, right)
+                return divide(left, right)
+            if operator == "%":
+                return remainder(left, right)
             if operator in _PLAIN_NUMBER_OPS and (
                 type(left) is float or type(right) is float or (-_SMALL < left < _SMALL and -_SMALL < right < _SMALL)
             ):
                 return _PLAIN_NUMBER_OPS[operator](left, right)  # cannot grow without bound
         if operator == "/":
-            return _divide(left, right)
+            return divide(left, right)
         if operator == "**":
             limits.check_power(left, right)
         elif operator == "*":
@@ -191,13 +186,13 @@ def _dumps(obj: Any, **kwargs: Any) -> str:
 
 # --------------------------------------------------------------- bounded filters
 def _center(value: str, width: int = 80) -> str:
-    if _is_int(width):
+    if is_int(width):
         limits.check_length(max(len(str(value)), width), "center result")
     return jinja_filters.do_center(value, width)
 
 
 def _indent(s: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
-    pad_size = len(width) if isinstance(width, str) else (width if _is_int(width) else 0)
+    pad_size = len(width) if isinstance(width, str) else (width if is_int(width) else 0)
     text = str(s)
     limits.check_length(len(text) + (text.count("\n") + 1) * max(pad_size, 0), "indent result")
     return jinja_filters.do_indent(s, width, first, blank)
@@ -220,7 +215,7 @@ def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
 def _replace(eval_ctx: Any, s: str, old: str, new: str, count: int | None = None) -> str:
     text, old, new = str(s), str(old), str(new)
     occurrences = len(text) + 1 if old == "" else text.count(old)
-    if count is not None and _is_int(count) and count >= 0:
+    if count is not None and is_int(count) and count >= 0:
         occurrences = min(occurrences, count)
     limits.check_length(len(text) + occurrences * len(new), "replace result")
     return jinja_filters.do_replace(eval_ctx, s, old, new, count)
@@ -228,7 +223,7 @@ def _replace(eval_ctx: Any, s: str, old: str, new: str, count: int | None = None
 
 @jinja2.pass_eval_context
 def _tojson(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
-    if indent is not None and _is_int(indent) and indent > MAX_JSON_INDENT:
+    if indent is not None and is_int(indent) and indent > MAX_JSON_INDENT:
         raise ExpressionError(f"tojson indent {indent} exceeds the limit {MAX_JSON_INDENT}")
     return jinja_filters.do_tojson(eval_ctx, value, indent)
 
@@ -253,7 +248,7 @@ def _sum(environment: Any, iterable: Any, attribute: Any = None, start: Any = 0)
 def _wordwrap(environment: Any, s: str, width: int = 79, *args: Any, **kwargs: Any) -> str:
     wrapstring = kwargs.get("wrapstring") or (args[1] if len(args) > 1 else None) or "\n"
     text = str(s)
-    if _is_int(width) and width > 0:
+    if is_int(width) and width > 0:
         limits.check_length(len(text) + (len(text) // width + 1) * len(str(wrapstring)), "wordwrap result")
     return jinja_filters.do_wordwrap(environment, s, width, *args, **kwargs)
 
@@ -310,6 +305,7 @@ ENV.filters.update(
         "attune.checked": _checked,
         "attune.concat": _concat,
         "attune.buffered": _buffered,
+        **{name: function for name, function in COMPARE_GUARDS.values()},
     }
 )
 
@@ -372,6 +368,10 @@ class _Rewriter(NodeTransformer):
         self.has_loops = True
         node.iter = _guard("attune.loop", node.iter, lineno=node.lineno)
         return node
+
+    def visit_Compare(self, node: nodes.Compare) -> nodes.Node:
+        self.generic_visit(node)
+        return rewrite_compare(node, _guard)  # JSON equality: true != 1 (equality.py)
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)

@@ -256,7 +256,7 @@ def test_other_kinds_in_a_task(dag_run):
     assert xcoms["core_echo"]["data"] == {"message": "hello from core"}
     http = xcoms["core_http"]
     assert http["succeeded"] and http["data"]["status_code"] == 200
-    assert http["data"]["body"] == {"path": "/items?x=1", "ok": True}
+    assert http["data"]["json"] == {"path": "/items?x=1", "ok": True}  # body is the text
     assert xcoms["python_callable"]["data"] == {"sum": 42}
     operator = xcoms["airflow_operator"]
     assert operator["succeeded"], operator["error"]

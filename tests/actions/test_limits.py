@@ -64,7 +64,7 @@ def test_an_action_without_any_timeout_gets_the_default(tmp_path, monkeypatch):
     monkeypatch.setenv("AIRFLOW__ATTUNE__DEFAULT_ACTION_TIMEOUT", "1")
     result = PackAction(_sleeper(tmp_path), interpreter=sys.executable).run({})
     assert result.timed_out
-    assert "timed out after 1.0s" in result.error and "[attune] default_action_timeout" in result.error
+    assert "Execution timed out after 1 seconds" in result.error and "[attune] default_action_timeout" in result.error
     assert result.duration_ms < 20_000
 
 

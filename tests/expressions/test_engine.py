@@ -66,7 +66,7 @@ def test_single_expression_keeps_native_type(ctx: WorkflowContext, template: str
     [
         ("n={{ parameters.count }}", "n=3"),
         ("tags={{ parameters.tags }}", 'tags=["a","b"]'),
-        ("conf={{ parameters.conf }}", 'conf={"port":80,"hosts":["h1","h2"]}'),
+        ("conf={{ parameters.conf }}", 'conf={"hosts":["h1","h2"],"port":80}'),
         ("[{{ parameters.nothing }}]", "[]"),
         ("{{ parameters.flag }}/{{ not parameters.flag }}", "true/false"),
         ("{{ parameters.name }} {{ parameters.name }}", "web web"),
