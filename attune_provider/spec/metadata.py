@@ -98,8 +98,8 @@ def parse_action(doc: YamlDocument, pack_ref: str | None = None, pack_path: Path
         value = data.get(key)
         if value is None:
             continue
-        if value in allowed:
-            choices[key] = value
+        if isinstance(value, str) and value.lower() in allowed:  # attune's loader lowercases them
+            choices[key] = value.lower()
         else:
             report.error((key,), f"unknown {key} {value!r}", "use one of " + ", ".join(allowed))
     timeout = data.get("timeout_seconds")

@@ -46,12 +46,45 @@ def parse_parameters(report: Report, path: YamlPath, value: Any) -> dict[str, Pa
             "write each parameter as `name: {type: string, required: true}`",
         )
         return {}
+    properties, required = _unwrap_json_schema(report, path, value)
+    fields_path = (*path, "properties") if properties is not value else path
     result: dict[str, ParameterSpec] = {}
-    for name, field in value.items():
-        spec = _parse_field(report, (*path, name), str(name), field)
+    for name, field in properties.items():
+        if name in required and isinstance(field, dict) and "required" not in field:
+            field = {**field, "required": True}
+        spec = _parse_field(report, (*fields_path, name), str(name), field)
         if spec is not None:
             result[str(name)] = spec
     return result
+
+
+_WRAPPER_KEYS = frozenset(
+    {"type", "properties", "required", "additionalProperties", "title", "description", "$schema"}
+)
+
+
+def _unwrap_json_schema(
+    report: Report, path: YamlPath, value: dict[Any, Any]
+) -> tuple[dict[Any, Any], set[Any]]:
+    """The wrapped JSON-schema form (``type: object`` + ``properties`` + a ``required`` list),
+    which attune stores as given and its docs keep for existing files, read as the flat form."""
+    properties = value.get("properties")
+    if value.get("type") != "object" or not isinstance(properties, dict) or not set(value) <= _WRAPPER_KEYS:
+        return value, set()
+    report.warn(
+        path,
+        f"'{path[-1]}' is a wrapped JSON schema (type: object, properties); read as attune's flat form "
+        "(each property a parameter, the required list as required: true)",
+        "wrapped-schema",
+    )
+    listed = value.get("required")
+    if listed is not None and not (isinstance(listed, list) and all(isinstance(n, str) for n in listed)):
+        report.error((*path, "required"), "'required' of a wrapped schema must be a list of property names")
+        listed = []
+    unknown = [name for name in listed or () if name not in properties]
+    for name in unknown:
+        report.error((*path, "required"), f"'required' names '{name}', which is not a property")
+    return properties, set(listed or ())
 
 
 def _parse_field(report: Report, path: YamlPath, name: str, field: Any) -> ParameterSpec | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from attune_provider.spec import load_path
+from attune_provider.spec import load_pack, load_path
 from attune_provider.spec.templates import unquoted_expressions
 
 ACTION = """
@@ -176,3 +176,13 @@ def test_unquoted_template_in_cmd_is_a_warning(tmp_path, action):
 )
 def test_unquoted_expressions_finds_each_unquoted_output(text, lines):
     assert unquoted_expressions(text) == lines
+
+
+def test_format_names_are_case_insensitive_as_in_attunes_loader(tmp_path):
+    """attune's pack loader (crates/common/src/pack_registry/loader.rs) lowercases the format names."""
+    action = ACTION + "parameter_format: JSON\noutput_format: Json\nparameter_delivery: STDIN\n"
+    pack = make_pack(tmp_path, action)
+    errors, _ = findings(pack)
+    assert errors == []
+    spec = load_pack(pack).pack.actions["p.act"]
+    assert (spec.parameter_format, spec.output_format, spec.parameter_delivery) == ("json", "json", "stdin")

@@ -97,3 +97,32 @@ def test_bad_parameter_definitions_are_errors(load_errors):
 def test_parameters_must_be_a_mapping(load_errors):
     error = load_errors("parameters: [a, b]\n" + TASKS)
     assert "'parameters' must be a mapping of parameter name to schema" in str(error)
+
+
+def test_wrapped_json_schema_form_reads_as_the_flat_form(load):
+    """attune's pack docs (docs/packs/pack-structure.md) show the wrapped form for existing files;
+    attune stores it as given. Each property is a parameter; the required list marks required."""
+    wf = load(
+        dedent("""
+        parameters:
+          type: object
+          properties:
+            message: {type: string, description: What to send}
+            channel: {type: string, default: ops}
+          required:
+            - message
+        """)
+        + TASKS
+    )
+    assert set(wf.parameters) == {"message", "channel"}
+    assert wf.parameters["message"].required and wf.parameters["message"].description == "What to send"
+    assert not wf.parameters["channel"].required and wf.parameters["channel"].default == "ops"
+    (warning,) = [w for w in wf.warnings if w.code == "wrapped-schema"]
+    assert warning.location.line == 2
+
+
+def test_wrapped_schema_required_must_name_properties(load_errors):
+    error = load_errors(
+        "parameters:\n  type: object\n  properties:\n    a: {type: string}\n  required: [b]\n" + TASKS
+    )
+    assert "'required' names 'b', which is not a property" in str(error)
