@@ -5,7 +5,8 @@ objects into the run's ``ParamsDict`` *by reference*, then resolves the run's ``
 them, and ``Param.resolve`` stores the value it resolved. Workers parse the DAG per task, so
 they never notice; an in-process runner (``dag.test()``, ``attune run``, a test session) reuses
 one DAG object, and a later run that omits a parameter silently got an earlier run's value
-instead of the default. Handing out copies keeps the compiled defaults out of any run's reach.
+instead of the default. Handing out deep copies keeps the compiled defaults (and their list
+and dict values) out of any run's reach.
 """
 
 from __future__ import annotations
@@ -42,10 +43,11 @@ class AttuneDAG(DAG):
         stored: ParamsDict | None = self.__dict__.get(_STORE)
         if stored is None:
             return ParamsCopy()
-        return ParamsCopy({name: copy.copy(stored.get_param(name)) for name in stored})
+        # deep: a run that changes a list or dict value in place must not reach the default
+        return ParamsCopy({name: copy.deepcopy(stored.get_param(name)) for name in stored})
 
     @params.setter
     def params(self, value: Mapping[str, Any] | None) -> None:
         # values are copied in too: the caller's Param objects stay theirs
         source = value if isinstance(value, ParamsDict) else ParamsDict(dict(value or {}))
-        self.__dict__[_STORE] = ParamsDict({name: copy.copy(source.get_param(name)) for name in source})
+        self.__dict__[_STORE] = ParamsDict({name: copy.deepcopy(source.get_param(name)) for name in source})

@@ -42,3 +42,33 @@ def test_a_run_leaves_the_dag_params_and_the_next_run_untouched(dag_env, tmp_pat
     # and the DAG object (what a re-sync serializes for the trigger form) keeps the compiled defaults
     assert dag.params["regions"] == ["eu-west", "us-east"]
     assert dag.params["version"] == "1.0"
+
+
+MUTATING = """
+ref: test.params_mutation
+parameters:
+  flags: {type: array, default: [a]}
+  plain: {type: array}
+tasks:
+  - name: grow
+    action: test.grow
+"""
+
+
+def test_an_action_mutating_its_parameters_cannot_change_the_defaults(dag_env, tmp_path, registry):
+    """A Python action gets the workflow parameters (no ``input``) and changes them in place."""
+    seen: list[list[str]] = []
+
+    def grow(flags, plain=None):
+        seen.append(list(flags))
+        flags.append("z")
+        return {"flags": flags}
+
+    registry.register("test.grow", grow)
+    dag = compile_text(tmp_path, "params_mutation", MUTATING, registry)
+    # twice from the Param default, then twice with an explicit null (the compiled default fills it)
+    for conf in ({}, {}, {"flags": None}, {"flags": None}):
+        assert run_dag(dag, conf).state == "success"
+    assert seen == [["a"], ["a"], ["a"], ["a"]]  # every run started from the default again
+    assert dag.params["flags"] == ["a"]
+    assert dag.attune_plan.workflow.parameters["flags"].default == ["a"]
