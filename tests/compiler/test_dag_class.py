@@ -46,3 +46,9 @@ def test_serialized_params_keep_schema_and_default():
     encoded = dict(DagSerialization.serialize_dag(_dag())["params"])
     assert encoded["regions"]["default"] == ["a", "b"]
     assert "array" in str(encoded["regions"]["schema"])
+
+
+def test_changing_a_read_value_in_place_leaves_the_default():
+    dag = _dag()
+    dag.params.get_param("regions").value.append("c")
+    assert dag.params["regions"] == ["a", "b"]
