@@ -16,9 +16,10 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import DAG, BaseOperator, Label, TaskGroup
+from airflow.sdk import BaseOperator, Label, TaskGroup
 from airflow.sdk.definitions.param import ParamsDict
 
+from attune_provider.compiler.dag_class import AttuneDAG
 from attune_provider.compiler.doc import workflow_doc
 from attune_provider.compiler.errors import CompileError
 from attune_provider.compiler.params import build_params
@@ -163,7 +164,7 @@ def _dag_kwargs(spec: WorkflowSpec, params: Mapping[str, Any]) -> dict[str, Any]
     return kwargs
 
 
-class _IdentityHashDAG(DAG):
+class _IdentityHashDAG(AttuneDAG):
     """The DAG being built, hashed by identity.
 
     Airflow hashes the DAG on every ``>>`` (``DependencyMixin._set_relatives`` collects the
@@ -177,13 +178,14 @@ class _IdentityHashDAG(DAG):
 
 
 @contextmanager
-def _hashed_by_identity(dag: DAG) -> Iterator[DAG]:
-    """Swap the DAG's class for the build only; the caller gets a plain ``airflow.sdk.DAG``."""
+def _hashed_by_identity(dag: AttuneDAG) -> Iterator[AttuneDAG]:
+    """Swap the DAG's class for the build only; the caller gets its ``AttuneDAG`` back."""
+    built_as = type(dag)
     dag.__class__ = _IdentityHashDAG
     try:
         yield dag
     finally:
-        dag.__class__ = DAG
+        dag.__class__ = built_as
 
 
 @contextmanager
@@ -320,7 +322,7 @@ def compile_workflow(
     *,
     registry: Any = None,
     max_map_length: int | None = None,
-) -> DAG:
+) -> AttuneDAG:
     """Build the Airflow DAG of one loaded workflow; raises :class:`CompileError`."""
     _check_supported(spec)
     actions = _resolve_actions(spec, registry if registry is not None else _registry_for(spec))
@@ -336,7 +338,7 @@ def compile_workflow(
             )
     try:
         params = build_params(spec.parameters)
-        dag = DAG(**_dag_kwargs(spec, params))
+        dag = AttuneDAG(**_dag_kwargs(spec, params))
     except CompileError:
         raise
     except Exception as exc:

@@ -6,6 +6,7 @@ only when a template reads them, keystore reads Airflow Variables on access.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,7 +40,7 @@ def workflow_parameters(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) 
         values.setdefault(key, value)
     for name, spec in plan.workflow.parameters.items():
         if values.get(name) is None and spec.has_default:
-            values[name] = spec.default
+            values[name] = copy.deepcopy(spec.default)  # the compiled spec's object stays untouched
     return values
 
 

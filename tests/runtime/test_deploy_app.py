@@ -55,11 +55,16 @@ def test_deploy_app_dev_path(dag_env, deploy_app):
     assert report.states["summarize.run"] == "success"
     assert report.states["rollback.gate"] == "skipped"
     assert report.variables()["validation_summary"] == "shop 1.4.2 ok"
-    deploys = [params for name, params in calls if name == "deploy"]
+    # deploy_regions has concurrency 2: attune dispatches both items at once, so the order the
+    # two deploys *ran* in is not guaranteed (each ran once with its own item); the task's
+    # result list is: item i's result at index i (docs/with_items.md)
+    deploys = sorted((params for name, params in calls if name == "deploy"), key=lambda p: p["item_index"])
     assert deploys == [
         {"app_name": "shop", "version": "1.4.2", "environment": "dev", "region": "eu-west", "item_index": 0},
         {"app_name": "shop", "version": "1.4.2", "environment": "dev", "region": "us-east", "item_index": 1},
     ]
+    results = [report.xcom("deploy_regions.run", map_index=i) for i in (0, 1)]
+    assert [r["data"] for r in results] == [{"done": "eu-west"}, {"done": "us-east"}]
 
 
 def test_deploy_app_failed_region_rolls_back(dag_env, deploy_app):
