@@ -16,9 +16,15 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from airflow.sdk import DAG
-from airflow.sdk.definitions.param import ParamsDict
+from airflow.sdk.definitions._internal.types import NOTSET
+from airflow.sdk.definitions.param import Param, ParamsDict
 
 _STORE = "_attune_params"
+
+
+def _copy(param: Param) -> Param:
+    """A deep copy that keeps Airflow's NOTSET sentinel itself (``has_value`` tests identity)."""
+    return copy.deepcopy(param, memo={id(NOTSET): NOTSET})
 
 
 class ParamsCopy(ParamsDict):
@@ -44,10 +50,10 @@ class AttuneDAG(DAG):
         if stored is None:
             return ParamsCopy()
         # deep: a run that changes a list or dict value in place must not reach the default
-        return ParamsCopy({name: copy.deepcopy(stored.get_param(name)) for name in stored})
+        return ParamsCopy({name: _copy(stored.get_param(name)) for name in stored})
 
     @params.setter
     def params(self, value: Mapping[str, Any] | None) -> None:
         # values are copied in too: the caller's Param objects stay theirs
         source = value if isinstance(value, ParamsDict) else ParamsDict(dict(value or {}))
-        self.__dict__[_STORE] = ParamsDict({name: copy.deepcopy(source.get_param(name)) for name in source})
+        self.__dict__[_STORE] = ParamsDict({name: _copy(source.get_param(name)) for name in source})
