@@ -52,7 +52,7 @@ def load_dags(files: list[Path], home: Path) -> list:
 
     for path in files:
         (home / "dags" / path.name).write_text(path.read_text())
-    bag = DagBag(dag_folder=str(home / "dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(home / "dags"))
     if bag.import_errors:
         raise SystemExit(f"DAG files failed to import: {bag.import_errors}")
     return [bag.dags[dag_id] for dag_id in sorted(bag.dags)]
