@@ -10,6 +10,15 @@
 
 from __future__ import annotations
 
-from attune_provider.xcom.backend import AttuneXComBackend, other_references
+from typing import Any
 
 __all__ = ["AttuneXComBackend", "other_references"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the backend (and Airflow) only when asked: the CLI imports ``lookup`` without them."""
+    if name in __all__:
+        from attune_provider.xcom import backend
+
+        return getattr(backend, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

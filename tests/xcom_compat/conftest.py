@@ -72,3 +72,10 @@ def compat_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         backend: run_backend(tmp, backend, "all", modules=EXAMPLE_MODULES, files=[MATRIX])
         for backend in ("base", "attune")
     }
+
+
+@pytest.fixture(scope="session")
+def attune_scope_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The matrix and a compiled attune DAG under our backend with ``[attune] offload = attune``."""
+    tmp = tmp_path_factory.mktemp("xcom-scope")
+    return run_backend(tmp, "attune", "attune", files=[MATRIX, HERE / "dag_files" / "attune_scope_workflow.py"])
