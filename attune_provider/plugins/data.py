@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from attune_provider.cli.stored import reference_of, result_store, xcom_return_value
+from attune_provider.xcom.lookup import reference_of, result_store, xcom_return_value
 
 MAX_CELL_CHARS = 4000
 

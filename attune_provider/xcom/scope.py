@@ -6,9 +6,10 @@
 * ``[attune] offload = attune``: only DAGs compiled from attune YAML; every other DAG gets exactly
   ``BaseXCom`` (values in the XCom table), for teams that roll out in steps.
 
-Lazy views (``store.lazy``) go only to attune's own operators, whose runtime is written for them;
-code in any other DAG gets the plain ``list`` / ``dict`` it would get from ``BaseXCom``
-(``consumers`` keeps Airflow's own per-item reads of mapped expansion lazy).
+Lazy views (``store.lazy``) go only to attune's own operators, whose runtime is written for them,
+and to DAGs tagged ``attune:views`` (their authors accept read-only ``Sequence`` / ``Mapping``
+views for per-key reads); code in any other DAG gets the plain ``list`` / ``dict`` it would get
+from ``BaseXCom`` (``consumers`` keeps Airflow's own per-item reads of mapped expansion lazy).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 OFFLOAD_CHOICES = ("all", "attune")
 ATTUNE_MODULE_PREFIX = "attune_provider."
+VIEWS_TAG = "attune:views"
 
 
 def offload_scope() -> str:
@@ -83,6 +85,11 @@ def offloads_current_task() -> bool:
 
 
 def views_for_current_task() -> bool:
-    """Whether a value read now may be handed over as a lazy view (attune's runtime only)."""
+    """Whether a value read now may be handed over as a lazy view (see the module docstring)."""
     ti = running_task_instance()
-    return ti is not None and is_attune_task(ti)
+    if ti is None:
+        return False
+    if is_attune_task(ti):
+        return True
+    dag = getattr(getattr(ti, "task", None), "dag", None)
+    return VIEWS_TAG in (getattr(dag, "tags", None) or ())

@@ -17,6 +17,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 MATRIX = HERE / "dag_files" / "xcom_compat_matrix.py"
+VIEWS_OPT_IN = HERE / "dag_files" / "xcom_views_opt_in.py"
 
 # Read from the installed airflow package, never copied: a new Airflow release is tested as shipped.
 EXAMPLE_MODULES = (
@@ -52,6 +53,7 @@ EXAMPLE_DAG_IDS = (
 def run_backend(tmp: Path, backend: str, offload: str, *, modules=(), files=()) -> dict:
     out = tmp / f"{backend}-{offload}.json"
     cmd = [sys.executable, str(HERE / "runner.py"), "--backend", backend, "--offload", offload, "--out", str(out)]
+    cmd += ["--probe", "xcom_compat_matrix"]  # REST API and `airflow tasks test` against the matrix run
     for name in modules:
         cmd += ["--module", name]
     for path in files:
@@ -69,7 +71,7 @@ def compat_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """{"base": outcome, "attune": outcome}: examples + matrix under BaseXCom and under ours."""
     tmp = tmp_path_factory.mktemp("xcom-compat")
     return {
-        backend: run_backend(tmp, backend, "all", modules=EXAMPLE_MODULES, files=[MATRIX])
+        backend: run_backend(tmp, backend, "all", modules=EXAMPLE_MODULES, files=[MATRIX, VIEWS_OPT_IN])
         for backend in ("base", "attune")
     }
 

@@ -17,6 +17,7 @@ import argparse
 import importlib.util
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -91,6 +92,48 @@ def xcom_rows(dag_id: str, run_id: str) -> dict:
     return {f"{t}[{m}].{k}": v if isinstance(v, str) else json.dumps(v) for t, m, k, v in rows}
 
 
+PROBED = (("make_list", -1), ("make_dict", -1), ("make_odd_types", -1), ("on_item", 0), ("on_pair", 1))
+
+
+def probe_rest_api(home: Path, dag_id: str, run_id: str) -> dict:
+    """``GET .../xcomEntries/return_value?deserialize=true`` on Airflow's own API app, in-process."""
+    from airflow.api_fastapi.app import create_app
+    from airflow.configuration import conf
+    from fastapi.testclient import TestClient
+
+    conf.set("api_auth", "jwt_secret", "xcom-compat-" + "0123456789abcdef" * 4)
+    answers = {}
+    with TestClient(create_app()) as client:
+        passwords = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
+        token = client.post("/auth/token", json={"username": "admin", "password": passwords["admin"]})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        for task_id, map_index in PROBED:
+            url = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value"
+            response = client.get(url, params={"deserialize": "true", "map_index": map_index}, headers=headers)
+            answers[f"{task_id}[{map_index}]"] = [response.status_code, response.json().get("value")]
+    return answers
+
+
+def probe_tasks_test(home: Path, dag_id: str, run_id: str) -> dict:
+    """``airflow tasks test`` of a dict-expanded mapped instance and a plain consumer, in that run."""
+    import subprocess
+
+    answers = {}
+    for task_id, map_index in (("on_pair", 0), ("on_whole", -1)):
+        obs = home / "obs" / f"{task_id}.{map_index}.json"
+        obs.unlink(missing_ok=True)
+        cmd = [sys.executable, "-m", "airflow", "tasks", "test", dag_id, task_id, run_id]
+        if map_index >= 0:
+            cmd += ["--map-index", str(map_index)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        answers[f"{task_id}[{map_index}]"] = {
+            "returncode": proc.returncode,
+            "obs": json.loads(obs.read_text()) if obs.exists() else None,
+            "tail": (proc.stdout + proc.stderr)[-1500:] if proc.returncode else "",
+        }
+    return answers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", choices=sorted(BACKENDS), required=True)
@@ -98,6 +141,7 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--module", action="append", default=[])
     parser.add_argument("--file", action="append", default=[])
+    parser.add_argument("--probe", help="DAG id to probe through the REST API and `airflow tasks test`")
     args = parser.parse_args()
 
     home = prepare_environment(args.backend, args.offload)
@@ -118,6 +162,10 @@ def main() -> None:
         result["xcom"][dag.dag_id] = xcom_rows(dag.dag_id, outcome["run_id"])
     for path in sorted((home / "obs").glob("*.json")):
         result["obs"][path.stem] = json.loads(path.read_text())
+    if args.probe:
+        run_id = result["dags"][args.probe]["run_id"]
+        result["rest"] = probe_rest_api(home, args.probe, run_id)
+        result["tasks_test"] = probe_tasks_test(home, args.probe, run_id)
     if args.backend == "attune":
         from attune_provider.store import ResultStore
 

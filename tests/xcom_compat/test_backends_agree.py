@@ -33,7 +33,9 @@ def test_every_example_ran_under_basexcom(compat_runs: dict) -> None:
 
 
 def test_matrix_consumers_see_identical_values_and_types(compat_runs: dict) -> None:
-    base, ours = compat_runs["base"]["obs"], compat_runs["attune"]["obs"]
+    base, ours = (
+        {k: v for k, v in compat_runs[b]["obs"].items() if not k.startswith("views_")} for b in ("base", "attune")
+    )
     assert len(base) >= 40  # every consumer of the matrix recorded what it received
     differing = []
     for consumer in sorted(set(base) | set(ours)):
@@ -68,3 +70,10 @@ def test_a_mapped_instance_reads_only_its_own_item(compat_runs: dict) -> None:
     assert set(reads) == {"0", "1", "2"}
     item_bytes = 2000 + 10
     assert all(n < 2 * item_bytes for n in reads.values()), reads  # the list holds 3 items
+
+
+def test_a_dag_tagged_attune_views_gets_lazy_views_by_choice(compat_runs: dict) -> None:
+    assert compat_runs["base"]["obs"]["views_read.-1"] == {"whole": "dict"}
+    assert compat_runs["attune"]["obs"]["views_read.-1"] == {"whole": "LazyMapping"}
+    reads = [n for label, n in compat_runs["attune"]["store_bytes"].items() if "/views_read/" in label]
+    assert reads and reads[0] < 5000, reads  # one key of a 20 kB dict, not the dict
