@@ -1,4 +1,4 @@
-"""XCom backend that keeps each task result once in the attune result store (SPEC 12).
+"""XCom backend that keeps each task result once in the attune result store (docs/xcom-backend.md).
 
 * Only ``return_value`` is offloaded (above ``[attune] inline_threshold`` bytes, default 0 =
   always); every other key goes through ``BaseXCom`` untouched, because the scheduler reads rows
