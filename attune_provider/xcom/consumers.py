@@ -17,22 +17,28 @@ upstream (``LazyXComSequence``) or indexed inside ``_expand_mapped_field`` are p
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from attune_provider.store.lazy import LazySequence, to_plain
 
+log = logging.getLogger(__name__)
 MAX_FRAMES = 60
 
 
 def _codes() -> tuple[frozenset, frozenset, str | None]:
-    from airflow.sdk.definitions._internal import expandinput
+    try:
+        from airflow.sdk.definitions._internal import expandinput
 
-    expanding = frozenset(
-        {expandinput.DictOfListsExpandInput.resolve.__code__, expandinput.ListOfDictsExpandInput.resolve.__code__}
-    )
-    element = frozenset({expandinput.DictOfListsExpandInput._expand_mapped_field.__code__})
+        expanding = frozenset(
+            {expandinput.DictOfListsExpandInput.resolve.__code__, expandinput.ListOfDictsExpandInput.resolve.__code__}
+        )
+        element = frozenset({expandinput.DictOfListsExpandInput._expand_mapped_field.__code__})
+    except (ImportError, AttributeError) as exc:  # a new Airflow moved them: plain values, still correct
+        log.warning("attune XCom: mapped expansion not recognised (%s); every value is read whole", exc)
+        return frozenset(), frozenset(), None
     try:
         from airflow.sdk.execution_time import lazy_sequence
 

@@ -14,8 +14,11 @@ from ``BaseXCom`` (``consumers`` keeps Airflow's own per-item reads of mapped ex
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 OFFLOAD_CHOICES = ("all", "attune")
 ATTUNE_MODULE_PREFIX = "attune_provider."
@@ -61,7 +64,8 @@ def _xcom_push_code() -> Any:
         from airflow.sdk.execution_time import task_runner
 
         return task_runner._xcom_push.__code__
-    except (ImportError, AttributeError):  # a new Airflow moved it: the compat suite turns red
+    except (ImportError, AttributeError) as exc:  # a new Airflow moved it: the compat suite turns red
+        log.warning("attune XCom: task_runner._xcom_push not found (%s); offload = attune offloads nothing", exc)
         return None
 
 
