@@ -14,6 +14,7 @@ from ``BaseXCom`` (``consumers`` keeps Airflow's own per-item reads of mapped ex
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from typing import Any
@@ -59,6 +60,7 @@ def running_task_instance() -> Any | None:
     return None
 
 
+@functools.cache
 def _xcom_push_code() -> Any:
     try:
         from airflow.sdk.execution_time import task_runner
