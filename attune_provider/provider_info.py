@@ -36,6 +36,13 @@ CONFIG_SECTION: dict[str, Any] = {
             "0",
             type_="integer",
         ),
+        "offload": _option(
+            "Which DAGs' return values go to the result store: all (every DAG in the deployment, "
+            "since [core] xcom_backend is global) or attune (only DAGs compiled from attune YAML; "
+            "every other DAG keeps plain BaseXCom rows in the XCom table).",
+            "all",
+            example="attune",
+        ),
         "compression": _option(
             "Per-element compression of stored objects: none or zstd (needs the zstandard package).",
             "none",

@@ -14,6 +14,10 @@ environment, and executes the same DAG with real ``dag.test()``:
   each instance uses its own item plus the one key of ``enrich``'s result named after the item;
 * ``total`` sums the instances' outputs (and the run checks the sum).
 
+The DAG is tagged ``attune:views`` (docs/xcom-backend.md): it opts in to lazy views, so the
+partial argument ``extra`` (a dict) is read per key; the tag does nothing under the other backends.
+``benchmarks/plain_dag_fanout.py`` measures an untagged DAG.
+
 Backends: stock ``BaseXCom``; common-io ``XComObjectStorageBackend`` (threshold 0, local path);
 ``attune_provider.xcom.AttuneXComBackend``.
 
@@ -69,7 +73,15 @@ DAG_SOURCE = textwrap.dedent(
     ITEM_BYTES = int(os.environ["BENCH_ITEM_BYTES"])
 
 
-    @dag(dag_id="xcom_fanout_bench", schedule=None, start_date=dt.datetime(2024, 1, 1), catchup=False)
+    # attune:views: this DAG's tasks accept lazy views, so `extra[key]` reads one key of enrich's
+    # result (without the tag a plain DAG gets the real dict, read whole: docs/xcom-backend.md)
+    @dag(
+        dag_id="xcom_fanout_bench",
+        schedule=None,
+        start_date=dt.datetime(2024, 1, 1),
+        catchup=False,
+        tags=["attune:views"],
+    )
     def bench():
         @task
         def fetch_data():

@@ -15,8 +15,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from attune_provider.cli.stored import reference_of, result_store, xcom_return_value
 from attune_provider.plugins.masking import Masker, run_masker
+from attune_provider.xcom.lookup import reference_of, result_store, xcom_return_value
 
 MAX_CELL_CHARS = 4000
 

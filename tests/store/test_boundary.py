@@ -11,11 +11,20 @@ import attune_provider
 
 PACKAGE = Path(attune_provider.__file__).parent
 STORE = PACKAGE / "store"
-CALLERS = [STORE / "holders.py", STORE / "variables.py", STORE / "gc.py", PACKAGE / "xcom.py"]
+CALLERS = [STORE / "holders.py", STORE / "variables.py", STORE / "gc.py", *sorted((PACKAGE / "xcom").glob("*.py"))]
 
 
 def _tree(path: Path) -> ast.AST:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+#: private names of Python and Airflow (not of the store) that xcom/ reads to recognise Airflow's own
+#: consumers; tests/xcom_compat turns red if a new Airflow moves them
+NOT_STORE_PRIVATES = {
+    "sys._getframe",
+    "task_runner._xcom_push",
+    "expandinput.DictOfListsExpandInput._expand_mapped_field",
+}
 
 
 def test_store_callers_do_not_use_fsspec_or_private_members() -> None:
@@ -26,6 +35,8 @@ def test_store_callers_do_not_use_fsspec_or_private_members() -> None:
                 continue
             owner = node.value
             is_self = isinstance(owner, ast.Name) and owner.id in ("self", "cls")
+            if ast.unparse(node) in NOT_STORE_PRIVATES:
+                continue
             if node.attr == "fs" or (node.attr.startswith("_") and not node.attr.startswith("__") and not is_self):
                 problems.append(f"{path.name}:{node.lineno}: .{node.attr}")
         text = path.read_text(encoding="utf-8")

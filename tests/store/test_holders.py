@@ -6,7 +6,7 @@ import pytest
 
 from attune_provider.store import ResultStore
 from attune_provider.store.holders import Holders, holder_id
-from attune_provider.xcom import _DELETING, AttuneXComBackend
+from attune_provider.xcom.backend import _DELETING, AttuneXComBackend
 
 
 def _row(task: str, map_index: int | None = None) -> tuple[str, str, str, str, int | None]:
@@ -51,7 +51,7 @@ def test_backend_purge_without_db_uses_holders(monkeypatch: pytest.MonkeyPatch, 
 
     ``other_references`` returns None exactly as it does in a Celery worker without DB access.
     """
-    import attune_provider.xcom as xcom
+    import attune_provider.xcom.backend as xcom
 
     monkeypatch.setattr(xcom, "_store", lambda: store)
     monkeypatch.setattr(xcom, "other_references", lambda ref, row: None)

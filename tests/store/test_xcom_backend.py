@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from attune_provider.store import LazySequence, ResultStore, is_reference
+from attune_provider.store import LazyMapping, LazySequence, ResultStore, is_reference
 from attune_provider.xcom import AttuneXComBackend
+from attune_provider.xcom.lookup import resolve
 
 
 def _row(value):
@@ -29,7 +30,7 @@ def test_return_value_becomes_a_small_reference_with_preview() -> None:
     first = ref["preview"]["first_items"]  # JSON items with long strings shortened (store/preview.py)
     assert [item["id"] for item in first] == [0, 1, 2] and len(first[0]["blob"]) < 100
     assert len(str(ref)) < 800
-    view = AttuneXComBackend.deserialize_value(_row(ref))
+    view = resolve(ref)
     assert isinstance(view, LazySequence) and view[42] == items[42]
     as_dict = AttuneXComBackend.serialize_value({f"k{i}": i for i in range(20)}, key="return_value")
     assert as_dict["preview"]["value"] == {f"k{i}": i for i in range(20)}  # small: shown in full
@@ -38,7 +39,7 @@ def test_return_value_becomes_a_small_reference_with_preview() -> None:
 def test_a_returned_view_is_stored_by_reference_again() -> None:
     value = {"data": {"items": [{"i": i, "pad": "p" * 1000} for i in range(100)]}}
     ref = AttuneXComBackend.serialize_value(value, key="return_value")
-    view = AttuneXComBackend.deserialize_value(_row(ref))
+    view = resolve(ref)
     store = ResultStore.from_settings()
     written = store.stats.objects_written
     again = AttuneXComBackend.serialize_value(view, key="return_value")
@@ -46,7 +47,19 @@ def test_a_returned_view_is_stored_by_reference_again() -> None:
     assert store.stats.objects_written == written  # nothing re-encoded
     assert again["key"] == ref["key"] and again["path"] == []
     assert part["key"] == ref["key"] and part["path"] == ["data", "items"] and part["len"] == 100
-    assert AttuneXComBackend.deserialize_value(_row(part))[5] == value["data"]["items"][5]
+    assert resolve(part)[5] == value["data"]["items"][5]
+
+
+def test_outside_an_attune_task_values_come_back_plain() -> None:
+    """API server, CLI, plain DAGs: the exact list/dict BaseXCom would give, never a view."""
+    items = [{"id": i, "tags": ["a", "b"], "pad": "p" * 3000} for i in range(5)]
+    back = AttuneXComBackend.deserialize_value(_row(AttuneXComBackend.serialize_value(items, key="return_value")))
+    assert type(back) is list and type(back[0]) is dict and type(back[0]["tags"]) is list
+    assert back == items
+    mapping = {"a": 1, "nested": {"b": [1, 2]}}
+    back = AttuneXComBackend.deserialize_value(_row(AttuneXComBackend.serialize_value(mapping, key="return_value")))
+    assert type(back) is dict and back == mapping
+    assert isinstance(resolve(AttuneXComBackend.serialize_value(mapping, key="return_value")), LazyMapping)
 
 
 def test_inline_threshold_keeps_small_values_in_the_row(monkeypatch: pytest.MonkeyPatch) -> None:

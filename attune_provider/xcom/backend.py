@@ -1,22 +1,21 @@
-"""XCom backend that keeps each task result once in the attune result store (SPEC 12).
+"""XCom backend that keeps each task result once in the attune result store (docs/xcom-backend.md).
 
 * Only ``return_value`` is offloaded (above ``[attune] inline_threshold`` bytes, default 0 =
   always); every other key goes through ``BaseXCom`` untouched, because the scheduler reads rows
   such as ``skipmixin_key`` raw from the database.
 * The XCom row holds a small JSON reference (see ``store.reference``) with a preview for the UI.
-* ``deserialize_value`` returns lazy read-only views, so a mapped task instance indexing
-  ``value[map_index]`` reads only its own element. ``TaskMap`` length is unaffected: Airflow takes
+* ``deserialize_value`` hands attune's own operators lazy read-only views; every other task gets
+  the plain ``list`` / ``dict`` ``BaseXCom`` would give it, except that Airflow's own mapped
+  expansion over a stored list stays lazy, so a mapped task instance indexing ``value[map_index]``
+  reads only its own element (``consumers``). ``TaskMap`` length is unaffected: Airflow takes
   ``len(value)`` before serialization.
+* ``[attune] offload = attune`` limits offloading to DAGs compiled from attune YAML (``scope``).
 * A task returning a view (e.g. an upstream's result, or a part of it) stores the SAME object by
   reference again -- no re-encoding, no copy.
 * ``purge`` (called by Airflow when a task instance starts a new try) deletes the object only when
   no other XCom row references it (content addressing shares objects); the check uses the
   metadata DB through the ORM when this process can reach it, otherwise (real workers have no DB
   access in Airflow 3) the holder markers each row leaves in the store (``store.holders``).
-
-Known limitation: Airflow expands a mapped task over a *mapping* only when the pulled value is a
-real ``dict`` (``isinstance(value, dict)``), which a lazy ``LazyMapping`` is not; expanding over a
-list (the with_items case) is lazy and works. Expand over ``list(d.items())`` instead.
 """
 
 from __future__ import annotations
@@ -41,6 +40,8 @@ from attune_provider.store.reference import (
     parse_reference,
 )
 from attune_provider.store.result_store import ResultStore, StoredObject
+from attune_provider.xcom.consumers import for_airflow_or_user
+from attune_provider.xcom.scope import offloads_current_task, views_for_current_task
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class AttuneXComBackend(BaseXCom):
         run_id: str | None = None,
         map_index: int | None = None,
     ) -> Any:
-        if key != BaseXCom.XCOM_RETURN_KEY:
+        if key != BaseXCom.XCOM_RETURN_KEY or not offloads_current_task():
             return BaseXCom.serialize_value(value, key=key, task_id=task_id, dag_id=dag_id, run_id=run_id)
         store = _store()
         holder = holder_id(dag_id, run_id, task_id, map_index) if dag_id and run_id and task_id else None
@@ -113,7 +114,12 @@ class AttuneXComBackend(BaseXCom):
             stored = store.put_object(value)
         kind, length = kind_of(value)
         return make_reference(
-            stored.key, (), kind=kind, length=length, size=stored.size, preview=build_preview(value, dag_id=dag_id, run_id=run_id, task_id=task_id, map_index=map_index)
+            stored.key,
+            (),
+            kind=kind,
+            length=length,
+            size=stored.size,
+            preview=build_preview(value, dag_id=dag_id, run_id=run_id, task_id=task_id, map_index=map_index),
         )
 
     @staticmethod
@@ -127,7 +133,8 @@ class AttuneXComBackend(BaseXCom):
             key, path = parse_reference(value)
             store = _store()
             _enter_reader_scope(store)
-            return store.load(key, path)
+            value = store.load(key, path)
+            return value if views_for_current_task() else for_airflow_or_user(value)
         return BaseXCom.deserialize_value(result)
 
     @classmethod
