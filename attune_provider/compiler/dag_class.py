@@ -44,7 +44,7 @@ class ParamsCopy(ParamsDict):
 class AttuneDAG(DAG):
     """An ``airflow.sdk.DAG`` whose ``params`` every reader gets as fresh ``Param`` copies."""
 
-    @property  # type: ignore[override]
+    @property
     def params(self) -> ParamsDict:
         stored: ParamsDict | None = self.__dict__.get(_STORE)
         if stored is None:

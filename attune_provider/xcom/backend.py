@@ -76,7 +76,7 @@ class AttuneXComBackend(BaseXCom):
     """``[core] xcom_backend = attune_provider.xcom.AttuneXComBackend``."""
 
     @classmethod
-    def serialize_value(  # type: ignore[override]
+    def serialize_value(
         cls,
         value: Any,
         *,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator, Sequence
+from types import FrameType
 from typing import Any
 
 from attune_provider.store.lazy import LazySequence, to_plain
@@ -57,7 +58,7 @@ def pulled_for_expansion() -> bool:
     if _CODES is None:
         _CODES = _codes()
     expanding, element, lazy_file = _CODES
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     for _ in range(MAX_FRAMES):
         if frame is None:
             return False

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+from types import FrameType
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def running_task_instance() -> Any | None:
     except Exception:  # no context: not inside a task's execution
         pass
     push_code = _xcom_push_code()
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if frame.f_code is push_code:
             return frame.f_locals.get("ti")
