@@ -1,6 +1,6 @@
 """Per-copy cost of an item context: WorkflowContext.with_item vs copy.deepcopy of a dict context.
 
-SPEC 6.2: an instance's context must cost O(what it references), not O(size of the context).
+reference 6.2: an instance's context must cost O(what it references), not O(size of the context).
 Run: .venv/bin/python benchmarks/context_clone.py
 Targets: with_item under 1 us at every size, and 5 MB within 1.5x of empty.
 """

@@ -5,7 +5,7 @@ Public API::
     registry = action_registry()      # actions.registries: the one factory
     action = registry.resolve("mypack.fetch")           # UnknownActionError if nothing matches
     result = action.run({"url": ...}, timeout=30, context=airflow_context)
-    result.to_dict()                                    # the stored form (SPEC 11)
+    result.to_dict()                                    # the stored form (reference 11)
 """
 
 from attune_provider.actions.base import Action, ActionKind, RunContext, exec_id_from_context

@@ -1,4 +1,4 @@
-"""Built-in ``core.*`` actions (SPEC 9.2): portable Python versions of attune's core pack.
+"""Built-in ``core.*`` actions (reference 9.2): portable Python versions of attune's core pack.
 
 Each has a flat parameter schema validated like a pack action's. Undeclared input keys are
 ignored (a task without ``input`` receives the workflow's parameters).

@@ -1,11 +1,11 @@
-"""Airflow operators as actions: ``action: airflow:dotted.path.Operator`` (SPEC 9.4).
+"""Airflow operators as actions: ``action: airflow:dotted.path.Operator`` (reference 9.4).
 
 The task's rendered ``input`` becomes the operator's constructor arguments. The operator is
 instantiated inside the running Airflow task (task_id derived from the attune task) and its
 ``execute(context)`` is called with that task's context; the return value becomes ``data``.
 Any exception (``AirflowException`` included) fails the run. Input is already rendered by
 attune's expression engine, so the operator's own ``template_fields`` are NOT rendered again
-(SPEC 10.1: rendered values are never rendered twice). Deferrable operators must be used
+(reference 10.1: rendered values are never rendered twice). Deferrable operators must be used
 with ``deferrable: false``: an action cannot hand its task to the triggerer.
 A timeout calls the operator's ``on_kill()`` (BashOperator kills its process group there).
 """

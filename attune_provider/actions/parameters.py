@@ -1,4 +1,4 @@
-"""Defaults and validation of action input against attune's flat parameter schema (SPEC 1.4).
+"""Defaults and validation of action input against attune's flat parameter schema (reference 1.4).
 
 Every action kind goes through :func:`prepare_parameters` before it starts, so a missing
 required parameter or a wrong type fails with the parameter's name before any process,
@@ -107,7 +107,7 @@ def to_json_schema(parameters: Mapping[str, ParameterSpec]) -> dict[str, Any]:
 
 
 def apply_defaults(parameters: Mapping[str, ParameterSpec], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Defaults fill missing or null parameters (SPEC 1.4); undeclared keys pass through."""
+    """Defaults fill missing or null parameters (reference 1.4); undeclared keys pass through."""
     filled = dict(values)
     for name, spec in parameters.items():
         if filled.get(name) is None and spec.has_default:

@@ -1,4 +1,4 @@
-"""Action ref -> runnable :class:`Action` (SPEC 9).
+"""Action ref -> runnable :class:`Action` (reference 9).
 
 Resolution order for a ref (first match wins):
 

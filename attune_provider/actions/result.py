@@ -1,4 +1,4 @@
-"""The stored result of one action execution (SPEC 11).
+"""The stored result of one action execution (reference 11).
 
 Every action kind (pack process, core, Python callable, Airflow operator) returns the same
 shape so expressions (``task.<name>``, ``result()``) and the XCom backend never care which
@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 Outcome = Literal["succeeded", "failed", "timed_out"]
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
-#: the keys of the stored form, in order (SPEC 11 plus ``outcome``)
+#: the keys of the stored form, in order (reference 11 plus ``outcome``)
 RESULT_KEYS: tuple[str, ...] = (
     "succeeded",
     "outcome",

@@ -2,7 +2,7 @@
 
 Drawn from the loaded workflow (no Airflow needed): one node per task, one edge per transition
 target labelled with its condition (or ``__chart_meta__`` label) and publishes; back edges the
-compiler drops (SPEC 5.6) are drawn dashed.
+compiler drops (reference 5.6) are drawn dashed.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def parse_params(pairs: Sequence[str], params_file: str | None = None) -> dict[s
 
 
 def apply_defaults(workflow: WorkflowSpec, params: Mapping[str, Any]) -> dict[str, Any]:
-    """SPEC 1.4: defaults fill missing or null parameters; a missing required one is an error."""
+    """reference 1.4: defaults fill missing or null parameters; a missing required one is an error."""
     values = dict(params)
     unknown = sorted(set(values) - set(workflow.parameters))
     if unknown and workflow.parameters:

@@ -1,4 +1,4 @@
-"""WorkflowSpec -> airflow.sdk.DAG (SPEC 2-8).
+"""WorkflowSpec -> airflow.sdk.DAG (reference 2-8).
 
 Per attune task a TaskGroup named after it holding its steps (see ``runtime.plan``); one
 ``end`` task downstream of every task's last step is the DAG's only leaf. Actions are

@@ -11,7 +11,7 @@ validates input (docs/ui.md, "Trigger form"):
   gets ``examples`` too, which the form renders as a multi-select.
 * ``secret: true`` -> ``format: password`` and a description saying so; a secret's default is
   never put on the Param (it would be shown in clear in the form and the serialized DAG): the
-  runtime fills it at run start, like every default of a null value (SPEC 1.4).
+  runtime fills it at run start, like every default of a null value (reference 1.4).
 * A field with a default, or an optional one, also accepts null (filled at run start). A
   required field without default gets a Param without default, which the form requires.
 """

@@ -1,4 +1,4 @@
-"""Templates and the per-run context (SPEC 10, 11).
+"""Templates and the per-run context (reference 10, 11).
 
 Public API: ``render``, ``evaluate_expression``, ``evaluate_condition``, ``check_template``,
 ``referenced_tasks``, ``is_template``, ``is_expression``, ``text_truth``,

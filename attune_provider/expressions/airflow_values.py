@@ -57,7 +57,7 @@ class AirflowVariableKeystore(Mapping[str, Any]):
 
 
 def system_values(airflow_context: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``system`` namespace from an Airflow task context (SPEC 10.2)."""
+    """The ``system`` namespace from an Airflow task context (reference 10.2)."""
     dag_run = airflow_context.get("dag_run")
     ti = airflow_context.get("ti") or airflow_context.get("task_instance")
     dag = airflow_context.get("dag")

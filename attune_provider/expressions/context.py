@@ -1,10 +1,10 @@
-"""WorkflowContext: what a template can see during one DAG run (SPEC 10.2).
+"""WorkflowContext: what a template can see during one DAG run (reference 10.2).
 
 Everything run-wide (parameters, variables, task results, system values, config, keystore,
 inquiry answers) sits in one shared ``_RunScope``. A context is that scope plus three
 per-render slots (``item``, ``index``, the current task's outcome), so ``with_item`` and
 ``with_outcome`` are O(1): one small object, nothing copied, whatever the size of the
-results (SPEC 6.2).
+results (reference 6.2).
 
 Name resolution for a top-level name, first match wins:
 

@@ -93,7 +93,7 @@ def _parse(text: str) -> nodes.Template:
 
 
 def check_template(text: str) -> None:
-    """Parse and compile ``text`` (load time, SPEC 10.6).
+    """Parse and compile ``text`` (load time, reference 10.6).
 
     Raises ExpressionSyntaxError(message, lineno) for syntax errors and for unknown filters or
     tests (``{{ x | lenght }}``), which Jinja only detects when compiling. The compiled

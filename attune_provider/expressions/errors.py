@@ -26,7 +26,7 @@ class ExpressionSyntaxError(ExpressionError):
 
 
 class UndefinedNameError(ExpressionError):
-    """An unknown top-level name (SPEC 10.5); ``name`` is the name that was not found."""
+    """An unknown top-level name (reference 10.5); ``name`` is the name that was not found."""
 
     def __init__(self, name: str, message: str, *, expression: str | None = None, where: str = "") -> None:
         super().__init__(message, expression=expression, where=where)

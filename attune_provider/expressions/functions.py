@@ -1,4 +1,4 @@
-"""attune's expression function library (SPEC 10.3), callable as ``f(x)`` in templates.
+"""attune's expression function library (reference 10.3), callable as ``f(x)`` in templates.
 
 Every function accepts the lazy read-only ``Sequence``/``Mapping`` views the result store
 returns (never assumes ``list``/``dict``) and returns plain Python values. The outcome

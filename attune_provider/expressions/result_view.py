@@ -1,4 +1,4 @@
-"""The SPEC 11 view over a stored action result.
+"""The reference 11 view over a stored action result.
 
 A stored result is ``{succeeded, exit_code, duration_ms, stdout, stderr, error, data}``.
 Templates read ``task.x.items`` as well as ``task.x.data.items`` and ``task.x.result.items``,
@@ -105,7 +105,7 @@ def _stdout_object(stdout: Any) -> Mapping[str, Any] | None:
 
 
 class ResultListView(Sequence[Any]):
-    """A with_items task's results (SPEC 6.5): a Sequence whose elements are result views."""
+    """A with_items task's results (reference 6.5): a Sequence whose elements are result views."""
 
     __slots__ = ("_items",)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: how a mapped instance is labelled in the grid (runtime/items.py ``item_label``, SPEC 6.4)
+#: how a mapped instance is labelled in the grid (runtime/items.py ``item_label``, reference 6.4)
 LABEL_RULE = "<index>: the item's name, id, key, title or label (else the item, 50 chars); batches: items <a>-<b>"
 _PROBLEM_RE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): error: (?P<message>.*)$")
 _HEADLINE_RE = re.compile(r"^attune workflow file (?P<file>.+): \d+ problems?$")

@@ -1,4 +1,4 @@
-"""The run's verdict and result (SPEC 5.5, 8).
+"""The run's verdict and result (reference 5.5, 8).
 
 The run fails iff a failure stayed unhandled (no transition of the failed task started
 anything) or a routing step crashed; then the end task fails with

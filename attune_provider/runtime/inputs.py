@@ -16,7 +16,7 @@ from attune_provider.runtime.values import plain
 
 
 def render_input(task: TaskPlan, ctx: Any) -> dict[str, Any]:
-    """The action's parameters: ``input`` rendered, or the workflow parameters (SPEC 3)."""
+    """The action's parameters: ``input`` rendered, or the workflow parameters (reference 3)."""
     if task.spec.input is None:
         return dict(ctx.parameters)
     value = render(dict(task.spec.input), ctx, where=f"task '{task.name}' field 'input'")

@@ -1,8 +1,8 @@
-"""with_items (SPEC 6): the list of units a gate maps the run over, and their grid labels.
+"""with_items (reference 6): the list of units a gate maps the run over, and their grid labels.
 
 A *unit* is what one action call receives as ``item``: an item, or with ``batch_size`` > 1 the
 list of a batch's items. When there are more units than Airflow's ``max_map_length`` the gate
-groups consecutive units into *chunks* (automatic batching, SPEC 6.3); an instance then runs
+groups consecutive units into *chunks* (automatic batching, reference 6.3); an instance then runs
 each unit of its chunk separately, keeping per-item results, errors and retries.
 """
 
@@ -18,7 +18,7 @@ CHUNK_KEY = "__attune_chunk__"
 
 
 def as_item_list(value: Any) -> list[Any] | Sequence[Any]:
-    """A non-list value is one item (SPEC 6.1); None is no item."""
+    """A non-list value is one item (reference 6.1); None is no item."""
     if value is None:
         return []
     if isinstance(value, list):
@@ -57,7 +57,7 @@ def unpack_chunk(value: Any) -> tuple[int, list[Any]] | None:
 
 
 def item_label(item: Any, index: int) -> str:
-    """Readable grid label (SPEC 6.4): the item's name / id / short rendering."""
+    """Readable grid label (reference 6.4): the item's name / id / short rendering."""
     chunk = unpack_chunk(item)
     if chunk is not None:
         start, units = chunk

@@ -71,7 +71,7 @@ def execute_action(
     task: TaskPlan, ctx: Any, context: Mapping[str, Any], log: Any, secrets: Sequence[str] = ()
 ) -> ActionResult:
     """Render and run once; rendering errors become a failed result (routable by failed())."""
-    if task.action is None:  # type: parallel -- parsed, never executed (SPEC 3)
+    if task.action is None:  # type: parallel -- parsed, never executed (reference 3)
         log.warning(
             "attune: task '%s' (type: %s) is not executed; it counts as succeeded", task.name, task.spec.type
         )

@@ -1,4 +1,4 @@
-"""A finished attune task's outcome, decided from task-instance states (SPEC 5.3).
+"""A finished attune task's outcome, decided from task-instance states (reference 5.3).
 
 States say whether a task ran and whether it failed; XComs are pulled only for instances whose
 state means one exists, to tell a timeout from a failure and to get the error text.

@@ -1,7 +1,7 @@
 """``task.<name>`` during a run: results read lazily from XCom, only for tasks a template reads.
 
 Unmapped tasks: the run step's return value (a lazy store view). with_items tasks: the list of
-item results in item order (SPEC 6.5), itself lazy: ``task.x[3]`` pulls one instance's XCom.
+item results in item order (reference 6.5), itself lazy: ``task.x[3]`` pulls one instance's XCom.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from attune_provider.runtime.states import SUCCESS, XCOM_STATES, pull, read_stat
 class ItemResults(Sequence[Any]):
     """Lazy list of a with_items task's per-item results, in item order.
 
-    ``chunk`` > 0 means automatic batching (SPEC 6.3): instance ``i`` ran units
+    ``chunk`` > 0 means automatic batching (reference 6.3): instance ``i`` ran units
     ``i*chunk .. i*chunk+chunk-1`` and returned their results as a list.
     """
 

@@ -1,4 +1,4 @@
-"""Transitions of a finished task (SPEC 4): all-match in order, publishes before targets start.
+"""Transitions of a finished task (reference 4): all-match in order, publishes before targets start.
 
 The decision is pushed as XCom ``ROUTE_KEY`` by the step that routes; gates of the targets read
 it. Publishes are written to the run's variable store here, before this step ends, so every

@@ -1,7 +1,7 @@
 """Task-instance states of the current DAG run, read through the task SDK (no DB access).
 
 ``RuntimeTaskInstance.get_task_states`` answers ``{run_id: {task_id: state}}`` with mapped
-instances keyed ``"<task_id>_<map_index>"`` (SPEC 5.3); :class:`RunStates` undoes that
+instances keyed ``"<task_id>_<map_index>"`` (reference 5.3); :class:`RunStates` undoes that
 encoding for the task ids we ask about, so the rest of the runtime sees plain lookups.
 """
 

@@ -1,4 +1,4 @@
-"""The provider's ``airflow:`` extension block (SPEC 2) -> ``AirflowSettings``.
+"""The provider's ``airflow:`` extension block (reference 2) -> ``AirflowSettings``.
 
 attune ignores the key, so one file runs on both systems. Accepted value forms:
 

@@ -1,4 +1,4 @@
-"""Graph checks on a parsed task list: back edges (SPEC 5.6), reachability, wait_for in cycles.
+"""Graph checks on a parsed task list: back edges (reference 5.6), reachability, wait_for in cycles.
 
 attune parses cycles but runs each task at most once, so an edge back to a task that already
 ran never starts anything. A depth-first walk from the entry tasks, in document order, finds

@@ -1,4 +1,4 @@
-"""Pack and action metadata files (SPEC 1.1, 1.2, 9.1) -> ``PackSpec`` fields / ``ActionSpec``."""
+"""Pack and action metadata files (reference 1.1, 1.2, 9.1) -> ``PackSpec`` fields / ``ActionSpec``."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _require_mapping(report: Report, doc: YamlDocument, what: str) -> dict[Any, 
 
 
 def check_workflow_file(report: Report, value: Any) -> str | None:
-    """SPEC 1.2: relative to ``actions/``, inside ``actions/workflows/``, no ``..``."""
+    """reference 1.2: relative to ``actions/``, inside ``actions/workflows/``, no ``..``."""
     hint = (
         "use a relative path inside actions/workflows/, e.g. `workflow_file: workflows/deploy.workflow.yaml`"
     )

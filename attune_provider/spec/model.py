@@ -65,7 +65,7 @@ class SpecWarning:
 
 @dataclass(frozen=True)
 class ParameterSpec:
-    """One field of attune's flat parameter schema (SPEC 1.4)."""
+    """One field of attune's flat parameter schema (reference 1.4)."""
 
     name: str
     type: str | None = None
@@ -82,7 +82,7 @@ class ParameterSpec:
 
 @dataclass(frozen=True)
 class Transition:
-    """One ``next`` entry (SPEC 4.1); legacy fields are normalised into these (SPEC 4.2)."""
+    """One ``next`` entry (reference 4.1); legacy fields are normalised into these (reference 4.2)."""
 
     when: str | None = None  # raw template text; None = unconditional
     publish: tuple[tuple[str, Any], ...] = ()  # (variable, raw value/template) in order
@@ -143,7 +143,7 @@ class TaskSpec:
 
 @dataclass(frozen=True)
 class AirflowSettings:
-    """The provider's ``airflow:`` extension block (SPEC 2); attune ignores it."""
+    """The provider's ``airflow:`` extension block (reference 2); attune ignores it."""
 
     schedule: Any = None  # cron text, preset ("@daily"), or a timedelta
     start_date: Any = None  # pendulum DateTime
@@ -201,7 +201,7 @@ class WorkflowSpec:
     action_file: Path | None = None  # the action metadata file for action-linked workflows
     pack: PackSpec | None = None
     warnings: tuple[SpecWarning, ...] = ()
-    back_edges: tuple[tuple[str, str], ...] = ()  # (from_task, to_task) dropped per SPEC 5.6
+    back_edges: tuple[tuple[str, str], ...] = ()  # (from_task, to_task) dropped per reference 5.6
     # tasks no entry task can reach (only inside a cycle nothing leads into): they never run
     unreachable_tasks: tuple[str, ...] = ()
     content_hash: str = ""  # sha256 of the source bytes (graph + action file), for caches

@@ -1,4 +1,4 @@
-"""attune's flat parameter schema (SPEC 1.4) -> ``ParameterSpec`` per field.
+"""attune's flat parameter schema (reference 1.4) -> ``ParameterSpec`` per field.
 
 attune writes ``name: {type, required: true, default, secret: true, ...}`` directly under
 ``parameters`` (no ``properties`` wrapper, a per-field ``required`` boolean). The JSON-schema

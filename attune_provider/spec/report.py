@@ -40,7 +40,7 @@ class Report:
     def unknown_keys(
         self, path: YamlPath, mapping: Mapping[Any, Any], known: Iterable[str], what: str
     ) -> None:
-        """Warn about each key attune would ignore (SPEC 1.5), suggesting a close known key."""
+        """Warn about each key attune would ignore (reference 1.5), suggesting a close known key."""
         known_keys = known if isinstance(known, (set, frozenset)) else frozenset(known)
         for key in mapping:
             if key in known_keys:
@@ -104,7 +104,7 @@ def tags_field(report: Report, data: Mapping[Any, Any]) -> tuple[str, ...]:
 
 
 def version_field(report: Report, data: Mapping[Any, Any]) -> str | None:
-    """``version`` is a string (SPEC 1.6); an unquoted YAML number is an error with a hint."""
+    """``version`` is a string (reference 1.6); an unquoted YAML number is an error with a hint."""
     value = data.get("version")
     if value is None or isinstance(value, str):
         return value

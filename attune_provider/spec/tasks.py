@@ -1,7 +1,7 @@
-"""One task entry -> ``TaskSpec`` (SPEC 3), with its transitions (SPEC 4).
+"""One task entry -> ``TaskSpec`` (reference 3), with its transitions (reference 4).
 
 Legacy transition fields (``on_success`` ... ``decision``, task-level ``publish``) are
-normalised into ``next`` here, in the order SPEC 4.2 states, so no later layer ever sees them.
+normalised into ``next`` here, in the order reference 4.2 states, so no later layer ever sees them.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ TASK_TYPES = ("workflow", "parallel")
 SHELL_ACTIONS = frozenset({"core.local", "core.shell"})
 ITERATION_LIMITS = {"batch_size": 1000, "concurrency": 100}  # attune's validator bounds
 
-# legacy field -> the `when` of the transition it becomes (SPEC 4.2, in this order)
+# legacy field -> the `when` of the transition it becomes (reference 4.2, in this order)
 LEGACY_TRANSITIONS = (
     ("on_success", "{{ succeeded() }}"),
     ("on_failure", "{{ failed() }}"),
@@ -342,7 +342,7 @@ class TaskParser:
             if legacy:
                 self.report.warn(
                     (*path, legacy[0]),
-                    f"task '{name}' has 'next'; legacy field(s) {', '.join(legacy)} are ignored (SPEC 4.2)",
+                    f"task '{name}' has 'next'; legacy field(s) {', '.join(legacy)} are ignored (reference 4.2)",
                     "legacy-ignored",
                     at_key=True,
                 )
@@ -412,7 +412,7 @@ class TaskParser:
         return value
 
     def _do(self, path: YamlPath, name: str, value: Any, *, scalar_ok: bool) -> tuple[str, ...]:
-        """``do`` must be a list of task names; a scalar is accepted with a warning (SPEC 1.6)."""
+        """``do`` must be a list of task names; a scalar is accepted with a warning (reference 1.6)."""
         if value is None:
             return ()
         if isinstance(value, str):
@@ -453,7 +453,7 @@ class TaskParser:
         result = []
         for index, item in enumerate(value):
             item_path = (*path, index)
-            if isinstance(item, str):  # bare `- name` publishes the result (SPEC 4.3)
+            if isinstance(item, str):  # bare `- name` publishes the result (reference 4.3)
                 result.append((item, "{{ result() }}"))
             elif isinstance(item, dict) and len(item) == 1:
                 ((key, val),) = item.items()
@@ -475,7 +475,7 @@ class TaskParser:
         return tuple(result)
 
     def _legacy(self, path: YamlPath, name: str, raw: dict[Any, Any]) -> tuple[Transition, ...]:
-        """SPEC 4.2: on_success, on_failure, on_complete, on_timeout, then decision branches."""
+        """reference 4.2: on_success, on_failure, on_complete, on_timeout, then decision branches."""
         result: list[Transition] = []
         for key, when in LEGACY_TRANSITIONS:
             if key in raw:

@@ -1,4 +1,4 @@
-"""Load-time template checks (SPEC 10.6).
+"""Load-time template checks (reference 10.6).
 
 Every template string is parsed when the file loads, so a syntax error surfaces as a load
 error with the file and line of the YAML scalar instead of a failed task hours later. A

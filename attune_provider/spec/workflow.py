@@ -1,7 +1,7 @@
 """A workflow document (standalone file or action-linked graph) -> ``WorkflowSpec``.
 
-Validates the workflow-level fields (SPEC 1.3, 1.6, 2), the task list (via ``tasks``),
-``do`` targets (SPEC 4.4), templates (SPEC 10.6) and the graph (SPEC 5.6), collecting every
+Validates the workflow-level fields (reference 1.3, 1.6, 2), the task list (via ``tasks``),
+``do`` targets (reference 4.4), templates (reference 10.6) and the graph (reference 5.6), collecting every
 problem of the file before raising one ``LoadError``.
 """
 
@@ -170,7 +170,7 @@ def _mapping(report: Report, data: dict[Any, Any], key: str) -> dict[str, Any]:
 
 
 def _vars(report: Report, value: Any) -> dict[str, Any]:
-    """``vars`` is a mapping (SPEC 1.6).
+    """``vars`` is a mapping (reference 1.6).
 
     Leniency (documented): attune's docs write ``vars`` as a list of single-key mappings
     (``- notified: false``); that list is accepted as the equivalent mapping with a warning.
@@ -272,7 +272,7 @@ def _tasks(report: Report, parser: TaskParser, data: dict[Any, Any]) -> list[Tas
 
 
 def _check_targets(report: Report, parser: TaskParser, names: list[str]) -> None:
-    """SPEC 4.4: every ``do`` target must name a task of this workflow."""
+    """reference 4.4: every ``do`` target must name a task of this workflow."""
     known = set(names)
     for path, source, target in parser.do_refs:
         if target in known:
@@ -292,7 +292,7 @@ def _graph_checks(
             SpecWarning(
                 location or report.loc(()),
                 f"transition from task '{edge.source}' to task '{edge.target}' closes a cycle; attune runs a task "
-                f"at most once, so this edge never starts anything and is dropped (SPEC 5.6)",
+                f"at most once, so this edge never starts anything and is dropped (reference 5.6)",
                 "back-edge",
             )
         )

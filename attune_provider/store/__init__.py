@@ -1,4 +1,4 @@
-"""Content-addressed random-access result store (SPEC 6.2, 7, 12).
+"""Content-addressed random-access result store (reference 6.2, 7, 12).
 
 Public API::
 

@@ -1,4 +1,4 @@
-"""Python actions: module:function refs and entry-point registered callables (SPEC 9.3)."""
+"""Python actions: module:function refs and entry-point registered callables (reference 9.3)."""
 
 from __future__ import annotations
 

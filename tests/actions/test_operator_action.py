@@ -1,4 +1,4 @@
-"""Airflow operators as actions (SPEC 9.4), run directly (the DAG run is in test_actions_dag)."""
+"""Airflow operators as actions (reference 9.4), run directly (the DAG run is in test_actions_dag)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pack actions as real processes (SPEC 9.1): delivery, formats, failures, timeout, secrets."""
+"""Pack actions as real processes (reference 9.1): delivery, formats, failures, timeout, secrets."""
 
 from __future__ import annotations
 

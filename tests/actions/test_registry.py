@@ -1,4 +1,4 @@
-"""ActionRegistry: ref -> Action across packs, built-ins, callables, operators (SPEC 9)."""
+"""ActionRegistry: ref -> Action across packs, built-ins, callables, operators (reference 9)."""
 
 from __future__ import annotations
 

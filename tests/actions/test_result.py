@@ -1,4 +1,4 @@
-"""ActionResult: the stored result shape (SPEC 11) and its view."""
+"""ActionResult: the stored result shape (reference 11) and its view."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC 2 and 3 at compile time: DAG identity, docs, params, the airflow: block, task layout,
+"""reference 2 and 3 at compile time: DAG identity, docs, params, the airflow: block, task layout,
 edge labels and compile errors (no DAG run needed)."""
 
 from __future__ import annotations

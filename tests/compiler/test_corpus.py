@@ -1,4 +1,4 @@
-"""Every real attune file of the corpus: loads and compiles (or fails as SPEC says it must)."""
+"""Every real attune file of the corpus: loads and compiles (or fails as docs/reference.md says it must)."""
 
 from __future__ import annotations
 

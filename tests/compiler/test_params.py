@@ -123,7 +123,7 @@ def test_secret_is_masked_and_its_default_never_reaches_the_dag(params):
     specs, built = params
     token = built["token"]
     assert token.schema["format"] == "password"
-    assert token.value is None  # the runtime fills the default (SPEC 1.4); the form shows nothing
+    assert token.value is None  # the runtime fills the default (reference 1.4); the form shows nothing
     assert "hunter2-default" not in repr(token.dump())
     assert "secret" in (token.description or "").lower()
     assert built["env"].value == "dev"  # non-secret defaults are still shown

@@ -1,4 +1,4 @@
-"""SPEC 5.3 layout invariants on every example workflow, compiled as the DAG processor does:
+"""reference 5.3 layout invariants on every example workflow, compiled as the DAG processor does:
 ``end`` is the only leaf, downstream of every routing step, never retried; no gate, run or
 route uses ``one_success``/``one_done`` (they fire on the first finished upstream and break joins
 and mapped routes)."""

@@ -1,4 +1,4 @@
-"""SPEC 10.2 namespaces, SPEC 6.1/6.2 item contexts, SPEC 5.7 outcome functions."""
+"""reference 10.2 namespaces, reference 6.1/6.2 item contexts, reference 5.7 outcome functions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC 10.1, 10.4, 10.5, 10.6: rendering rules of the expression engine."""
+"""reference 10.1, 10.4, 10.5, 10.6: rendering rules of the expression engine."""
 
 from __future__ import annotations
 

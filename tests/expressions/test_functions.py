@@ -1,4 +1,4 @@
-"""SPEC 10.3: attune's function library, called from templates, on plain values and lazy views."""
+"""reference 10.3: attune's function library, called from templates, on plain values and lazy views."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC 11 (result view) and SPEC 6.5 (with_items results are a list of item results)."""
+"""reference 11 (result view) and reference 6.5 (with_items results are a list of item results)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rendering over the real result store's lazy views reads only what the template touches (SPEC 6.2)."""
+"""Rendering over the real result store's lazy views reads only what the template touches (reference 6.2)."""
 
 from __future__ import annotations
 

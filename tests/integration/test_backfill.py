@@ -1,4 +1,4 @@
-"""SPEC 2 / 10.2: a scheduled workflow (``airflow:`` block, daily, catchup off) backfilled over
+"""reference 2 / 10.2: a scheduled workflow (``airflow:`` block, daily, catchup off) backfilled over
 three days with ``airflow backfill create``; each run sees its own logical date and interval."""
 
 from __future__ import annotations

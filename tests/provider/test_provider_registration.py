@@ -1,4 +1,4 @@
-"""The provider is discoverable by Airflow and registers its [attune] config section (SPEC 12.6)."""
+"""The provider is discoverable by Airflow and registers its [attune] config section (reference 12.6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC 3 retry/timeout, 5.5 unhandled failures, 8 failed run result, 5.4 join not met."""
+"""reference 3 retry/timeout, 5.5 unhandled failures, 8 failed run result, 5.4 join not met."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def test_unhandled_failure_fails_run_timeouts_and_linear_retries(dag_env, tmp_pa
     assert report.variables()["slow_outcome"] == "timed_out"
     # join: 2 with only one completed predecessor never runs
     assert report.states["needs_two.run"] == "skipped"
-    # a task without input receives the workflow parameters (SPEC 3)
+    # a task without input receives the workflow parameters (reference 3)
     assert report.result("no_input")["data"] == {"received": {"region": "eu"}}
     # retry: 3 tries of the same task instance, linear delays 1 s then 2 s
     assert report.states["flaky.run"] == "success"

@@ -1,4 +1,4 @@
-"""SPEC 3 wait_for.inquiry on Airflow's human-in-the-loop operator, answered in-test through
+"""reference 3 wait_for.inquiry on Airflow's human-in-the-loop operator, answered in-test through
 the HITL endpoint's code, and timed out through the scheduler's sweep."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A linear pack workflow end to end: parameters, vars, publish, task results, config (pack),
-keystore (Airflow Variables), system values of the run's interval, output_map (SPEC 2, 7, 8, 10.2)."""
+keystore (Airflow Variables), system values of the run's interval, output_map (reference 2, 7, 8, 10.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC 4 and 5 end to end: all-match transitions, publish, entry tasks, skips, join,
+"""reference 4 and 5 end to end: all-match transitions, publish, entry tasks, skips, join,
 handled failures, when/publish errors, dropped back edges, output_map."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SPEC 1.4 last sentence: parameter defaults fill missing or null parameters at run start.
+"""reference 1.4 last sentence: parameter defaults fill missing or null parameters at run start.
 
 Exercises the function every compiled task uses to build ``parameters`` from the Airflow task
 context (``params`` plus the run's ``conf``), on a really compiled workflow plan.

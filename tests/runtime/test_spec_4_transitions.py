@@ -1,4 +1,4 @@
-"""SPEC 4.1, 4.3, 5.7 and 10.4 on the routing function itself (no DAG run needed).
+"""reference 4.1, 4.3, 5.7 and 10.4 on the routing function itself (no DAG run needed).
 
 ``evaluate_transitions`` is what every routing step runs; the context is the real
 ``WorkflowContext`` and templates go through the real engine.

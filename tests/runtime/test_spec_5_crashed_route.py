@@ -1,7 +1,7 @@
-"""SPEC 5.3 last bullet (a crashed routing step fails the run at ``end``), checked in one small
-real run that also proves SPEC 10.2 ``system.*`` and ``keystore`` in a live task, SPEC 5.7 ``cancelled()``
-evaluating false for a finished task, SPEC 3 ``type: parallel`` / task-level ``when`` parsed but
-never executed, and SPEC 12.1/12.2 on the raw XCom rows.
+"""reference 5.3 last bullet (a crashed routing step fails the run at ``end``), checked in one small
+real run that also proves reference 10.2 ``system.*`` and ``keystore`` in a live task, reference 5.7 ``cancelled()``
+evaluating false for a finished task, reference 3 ``type: parallel`` / task-level ``when`` parsed but
+never executed, and reference 12.1/12.2 on the raw XCom rows.
 
 The crash is honest: the with_items task's action replaces the run's variable-store folder
 with a plain file (what a broken or foreign-owned store path looks like), so the route's
@@ -156,38 +156,38 @@ def test_crashed_route_fails_the_run_at_end(dag_env, tmp_path, registry, monkeyp
     assert "routing of task 'spread' crashed" in output["error"]
     assert "never" not in output  # output_map is not rendered for a failed run
 
-    # SPEC 10.2: every system key is present and real inside a running task
+    # reference 10.2: every system key is present and real inside a running task
     data = report.result("sys")["data"]
     assert data["run_id"] == report.run_id and data["dag_id"] == "test.crashed_route"
     assert data["try_number"] == 1
     for key in SYSTEM_KEYS:
         assert data[key] not in (None, "", "None"), key
-    # SPEC 10.2: keystore reads the Airflow Variable inside the task and registers it for masking
+    # reference 10.2: keystore reads the Airflow Variable inside the task and registers it for masking
     assert data["token"] == SECRET
     from airflow.sdk._shared.secrets_masker.secrets_masker import _secrets_masker
 
     assert SECRET not in _secrets_masker().redact(f"Bearer {SECRET}")
-    # SPEC 5.7: cancelled() evaluates (no routing error) and is false for a succeeded task
+    # reference 5.7: cancelled() evaluates (no routing error) and is false for a succeeded task
     assert report.decision("sys")["selected"] == ["checks"]
-    # SPEC 5.3: a task nobody selected skips its whole chain (gate, run and route), and a
+    # reference 5.3: a task nobody selected skips its whole chain (gate, run and route), and a
     # skipped chain is not a failure: the end task names only the crashed route
     on_cancel = dag.attune_plan.tasks["on_cancel"]
     assert on_cancel.decider_id is not None and on_cancel.decider_id != on_cancel.run_id
     for step in (on_cancel.gate_id, on_cancel.run_id, on_cancel.decider_id):
         assert report.states[step] == "skipped", step
     assert "on_cancel" not in output["error"]
-    # SPEC 3: a parallel block runs nothing (its inner task never executes) and counts as succeeded;
+    # reference 3: a parallel block runs nothing (its inner task never executes) and counts as succeeded;
     # a task-level `when` is not executed either, so `guarded` ran although its `when` is false
     assert report.states["checks.run"] == "success"
     assert report.states["guarded.run"] == "success"
     assert recorded == [{"who": "guarded"}]
 
-    # SPEC 12.1: the routing decision row is plain JSON in the DB, not an offloaded reference
+    # reference 12.1: the routing decision row is plain JSON in the DB, not an offloaded reference
     sys_decider = dag.attune_plan.tasks["sys"].decider_id
     raw_decision = _raw_xcom(dag.dag_id, report.run_id, sys_decider, ROUTE_KEY)
     assert not is_reference(raw_decision)
     assert raw_decision["selected"] == ["checks"] and raw_decision["outcome"] == "succeeded"
-    # SPEC 12.2: the return_value row is a small reference whose preview describes the value
+    # reference 12.2: the return_value row is a small reference whose preview describes the value
     raw_result = _raw_xcom(dag.dag_id, report.run_id, "sys.run", "return_value")
     assert is_reference(raw_result)
     assert raw_result["kind"] == "dict" and raw_result["bytes"] > 0

@@ -67,7 +67,7 @@ def test_inquiry_answer_mapping():
 
 
 def test_publish_of_a_value_that_is_not_json_data_is_logged_and_skipped(caplog) -> None:
-    """SPEC 4.3: a publish that cannot be stored leaves the variable unchanged; the others still publish."""
+    """reference 4.3: a publish that cannot be stored leaves the variable unchanged; the others still publish."""
     import logging
 
     from attune_provider.expressions.context import WorkflowContext

@@ -1,4 +1,4 @@
-"""SPEC 6 end to end: mapping by reference, item/index, batch_size, concurrency, labels,
+"""reference 6 end to end: mapping by reference, item/index, batch_size, concurrency, labels,
 per-item retries, item results in order, empty lists, automatic batching, gate errors."""
 
 from __future__ import annotations

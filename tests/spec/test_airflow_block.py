@@ -1,4 +1,4 @@
-"""The ``airflow:`` extension block -> AirflowSettings (SPEC 2)."""
+"""The ``airflow:`` extension block -> AirflowSettings (reference 2)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ def test_valid_graph_loads(corpus, name):
     wf = load_workflow_file(corpus / "graphs" / name)
     assert wf.tasks, name
     assert wf.source_file == corpus / "graphs" / name
-    for task in wf.tasks:  # every transition target is a task (SPEC 4.4)
+    for task in wf.tasks:  # every transition target is a task (reference 4.4)
         assert set(task.targets) <= set(wf.task_names)
 
 

@@ -1,4 +1,4 @@
-"""Graph checks (SPEC 5.1, 5.6): back edges, reachability, wait_for inside a cycle."""
+"""Graph checks (reference 5.1, 5.6): back edges, reachability, wait_for inside a cycle."""
 
 from __future__ import annotations
 

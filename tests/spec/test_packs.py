@@ -1,4 +1,4 @@
-"""Packs, action metadata and folder loading (SPEC 1.1, 1.2, 1.3)."""
+"""Packs, action metadata and folder loading (reference 1.1, 1.2, 1.3)."""
 
 from __future__ import annotations
 

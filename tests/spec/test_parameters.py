@@ -1,4 +1,4 @@
-"""attune's flat parameter schema -> ParameterSpec (SPEC 1.4)."""
+"""attune's flat parameter schema -> ParameterSpec (reference 1.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Task fields (SPEC 3) and their strictness (SPEC 1.5, 1.6)."""
+"""Task fields (reference 3) and their strictness (reference 1.5, 1.6)."""
 
 from __future__ import annotations
 

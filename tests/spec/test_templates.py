@@ -1,4 +1,4 @@
-"""Templates are parsed at load time (SPEC 10.6)."""
+"""Templates are parsed at load time (reference 10.6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Transitions (SPEC 4): next, legacy normalisation, publish, do targets."""
+"""Transitions (reference 4): next, legacy normalisation, publish, do targets."""
 
 from __future__ import annotations
 

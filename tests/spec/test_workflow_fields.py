@@ -1,4 +1,4 @@
-"""Workflow-level fields (SPEC 1.3, 1.5, 1.6, 2)."""
+"""Workflow-level fields (reference 1.3, 1.5, 1.6, 2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC 12.4 default store location and SPEC 12.6 ``[attune]`` settings as the store reads them."""
+"""reference 12.4 default store location and reference 12.6 ``[attune]`` settings as the store reads them."""
 
 from __future__ import annotations
 

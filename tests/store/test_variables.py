@@ -1,4 +1,4 @@
-"""RunVariables (SPEC 7): per-run, persistent, no lost write, deterministic last-writer-wins."""
+"""RunVariables (reference 7): per-run, persistent, no lost write, deterministic last-writer-wins."""
 
 from __future__ import annotations
 
