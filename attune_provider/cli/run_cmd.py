@@ -192,6 +192,9 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     from airflow.configuration import conf
 
     environment.quiet_airflow_logging(args.task_logs)
+    warning = environment.xcom_backend_warning(conf.get("core", "xcom_backend", fallback=""))
+    if warning:
+        print(warning, file=sys.stderr)
     from attune_provider.cli.dags import compile_dag, write_loader
 
     write_loader(
