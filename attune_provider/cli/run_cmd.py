@@ -195,11 +195,12 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     warning = environment.xcom_backend_warning(conf.get("core", "xcom_backend", fallback=""))
     if warning:
         print(warning, file=sys.stderr)
+    from attune_provider.cli.child_workflows import closure
     from attune_provider.cli.dags import compile_dag, write_loader
 
-    write_loader(
-        Path(conf.get("core", "dags_folder")).expanduser(), _source_of(workflow, args.workflow), workflow.ref
-    )
+    source = _source_of(workflow, args.workflow)
+    nested = closure(workflow, source)
+    loader = write_loader(Path(conf.get("core", "dags_folder")).expanduser(), source, workflow.ref, nested)
     environment.ensure_database()
     dag = compile_dag(workflow)
 
@@ -212,11 +213,15 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     before = dict(store.stats.by_scope)
     before["__total__"] = store.stats.bytes_read
     before["__written__"] = store.stats.bytes_written
+    from attune_provider.cli.child_runs import ChildRunner
+
     progress = None if args.no_progress else ProgressDisplay(dag.dag_id).start()
+    children = ChildRunner(loader, set(nested) if len(nested) > 1 else set()).start()
     started = time.monotonic()
     try:
         dag_run = dag.test(run_conf=params, logical_date=timezone.utcnow())
     finally:
+        children.stop()
         if progress is not None:
             progress.stop()
     if dag_run is None:
