@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from attune_provider.cli.errors import CliError
+from attune_provider.cli.respond_cmd import add_parser as add_respond_parser
 
 DESCRIPTION = """\
 Work with attune workflow YAML (StackStorm-like) compiled into Apache Airflow DAGs.
@@ -186,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(steps=[])
     show.add_argument("--info", action="store_true", help="print size, hash and type instead of the value")
     show.set_defaults(handler="attune_provider.cli.store_cmd:run_show")
+    add_respond_parser(commands, common)
     return parser
 
 

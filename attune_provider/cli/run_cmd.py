@@ -214,13 +214,16 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     before["__total__"] = store.stats.bytes_read
     before["__written__"] = store.stats.bytes_written
     from attune_provider.cli.child_runs import ChildRunner
+    from attune_provider.cli.inquiries import InquiryWatcher
 
     progress = None if args.no_progress else ProgressDisplay(dag.dag_id).start()
     children = ChildRunner(loader, set(nested) if len(nested) > 1 else set()).start()
+    inquiries = InquiryWatcher(set(nested), interactive=sys.stdin.isatty()).start()
     started = time.monotonic()
     try:
         dag_run = dag.test(run_conf=params, logical_date=timezone.utcnow())
     finally:
+        inquiries.stop()
         children.stop()
         if progress is not None:
             progress.stop()
