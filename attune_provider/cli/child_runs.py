@@ -49,6 +49,19 @@ def queued_runs(dag_ids: set[str], after_row_id: int) -> list[tuple[str, str]]:
     return [(dag_id, run_id) for dag_id, run_id in rows]
 
 
+def runs_after(dag_id: str, after_row_id: int) -> list[str]:
+    """Run ids of ``dag_id`` created after ``after_row_id`` (the runs this process started)."""
+    from airflow import settings
+    from airflow.models.dagrun import DagRun
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    with Session(settings.engine) as session:
+        return list(
+            session.scalars(select(DagRun.run_id).where(DagRun.dag_id == dag_id, DagRun.id > after_row_id))
+        )
+
+
 def run_state(dag_id: str, run_id: str) -> str | None:
     from airflow import settings
     from airflow.models.dagrun import DagRun
@@ -192,8 +205,11 @@ def run_child(loader: str, dag_id: str, run_id: str) -> int:
         print(f"child workflow {dag_id} is not defined by {loader}", file=sys.stderr)
         fail_run(dag_id, run_id)
         return 2
+    from attune_provider.cli.interrupt import stop_on_interrupt
+
     try:
-        dag_run = dag.test(logical_date=logical_date, run_after=run_after, run_conf=dict(conf or {}))
+        with stop_on_interrupt():  # the parent's ChildRunner.stop() interrupts us
+            dag_run = dag.test(logical_date=logical_date, run_after=run_after, run_conf=dict(conf or {}))
     except BaseException:
         fail_run(dag_id, run_id)
         raise
@@ -206,7 +222,11 @@ def main(argv: list[str]) -> int:
 
     environment.prepare(os.environ.get("AIRFLOW_HOME"))
     environment.quiet_airflow_logging()
-    return run_child(*argv)
+    try:
+        return run_child(*argv)
+    except KeyboardInterrupt:
+        print(f"child run {argv[1]}/{argv[2]} interrupted and marked failed", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -218,10 +218,22 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
 
     progress = None if args.no_progress else ProgressDisplay(dag.dag_id).start()
     children = ChildRunner(loader, set(nested) if len(nested) > 1 else set()).start()
+    from attune_provider.cli.child_runs import fail_run, newest_run_row_id, runs_after
+    from attune_provider.cli.interrupt import stop_on_interrupt
+
     inquiries = InquiryWatcher(set(nested), interactive=sys.stdin.isatty()).start()
+    before_run = newest_run_row_id()
     started = time.monotonic()
     try:
-        dag_run = dag.test(run_conf=params, logical_date=timezone.utcnow())
+        with stop_on_interrupt():
+            dag_run = dag.test(run_conf=params, logical_date=timezone.utcnow())
+    except KeyboardInterrupt:
+        print("interrupted: stopping the run", file=sys.stderr, flush=True)
+        children.stop()
+        for run_id in runs_after(dag.dag_id, before_run):
+            fail_run(dag.dag_id, run_id)
+            print(f"run {run_id} marked failed", file=sys.stderr, flush=True)
+        raise
     finally:
         inquiries.stop()
         children.stop()

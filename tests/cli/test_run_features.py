@@ -195,3 +195,66 @@ def test_inquiry_prompt_respond_from_a_second_terminal_and_timeout(cli_home: Pat
             run.kill()
     assert run.returncode == 0, stderr[-3000:]
     assert json.loads(stdout) == {"choice": "approve", "note": "go", "second": "timed out", "succeeded": True}
+
+
+SLOW = """
+ref: clistop.slow
+tasks:
+  - name: wait
+    action: core.local
+    with_items: "{{ [1, 2] }}"
+    input:
+      cmd: "echo $$ >> {pids}; sleep 300"
+  - name: never
+    action: core.noop
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_ctrl_c_stops_the_run_cleanly(cli_home: Path, tmp_path: Path):
+    import signal
+    import sqlite3
+
+    pids = tmp_path / "pids"
+    workflow = write(tmp_path / "slow.yaml", SLOW.replace("{pids}", str(pids)))
+    run = subprocess.Popen(
+        [str(SCRIPT), "run", str(workflow), "--no-progress"],
+        env=cli_env(cli_home),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not (pids.exists() and pids.read_text().strip()) and time.monotonic() < deadline:
+            assert run.poll() is None, run.communicate()[1][-3000:]
+            time.sleep(0.2)
+        started = [int(p) for p in pids.read_text().split()]
+        assert started and all(_alive(p) for p in started)
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 130, stderr[-3000:]
+    assert "interrupted" in stderr and "Traceback" not in stderr, stderr[-3000:]
+    time.sleep(1)
+    assert not [p for p in started if _alive(p)], "action processes left running"
+    with sqlite3.connect(cli_home / "airflow.db") as db:
+        (state,) = db.execute(
+            "select state from dag_run where dag_id = 'clistop.slow' order by id desc limit 1"
+        ).fetchone()
+        unfinished = db.execute(
+            "select task_id, map_index, state from task_instance where dag_id = 'clistop.slow' and "
+            "state in ('running', 'queued', 'scheduled', 'deferred', 'up_for_retry')"
+        ).fetchall()
+    assert state == "failed"
+    assert unfinished == []
