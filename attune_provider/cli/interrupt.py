@@ -51,3 +51,21 @@ def stop_on_interrupt(every: float = 0.3) -> Iterator[Interrupted]:
             signal.signal(sig, old)
     if state.event.is_set():  # dag.test() swallowed every interrupt and returned: still stop
         raise KeyboardInterrupt(state.signal_name)
+
+
+def stop_descendants(grace: float = 5.0) -> list[int]:
+    """Terminate every process this one started (executor workers, task and action processes,
+    child runs), then kill what is left after ``grace`` seconds; returns the pids found."""
+    import psutil
+
+    me = psutil.Process()
+    children = me.children(recursive=True)
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=grace)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    psutil.wait_procs(alive, timeout=grace)
+    return [child.pid for child in children]

@@ -148,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--task-logs", action="store_true", help="let Airflow print task logs (quiet by default)"
     )
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--serial", action="store_true", help="run task instances one at a time, in-process")
+    mode.add_argument(
+        "--parallel", action="store_true", help="use the LocalExecutor even when concurrency is 1"
+    )
     run.set_defaults(handler="attune_provider.cli.run_cmd:run")
 
     gc = commands.add_parser(

@@ -157,11 +157,19 @@ def format_stats(stats: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     workflow = load_workflow(args.workflow, args.ref)
     params = apply_defaults(workflow, parse_params(args.params, args.params_file))
+    from attune_provider.cli import parallel
+
+    args.mode, why = parallel.choose_mode(
+        workflow, getattr(args, "serial", False), getattr(args, "parallel", False)
+    )
+    if args.mode == "parallel":
+        parallel.prepare_environment(parallel.workflow_concurrency(workflow))
     home = environment.prepare(args.airflow_home)
     log_dir = home / "logs" / "attune-cli"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / f"{workflow.ref}-{time.strftime('%Y%m%dT%H%M%S')}.log"
     print(f"running {workflow.ref} in {home} (Airflow log: {log_file})", file=sys.stderr)
+    print(f"mode: {args.mode} ({why})", file=sys.stderr)
     # Airflow prints logs and warnings on stdout from import on; stdout is reserved for the result.
     with stdout_to(None if args.task_logs else log_file):
         dag, dag_run, store, before, wall = _execute(workflow, params, args, home)
@@ -204,7 +212,6 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     environment.ensure_database()
     dag = compile_dag(workflow)
 
-    from airflow.sdk import timezone
 
     from attune_provider.cli.progress import ProgressDisplay
     from attune_provider.cli.stored import result_store
@@ -226,10 +233,13 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     started = time.monotonic()
     try:
         with stop_on_interrupt():
-            dag_run = dag.test(run_conf=params, logical_date=timezone.utcnow())
+            dag_run = _test(dag, loader, params, args.mode == "parallel")
     except KeyboardInterrupt:
+        from attune_provider.cli.interrupt import stop_descendants
+
         print("interrupted: stopping the run", file=sys.stderr, flush=True)
         children.stop()
+        stop_descendants()
         for run_id in runs_after(dag.dag_id, before_run):
             fail_run(dag.dag_id, run_id)
             print(f"run {run_id} marked failed", file=sys.stderr, flush=True)
@@ -242,3 +252,21 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     if dag_run is None:
         raise CliError("Airflow returned no DAG run", exit_code=1)
     return dag, dag_run, store, before, time.monotonic() - started
+
+
+def _test(dag: Any, loader: Path, params: dict[str, Any], use_executor: bool) -> Any:
+    """dag.test() in-process (serial), or through the LocalExecutor with the execution API served here."""
+    from airflow.sdk import timezone
+
+    if not use_executor:
+        return dag.test(run_conf=params, logical_date=timezone.utcnow())
+    from airflow.dag_processing.dagbag import DagBag
+
+    from attune_provider.cli.parallel import execution_api
+
+    # workers load the DAG from its file: use the loader's DAG (its fileloc is that file)
+    loaded = DagBag(dag_folder=str(loader)).get_dag(dag.dag_id)
+    if loaded is None:
+        raise CliError(f"{loader} does not define {dag.dag_id}", exit_code=1)
+    with execution_api():
+        return loaded.test(run_conf=params, logical_date=timezone.utcnow(), use_executor=True)
