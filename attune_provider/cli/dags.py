@@ -38,15 +38,14 @@ LOADER_TEMPLATE = '''\
 """Airflow DAG file written by `attune-airflow run`: compiles one attune workflow.
 
 source: {source}
-ref: {ref} (and the child workflows it nests)
+ref: {ref}
 Delete this file to remove the DAG; `attune-airflow run` rewrites it when needed.
 """
 
 from attune_provider.cli.dags import dag_from_source
 
 # ``airflow`` and ``DAG`` appear in this file so Airflow's safe-mode heuristic parses it.
-for _ref, _source in {workflows!r}.items():
-    globals()["dag__" + _ref.replace(".", "__")] = dag_from_source(_source, _ref)
+dag = dag_from_source({source!r}, {ref!r})
 '''
 
 
@@ -56,7 +55,7 @@ def loader_file_name(ref: str) -> str:
     return "attune_cli__" + re.sub(r"[^A-Za-z0-9_]", "_", ref) + ".py"
 
 
-def write_loader(dags_folder: Path, source: Path, ref: str, nested: dict[str, Path] | None = None) -> Path:
+def write_loader(dags_folder: Path, source: Path, ref: str) -> Path:
     """Put a one-workflow loader into the DAGs folder so Airflow (dag.test, UI, workers) finds the DAG.
 
     ``dag.test()`` needs the DAG serialized from a DAG bundle; a real file also lets a scheduler
@@ -64,9 +63,7 @@ def write_loader(dags_folder: Path, source: Path, ref: str, nested: dict[str, Pa
     """
     dags_folder.mkdir(parents=True, exist_ok=True)
     target = dags_folder / loader_file_name(ref)
-    workflows = {ref: str(source.resolve())}
-    workflows.update({r: str(Path(p).resolve()) for r, p in (nested or {}).items() if r != ref})
-    text = LOADER_TEMPLATE.format(source=str(source.resolve()), ref=ref, workflows=workflows)
+    text = LOADER_TEMPLATE.format(source=str(source.resolve()), ref=ref)
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         tmp = target.with_suffix(".py.tmp")
         tmp.write_text(text, encoding="utf-8")

@@ -183,7 +183,9 @@ def run(args: argparse.Namespace) -> int:
                 if s in ("failed", "upstream_failed")
             )
             result = {"succeeded": state == "success", "state": state, "failed_tasks": failed}
-    print(to_json(result), flush=True)
+    from attune_provider.cli.secrets import redact
+
+    print(to_json(redact(to_plain(result))), flush=True)
     stats["state"] = state
     if args.stats:
         print(format_stats(stats), file=sys.stderr)
@@ -203,13 +205,16 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     warning = environment.xcom_backend_warning(conf.get("core", "xcom_backend", fallback=""))
     if warning:
         print(warning, file=sys.stderr)
+    from attune_provider.cli import loader_files
     from attune_provider.cli.child_workflows import closure
-    from attune_provider.cli.dags import compile_dag, write_loader
+    from attune_provider.cli.dags import compile_dag
 
-    source = _source_of(workflow, args.workflow)
-    nested = closure(workflow, source)
-    loader = write_loader(Path(conf.get("core", "dags_folder")).expanduser(), source, workflow.ref, nested)
+    nested = closure(workflow, _source_of(workflow, args.workflow))
+    loader = loader_files.prepare(Path(conf.get("core", "dags_folder")).expanduser(), workflow.ref, nested)
     environment.ensure_database()
+    from attune_provider.cli import secrets
+
+    secrets.register([workflow], params)
     dag = compile_dag(workflow)
 
 

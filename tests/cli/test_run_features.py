@@ -258,3 +258,47 @@ def test_ctrl_c_stops_the_run_cleanly(cli_home: Path, tmp_path: Path):
         ).fetchall()
     assert state == "failed"
     assert unfinished == []
+
+
+SECRETS = """
+ref: clisecret.use
+parameters:
+  password: {type: string, secret: true, required: true}
+  user: {type: string, default: eve}
+tasks:
+  - name: login
+    action: core.echo
+    input:
+      message: "login {{ parameters.user }} pw={{ parameters.password }} token={{ keystore.api_token }}"
+output_map:
+  said: "{{ task.login.message }}"
+  token: "{{ keystore.api_token }}"
+  password: "{{ parameters.password }}"
+  user: "{{ parameters.user }}"
+"""
+
+
+def test_secrets_never_appear_in_the_run_log_or_printed_result(cli_home: Path, tmp_path: Path):
+    """issue 12 items 4a/4c: secret parameters and keystore values, grepped in the real log file."""
+    token, password = "tok-5ecr3t-ZQ81", "pw-h1dden-77XK"
+    workflow = write(tmp_path / "secret.yaml", SECRETS)
+    result = run_cli(
+        "run", str(workflow), "-p", f"password={password}", "--task-logs",
+        home=cli_home, extra_env={"AIRFLOW_VAR_API_TOKEN": token},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    output = result.json()
+    assert output["user"] == "eve" and output["said"].startswith("login eve pw=")
+    for secret in (token, password):
+        assert secret not in result.stdout
+        assert secret not in result.stderr  # --task-logs: Airflow's own output on stderr
+    assert output["token"] == "***" and output["password"] == "***"
+    quiet = run_cli(
+        "run", str(workflow), "-p", f"password={password}", "--no-progress",
+        home=cli_home, extra_env={"AIRFLOW_VAR_API_TOKEN": token},
+    )
+    log_file = Path(quiet.stderr.split("Airflow log: ", 1)[1].split(")", 1)[0])
+    text = log_file.read_text()
+    assert "login eve" in text  # the task's output is in the log ...
+    assert token not in text and password not in text  # ... masked
+    assert token not in quiet.stdout and password not in quiet.stdout
