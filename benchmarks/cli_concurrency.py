@@ -47,7 +47,9 @@ def run(mode: list[str], workflow: Path, home: Path) -> tuple[float, dict]:
     )
     wall = time.monotonic() - start
     if done.returncode != 0:
-        sys.exit(f"{mode or 'default'} run failed:\n{done.stderr[-3000:]}")
+        logs = sorted((home / "logs" / "attune-cli").glob("*.log"))
+        tail = "\n".join(line for line in logs[-1].read_text().splitlines() if "rror" in line)[-4000:]
+        sys.exit(f"{mode or 'default'} run failed:\n{done.stderr[-3000:]}\n{tail}")
     return wall, json.loads(stats.read_text())
 
 

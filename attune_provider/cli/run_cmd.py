@@ -187,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
 
     print(to_json(redact(to_plain(result))), flush=True)
     stats["state"] = state
+    stats["mode"] = args.mode
     if args.stats:
         print(format_stats(stats), file=sys.stderr)
     if args.stats_json:
