@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +27,20 @@ from attune_provider.cli.workflows import apply_defaults, load_workflow, parse_p
 
 @contextlib.contextmanager
 def stdout_to(path: Path | None) -> Iterator[None]:
-    """Send fd 1 (Airflow logs, task output) to ``path`` -- or to stderr when None."""
+    """Send fd 1 (Airflow logs, task output, executor workers) to ``path`` -- or to stderr when None.
+
+    The log file is written through a pipe that a thread copies line by line through Airflow's
+    secrets masker: worker and task processes inherit fd 1 and print before masking applies.
+    """
     sys.stdout.flush()
     saved = os.dup(1)
-    target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if path else os.dup(2)
+    copier = None
+    if path is None:
+        target = os.dup(2)
+    else:
+        read_end, target = os.pipe()
+        copier = threading.Thread(target=_copy_masked, args=(read_end, path), name="attune-log", daemon=True)
+        copier.start()
     try:
         os.dup2(target, 1)
         yield
@@ -38,6 +49,17 @@ def stdout_to(path: Path | None) -> Iterator[None]:
         os.dup2(saved, 1)
         os.close(saved)
         os.close(target)
+        if copier is not None:
+            copier.join(timeout=10)
+
+
+def _copy_masked(read_end: int, path: Path) -> None:
+    from attune_provider.cli.secrets import redact_text
+
+    with os.fdopen(read_end, "rb") as source, open(path, "ab") as sink:
+        for line in source:
+            sink.write(redact_text(line.decode("utf-8", errors="replace")).encode("utf-8"))
+            sink.flush()
 
 
 def _source_of(workflow: Any, target: str) -> Path:

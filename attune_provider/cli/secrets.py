@@ -55,3 +55,12 @@ def redact(value: Any) -> Any:
     from airflow.sdk._shared.secrets_masker import redact as airflow_redact
 
     return airflow_redact(value)
+
+
+def redact_text(text: str) -> str:
+    """A log line with registered secrets masked (before Airflow is imported: unchanged)."""
+    import sys
+
+    if "airflow.sdk._shared.secrets_masker" not in sys.modules:
+        return text
+    return str(redact(text))

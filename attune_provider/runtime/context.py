@@ -84,11 +84,23 @@ class InquiryAnswers(Mapping[str, Any]):
         return sum(1 for _ in self)
 
 
+def mask_secret_parameters(plan: WorkflowPlan, parameters: Mapping[str, Any]) -> None:
+    """Register ``secret: true`` parameter values with Airflow's masker (task logs, this process)."""
+    from airflow.sdk.log import mask_secret
+
+    for name, spec in plan.workflow.parameters.items():
+        value = parameters.get(name)
+        if getattr(spec, "secret", False) and value not in (None, ""):
+            mask_secret(value, name=name)
+
+
 def build_context(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> WorkflowContext:
     ti = airflow_context["ti"]
     pack = plan.workflow.pack
+    parameters = workflow_parameters(plan, airflow_context)
+    mask_secret_parameters(plan, parameters)
     return WorkflowContext(
-        parameters=workflow_parameters(plan, airflow_context),
+        parameters=parameters,
         variables=current_variables(plan, airflow_context),
         results=AirflowResultResolver(ti, plan),
         system=system_values(airflow_context),

@@ -293,12 +293,16 @@ def test_secrets_never_appear_in_the_run_log_or_printed_result(cli_home: Path, t
         assert secret not in result.stdout
         assert secret not in result.stderr  # --task-logs: Airflow's own output on stderr
     assert output["token"] == "***" and output["password"] == "***"
-    quiet = run_cli(
-        "run", str(workflow), "-p", f"password={password}", "--no-progress",
-        home=cli_home, extra_env={"AIRFLOW_VAR_API_TOKEN": token},
+    # --parallel: executor workers write per-instance task logs (what the UI's Logs tab reads)
+    parallel = run_cli(
+        "run", str(workflow), "-p", f"password={password}", "--no-progress", "--parallel",
+        home=cli_home, extra_env={"AIRFLOW_VAR_API_TOKEN": token, "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"},
     )
-    log_file = Path(quiet.stderr.split("Airflow log: ", 1)[1].split(")", 1)[0])
-    text = log_file.read_text()
-    assert "login eve" in text  # the task's output is in the log ...
+    assert parallel.returncode == 0, parallel.stderr[-3000:]
+    log_file = Path(parallel.stderr.split("Airflow log: ", 1)[1].split(")", 1)[0])
+    task_logs = sorted((cli_home / "logs" / "dag_id=clisecret.use").rglob("task_id=login.run/*.log"))
+    assert task_logs, "no per-instance task log written"
+    text = "\n".join(path.read_text() for path in [log_file, *task_logs])
+    assert "login eve" in text  # the task's output is in the logs ...
     assert token not in text and password not in text  # ... masked
-    assert token not in quiet.stdout and password not in quiet.stdout
+    assert token not in parallel.stdout and password not in parallel.stdout
