@@ -31,7 +31,8 @@ def prepare(airflow_home: str | None = None) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     configured = _configured_in_cfg(home)
     if "database.sql_alchemy_conn" not in configured:
-        os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home}/airflow.db")
+        # timeout: how long a connection waits for SQLite's write lock (parallel runs share it)
+        os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home}/airflow.db?timeout=60")
     if configured.get("core.xcom_backend", "").strip() in DEFAULT_XCOM_BACKENDS:
         os.environ.setdefault("AIRFLOW__CORE__XCOM_BACKEND", XCOM_BACKEND)
     if "core.load_examples" not in configured:

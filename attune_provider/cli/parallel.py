@@ -52,6 +52,20 @@ def prepare_environment(width: int) -> None:
         os.environ["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://127.0.0.1:{port}/execution/"
 
 
+def sqlite_for_concurrent_writers() -> None:
+    """SQLite metadata DB: WAL journal (readers never block the writer; persists in the file) and
+    a longer busy wait, so executor workers, the execution API and dag.test() can share it."""
+    import sqlite3
+
+    from airflow.configuration import conf
+
+    url = conf.get("database", "sql_alchemy_conn")
+    if not url.startswith("sqlite:///"):
+        return
+    with contextlib.closing(sqlite3.connect(url[len("sqlite:///") :].split("?", 1)[0], timeout=60)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+
+
 @contextlib.contextmanager
 def execution_api(timeout: float = 60.0) -> Iterator[str]:
     """Serve Airflow's Task Execution API at ``[core] execution_api_server_url`` for the block."""

@@ -290,8 +290,9 @@ def _test(dag: Any, loader: Path, params: dict[str, Any], use_executor: bool) ->
         return dag.test(run_conf=params, logical_date=timezone.utcnow())
     from airflow.dag_processing.dagbag import DagBag
 
-    from attune_provider.cli.parallel import execution_api
+    from attune_provider.cli.parallel import execution_api, sqlite_for_concurrent_writers
 
+    sqlite_for_concurrent_writers()
     # workers load the DAG from its file: use the loader's DAG (its fileloc is that file)
     loaded = DagBag(dag_folder=str(loader)).get_dag(dag.dag_id)
     if loaded is None:
