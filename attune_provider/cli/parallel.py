@@ -16,7 +16,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 MAX_WORKERS = 16
@@ -28,16 +28,49 @@ def workflow_concurrency(workflow: Any) -> int:
     return max(widths, default=1)
 
 
-def choose_mode(workflow: Any, serial: bool, parallel: bool) -> tuple[str, str]:
+#: above this many items (or when the count is only known at run time) parallel is not chosen by
+#: default: every parallel instance costs ~1.5-2.5 s of process work on a 2-core machine, which
+#: many short items (the main job's 1,000 health checks) never win back
+PARALLEL_MAX_ITEMS = 100
+
+
+def known_item_count(task: Any, workflow: Any, params: Mapping[str, Any]) -> int | None:
+    """How many items ``with_items`` yields, when parameters and vars alone decide it (else None)."""
+    from attune_provider.expressions import WorkflowContext, render
+
+    try:
+        items = render(task.with_items, WorkflowContext(parameters=params, variables=dict(workflow.vars)))
+    except Exception:  # names a task result or an inquiry: only known at run time
+        return None
+    if isinstance(items, Sequence) and not isinstance(items, str | bytes):
+        return len(items)
+    return None
+
+
+def choose_mode(
+    workflow: Any, serial: bool, parallel: bool, params: Mapping[str, Any] | None = None
+) -> tuple[str, str]:
     """("serial" | "parallel", why) for this run."""
-    width = workflow_concurrency(workflow)
     if serial:
         return "serial", "--serial"
     if parallel:
         return "parallel", "--parallel"
-    if width > 1:
-        return "parallel", f"with_items concurrency {width}"
-    return "serial", "no with_items task has concurrency > 1 (parallel would only add per-instance cost)"
+    reasons = []
+    for task in workflow.tasks:
+        width = int(task.concurrency or 1)
+        if task.with_items is None or width <= 1:
+            continue
+        count = known_item_count(task, workflow, dict(params or {}))
+        if count is not None and 1 < count <= PARALLEL_MAX_ITEMS:
+            return "parallel", f"task '{task.name}': {count} items at concurrency {width}"
+        shown = "known only at run time" if count is None else f"{count} items"
+        reasons.append(f"task '{task.name}': {shown}")
+    if not reasons:
+        return "serial", "no with_items task has concurrency > 1"
+    return "serial", (
+        f"{'; '.join(reasons)}: parallel instances cost ~2 s of process work each, so parallel is "
+        f"chosen only for up to {PARALLEL_MAX_ITEMS} items known before the run (--parallel forces it)"
+    )
 
 
 def prepare_environment(width: int) -> None:

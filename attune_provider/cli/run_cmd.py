@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     from attune_provider.cli import parallel
 
     args.mode, why = parallel.choose_mode(
-        workflow, getattr(args, "serial", False), getattr(args, "parallel", False)
+        workflow, getattr(args, "serial", False), getattr(args, "parallel", False), params
     )
     if args.mode == "parallel":
         parallel.prepare_environment(parallel.workflow_concurrency(workflow))
