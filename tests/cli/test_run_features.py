@@ -218,14 +218,15 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_ctrl_c_stops_the_run_cleanly(cli_home: Path, tmp_path: Path):
+@pytest.mark.parametrize("mode", ["--serial", "--parallel"])
+def test_ctrl_c_stops_the_run_cleanly(cli_home: Path, tmp_path: Path, mode: str):
     import signal
     import sqlite3
 
     pids = tmp_path / "pids"
     workflow = write(tmp_path / "slow.yaml", SLOW.replace("{pids}", str(pids)))
     run = subprocess.Popen(
-        [str(SCRIPT), "run", str(workflow), "--no-progress"],
+        [str(SCRIPT), "run", str(workflow), "--no-progress", mode],
         env=cli_env(cli_home),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -234,7 +235,8 @@ def test_ctrl_c_stops_the_run_cleanly(cli_home: Path, tmp_path: Path):
     )
     try:
         deadline = time.monotonic() + 300
-        while not (pids.exists() and pids.read_text().strip()) and time.monotonic() < deadline:
+        while not (pids.exists() and len(pids.read_text().split()) >= (2 if mode == "--parallel" else 1)):
+            assert time.monotonic() < deadline, "the actions never started"
             assert run.poll() is None, run.communicate()[1][-3000:]
             time.sleep(0.2)
         started = [int(p) for p in pids.read_text().split()]
