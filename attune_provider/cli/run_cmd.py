@@ -262,10 +262,12 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     try:
         with stop_on_interrupt():
             dag_run = _test(dag, loader, params, args.mode == "parallel")
-    except KeyboardInterrupt:
+    except BaseException as exc:  # Ctrl-C, or Airflow raised (e.g. SQLite locked): stop everything
         from attune_provider.cli.interrupt import stop_descendants
 
-        print("interrupted: stopping the run", file=sys.stderr, flush=True)
+        # executor workers are non-daemon processes: left alive, they would keep this one running
+        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+        print(f"{what}: stopping the run", file=sys.stderr, flush=True)
         children.stop()
         stop_descendants()
         for run_id in runs_after(dag.dag_id, before_run):
