@@ -4,12 +4,13 @@
 # server on 127.0.0.1 standing in for the fleet, the workflow compiled and executed by Airflow
 # (dag.test() in-process via `attune-airflow run`), live progress, then the result and the numbers.
 #
-# Environment: SERVER_COUNT (default 1000), AIRFLOW_HOME (default ./.airflow-home).
+# Environment: SERVER_COUNT (default 1000), AIRFLOW_HOME (default ./.airflow-home),
+# SKIP_BOOTSTRAP=1 (use ./.venv as it is), RUN_ARGS (extra `attune-airflow run` options, e.g. RUN_ARGS=--serial or RUN_ARGS=--parallel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-bash scripts/bootstrap.sh runtime
+[ "${SKIP_BOOTSTRAP:-0}" = 1 ] || bash scripts/bootstrap.sh runtime  # SKIP_BOOTSTRAP=1: .venv is ready
 
 export AIRFLOW_HOME=${AIRFLOW_HOME:-$ROOT/.airflow-home}
 SERVER_COUNT=${SERVER_COUNT:-1000}
@@ -38,7 +39,7 @@ echo "== AIRFLOW_HOME=$AIRFLOW_HOME"
 set +e
 .venv/bin/attune-airflow run examples/packs/examples --ref examples.health_check_servers \
   -p "base_url=$BASE_URL" -p "server_count=$SERVER_COUNT" \
-  --stats-json "$WORK/stats.json" >"$WORK/result.json"
+  --stats-json "$WORK/stats.json" ${RUN_ARGS:-} >"$WORK/result.json"
 STATUS=$?
 set -e
 
@@ -65,7 +66,7 @@ rows = [
     ("store bytes read per mapped instance",
      f"median {per.get('median', 0):,} B (min {per.get('min', 0):,}, max {per.get('max', 0):,})" if per else "n/a"),
     ("store bytes written", f"{stats['store_bytes_written']:,} B"),
-    ("wall time (dag.test)", f"{stats['wall_time_s']:.1f} s"),
+    ("wall time (dag.test)", f"{stats['wall_time_s']:.1f} s ({stats.get('mode', 'serial')} mode)"),
 ]
 print("== numbers")
 width = max(len(k) for k, _ in rows)

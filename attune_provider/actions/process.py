@@ -144,10 +144,7 @@ class _StreamReader(threading.Thread):
                 if len(line) > LOG_LINE_LIMIT:
                     line = line[:LOG_LINE_LIMIT] + f" ... [{len(line) - LOG_LINE_LIMIT} more characters]"
                 line = self.masker.redact(line)
-                if self.stream == "stdout":
-                    self.log.info("%s", line)
-                else:
-                    self.log.info("[stderr] %s", line)
+                self.log.info("[%s] %s", self.stream, line)
         except (OSError, ValueError):  # pipe closed under us while killing
             pass
         finally:

@@ -12,6 +12,10 @@ import sys
 from pathlib import Path
 
 XCOM_BACKEND = "attune_provider.xcom.AttuneXComBackend"
+#: Airflow's own default, which ``airflow`` commands spell out when they write airflow.cfg
+DEFAULT_XCOM_BACKENDS = frozenset(
+    {"", "airflow.sdk.execution_time.xcom.BaseXCom", "airflow.models.xcom.BaseXCom", "airflow.sdk.bases.xcom.BaseXCom"}
+)
 
 
 def prepare(airflow_home: str | None = None) -> Path:
@@ -27,27 +31,43 @@ def prepare(airflow_home: str | None = None) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     configured = _configured_in_cfg(home)
     if "database.sql_alchemy_conn" not in configured:
-        os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home}/airflow.db")
-    if "core.xcom_backend" not in configured:
+        # timeout: how long a connection waits for SQLite's write lock (parallel runs share it)
+        os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home}/airflow.db?timeout=60")
+    if configured.get("core.xcom_backend", "").strip() in DEFAULT_XCOM_BACKENDS:
         os.environ.setdefault("AIRFLOW__CORE__XCOM_BACKEND", XCOM_BACKEND)
     if "core.load_examples" not in configured:
         os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     return home
 
 
-def _configured_in_cfg(home: Path) -> set[str]:
-    """``section.option`` names an existing airflow.cfg sets explicitly (so we do not override)."""
+def _configured_in_cfg(home: Path) -> dict[str, str]:
+    """``section.option`` -> value that an existing airflow.cfg sets explicitly (not overridden)."""
     cfg = home / "airflow.cfg"
     if not cfg.is_file():
-        return set()
+        return {}
     import configparser
 
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read(cfg, encoding="utf-8")
     except configparser.Error:
-        return set()
-    return {f"{section}.{option}" for section in parser.sections() for option in parser[section]}
+        return {}
+    return {
+        f"{section}.{option}": parser[section][option]
+        for section in parser.sections()
+        for option in parser[section]
+    }
+
+
+def xcom_backend_warning(backend: str) -> str | None:
+    """The warning a run prints when results will not go through the attune XCom backend."""
+    if backend.strip() == XCOM_BACKEND:
+        return None
+    return (
+        f"warning: [core] xcom_backend is {backend.strip() or 'unset'!r}, not {XCOM_BACKEND}: task results "
+        "are stored inline in the metadata DB (no result store, no by-reference reads). Set "
+        f"AIRFLOW__CORE__XCOM_BACKEND={XCOM_BACKEND} or remove the option from airflow.cfg."
+    )
 
 
 def ensure_database() -> None:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from attune_provider.cli.errors import CliError
+from attune_provider.cli.respond_cmd import add_parser as add_respond_parser
 
 DESCRIPTION = """\
 Work with attune workflow YAML (StackStorm-like) compiled into Apache Airflow DAGs.
@@ -147,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--task-logs", action="store_true", help="let Airflow print task logs (quiet by default)"
     )
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--serial", action="store_true", help="run task instances one at a time, in-process")
+    mode.add_argument(
+        "--parallel", action="store_true", help="use the LocalExecutor even when concurrency is 1"
+    )
     run.set_defaults(handler="attune_provider.cli.run_cmd:run")
 
     gc = commands.add_parser(
@@ -186,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(steps=[])
     show.add_argument("--info", action="store_true", help="print size, hash and type instead of the value")
     show.set_defaults(handler="attune_provider.cli.store_cmd:run_show")
+    add_respond_parser(commands, common)
     return parser
 
 

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +27,20 @@ from attune_provider.cli.workflows import apply_defaults, load_workflow, parse_p
 
 @contextlib.contextmanager
 def stdout_to(path: Path | None) -> Iterator[None]:
-    """Send fd 1 (Airflow logs, task output) to ``path`` -- or to stderr when None."""
+    """Send fd 1 (Airflow logs, task output, executor workers) to ``path`` -- or to stderr when None.
+
+    The log file is written through a pipe that a thread copies line by line through Airflow's
+    secrets masker: worker and task processes inherit fd 1 and print before masking applies.
+    """
     sys.stdout.flush()
     saved = os.dup(1)
-    target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if path else os.dup(2)
+    copier = None
+    if path is None:
+        target = os.dup(2)
+    else:
+        read_end, target = os.pipe()
+        copier = threading.Thread(target=_copy_masked, args=(read_end, path), name="attune-log", daemon=True)
+        copier.start()
     try:
         os.dup2(target, 1)
         yield
@@ -38,6 +49,17 @@ def stdout_to(path: Path | None) -> Iterator[None]:
         os.dup2(saved, 1)
         os.close(saved)
         os.close(target)
+        if copier is not None:
+            copier.join(timeout=10)
+
+
+def _copy_masked(read_end: int, path: Path) -> None:
+    from attune_provider.cli.secrets import redact_text
+
+    with os.fdopen(read_end, "rb") as source, open(path, "ab") as sink:
+        for line in source:
+            sink.write(redact_text(line.decode("utf-8", errors="replace")).encode("utf-8"))
+            sink.flush()
 
 
 def _source_of(workflow: Any, target: str) -> Path:
@@ -157,11 +179,19 @@ def format_stats(stats: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     workflow = load_workflow(args.workflow, args.ref)
     params = apply_defaults(workflow, parse_params(args.params, args.params_file))
+    from attune_provider.cli import parallel
+
+    args.mode, why = parallel.choose_mode(
+        workflow, getattr(args, "serial", False), getattr(args, "parallel", False), params
+    )
+    if args.mode == "parallel":
+        parallel.prepare_environment(parallel.workflow_concurrency(workflow))
     home = environment.prepare(args.airflow_home)
     log_dir = home / "logs" / "attune-cli"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / f"{workflow.ref}-{time.strftime('%Y%m%dT%H%M%S')}.log"
     print(f"running {workflow.ref} in {home} (Airflow log: {log_file})", file=sys.stderr)
+    print(f"mode: {args.mode} ({why})", file=sys.stderr)
     # Airflow prints logs and warnings on stdout from import on; stdout is reserved for the result.
     with stdout_to(None if args.task_logs else log_file):
         dag, dag_run, store, before, wall = _execute(workflow, params, args, home)
@@ -175,8 +205,11 @@ def run(args: argparse.Namespace) -> int:
                 if s in ("failed", "upstream_failed")
             )
             result = {"succeeded": state == "success", "state": state, "failed_tasks": failed}
-    print(to_json(result), flush=True)
+    from attune_provider.cli.secrets import redact
+
+    print(to_json(redact(to_plain(result))), flush=True)
     stats["state"] = state
+    stats["mode"] = args.mode
     if args.stats:
         print(format_stats(stats), file=sys.stderr)
     if args.stats_json:
@@ -192,15 +225,21 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     from airflow.configuration import conf
 
     environment.quiet_airflow_logging(args.task_logs)
-    from attune_provider.cli.dags import compile_dag, write_loader
+    warning = environment.xcom_backend_warning(conf.get("core", "xcom_backend", fallback=""))
+    if warning:
+        print(warning, file=sys.stderr)
+    from attune_provider.cli import loader_files
+    from attune_provider.cli.child_workflows import closure
+    from attune_provider.cli.dags import compile_dag
 
-    write_loader(
-        Path(conf.get("core", "dags_folder")).expanduser(), _source_of(workflow, args.workflow), workflow.ref
-    )
+    nested = closure(workflow, _source_of(workflow, args.workflow))
+    loader = loader_files.prepare(Path(conf.get("core", "dags_folder")).expanduser(), workflow.ref, nested)
     environment.ensure_database()
+    from attune_provider.cli import secrets
+
+    secrets.register([workflow], params)
     dag = compile_dag(workflow)
 
-    from airflow.sdk import timezone
 
     from attune_provider.cli.progress import ProgressDisplay
     from attune_provider.cli.stored import result_store
@@ -209,13 +248,56 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     before = dict(store.stats.by_scope)
     before["__total__"] = store.stats.bytes_read
     before["__written__"] = store.stats.bytes_written
+    from attune_provider.cli.child_runs import ChildRunner
+    from attune_provider.cli.inquiries import InquiryWatcher
+
     progress = None if args.no_progress else ProgressDisplay(dag.dag_id).start()
+    children = ChildRunner(loader, set(nested) if len(nested) > 1 else set()).start()
+    from attune_provider.cli.child_runs import fail_run, newest_run_row_id, runs_after
+    from attune_provider.cli.interrupt import stop_on_interrupt
+
+    inquiries = InquiryWatcher(set(nested), interactive=sys.stdin.isatty()).start()
+    before_run = newest_run_row_id()
     started = time.monotonic()
     try:
-        dag_run = dag.test(run_conf=params, logical_date=timezone.utcnow())
+        with stop_on_interrupt():
+            dag_run = _test(dag, loader, params, args.mode == "parallel")
+    except BaseException as exc:  # Ctrl-C, or Airflow raised (e.g. SQLite locked): stop everything
+        from attune_provider.cli.interrupt import stop_descendants
+
+        # executor workers are non-daemon processes: left alive, they would keep this one running
+        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+        print(f"{what}: stopping the run", file=sys.stderr, flush=True)
+        children.stop()
+        stop_descendants()
+        for run_id in runs_after(dag.dag_id, before_run):
+            fail_run(dag.dag_id, run_id)
+            print(f"run {run_id} marked failed", file=sys.stderr, flush=True)
+        raise
     finally:
+        inquiries.stop()
+        children.stop()
         if progress is not None:
             progress.stop()
     if dag_run is None:
         raise CliError("Airflow returned no DAG run", exit_code=1)
     return dag, dag_run, store, before, time.monotonic() - started
+
+
+def _test(dag: Any, loader: Path, params: dict[str, Any], use_executor: bool) -> Any:
+    """dag.test() in-process (serial), or through the LocalExecutor with the execution API served here."""
+    from airflow.sdk import timezone
+
+    if not use_executor:
+        return dag.test(run_conf=params, logical_date=timezone.utcnow())
+    from airflow.dag_processing.dagbag import DagBag
+
+    from attune_provider.cli.parallel import execution_api, sqlite_for_concurrent_writers
+
+    sqlite_for_concurrent_writers()
+    # workers load the DAG from its file: use the loader's DAG (its fileloc is that file)
+    loaded = DagBag(dag_folder=str(loader)).get_dag(dag.dag_id)
+    if loaded is None:
+        raise CliError(f"{loader} does not define {dag.dag_id}", exit_code=1)
+    with execution_api():
+        return loaded.test(run_conf=params, logical_date=timezone.utcnow(), use_executor=True)

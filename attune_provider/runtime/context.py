@@ -17,7 +17,7 @@ from attune_provider.runtime.results import AirflowResultResolver
 
 
 def run_variables(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> Any:
-    """This run's variable store (SPEC 7)."""
+    """This run's variable store (reference 7)."""
     from attune_provider.store.result_store import ResultStore
     from attune_provider.store.variables import RunVariables
 
@@ -32,7 +32,7 @@ def current_variables(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) ->
 
 
 def workflow_parameters(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> dict[str, Any]:
-    """Run parameters; defaults fill missing or null values (SPEC 1.4)."""
+    """Run parameters; defaults fill missing or null values (reference 1.4)."""
     params = airflow_context.get("params") or {}
     values = {key: params[key] for key in params}
     conf = getattr(airflow_context.get("dag_run"), "conf", None) or {}
@@ -44,11 +44,23 @@ def workflow_parameters(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) 
     return values
 
 
+def mask_secret_parameters(plan: WorkflowPlan, parameters: Mapping[str, Any]) -> None:
+    """Register ``secret: true`` parameter values with Airflow's masker (task logs, this process)."""
+    from airflow.sdk.log import mask_secret
+
+    for name, spec in plan.workflow.parameters.items():
+        value = parameters.get(name)
+        if getattr(spec, "secret", False) and value not in (None, ""):
+            mask_secret(value, name=name)
+
+
 def build_context(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> WorkflowContext:
     ti = airflow_context["ti"]
     pack = plan.workflow.pack
+    parameters = workflow_parameters(plan, airflow_context)
+    mask_secret_parameters(plan, parameters)
     return WorkflowContext(
-        parameters=workflow_parameters(plan, airflow_context),
+        parameters=parameters,
         variables=current_variables(plan, airflow_context),
         results=AirflowResultResolver(ti, plan),
         system=system_values(airflow_context),

@@ -1,4 +1,4 @@
-"""``wait_for: {inquiry: ...}`` on Airflow's human-in-the-loop operator (SPEC 3).
+"""``wait_for: {inquiry: ...}`` on Airflow's human-in-the-loop operator (reference 3).
 
 attune creates an inquiry through some action and the guarded task waits for its answer. On
 Airflow the waiting *is* the inquiry: a ``HITLOperator`` step runs between the task's gate and

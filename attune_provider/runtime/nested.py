@@ -1,8 +1,9 @@
-"""Nested workflows (``type: workflow``, or an action that is itself a workflow; SPEC 3).
+"""Nested workflows (``type: workflow``, or an action that is itself a workflow; reference 3).
 
 The child runs as its own DAG run: ``t.run`` is a ``TriggerDagRunOperator`` (standard
-provider) that waits for completion, with the child's ref as DAG id and the rendered input as
-conf. In Airflow 3 the trigger-and-wait happens in the task runner after ``execute`` raised,
+provider) that waits for completion *deferred* (the triggerer polls the child run, so the waiting
+parent holds no worker slot), with the child's ref as DAG id and the rendered input as conf. A
+child DAG that Airflow does not know fails the task before triggering, with an error naming it. In Airflow 3 the trigger-and-wait happens in the task runner after ``execute`` raised,
 so no code of ours runs after the child ends; the nested task therefore always has a
 ``t.route`` step, which reads the child's result (the return value of the child's end task)
 into the task result, and then routes.
@@ -24,6 +25,7 @@ from attune_provider.runtime.states import pull
 
 CHILD_END_IDS = ("end", end_task_id(["end"]))
 TRIGGER_RUN_ID_KEY = "trigger_run_id"  # pushed by Airflow's task runner after triggering
+CHILD_ERROR_KEY = "attune_child_error"  # why the child could not be started
 
 
 class AttuneNestedOperator(TriggerDagRunOperator):
@@ -38,7 +40,7 @@ class AttuneNestedOperator(TriggerDagRunOperator):
             trigger_dag_id=task.spec.action,
             wait_for_completion=True,
             poke_interval=1,
-            deferrable=False,
+            deferrable=True,
             allowed_states=["success"],
             failed_states=["failed"],
             **kwargs,
@@ -58,8 +60,29 @@ class AttuneNestedOperator(TriggerDagRunOperator):
             self.conf = render_input(task, ctx)
         except ExpressionError:
             raise
+        self._require_child_dag(context)
         self.log.info("attune: starting child workflow %s", self.trigger_dag_id)
         return super().execute(context)
+
+    def _require_child_dag(self, context: Any) -> None:
+        """Fail loudly, naming the child, when Airflow has no DAG for it (else a vague trigger error)."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        problem = None
+        try:
+            found = context["ti"].get_dag(self.trigger_dag_id)
+            if getattr(found, "dag_id", None) != self.trigger_dag_id:
+                problem = str(getattr(found, "detail", None) or found)
+        except Exception as exc:  # the execution API answers "not found" with an error
+            problem = f"{type(exc).__name__}: {exc}"
+        if problem is None:
+            return
+        message = (
+            f"child workflow '{self.trigger_dag_id}' of task '{self.attune_task}' is not a DAG Airflow "
+            f"knows (is its workflow file in the workflows folder, and does it load?): {problem}"
+        )
+        context["ti"].xcom_push(key=CHILD_ERROR_KEY, value=message)
+        raise AirflowFailException(message)
 
 
 def child_result(ti: Any, task: TaskPlan, run_succeeded: bool) -> dict[str, Any]:
@@ -74,6 +97,11 @@ def child_result(ti: Any, task: TaskPlan, run_succeeded: bool) -> dict[str, Any]
             if output is not None:
                 break
     output = dict(output) if hasattr(output, "keys") else output
+    if not child_run_id and not run_succeeded:
+        reason = pull(ti, task.run_id, key=CHILD_ERROR_KEY)
+        return ActionResult.failure(
+            reason or f"child workflow {task.spec.action} was not started (see the task log of {task.run_id})"
+        ).to_dict()
     if run_succeeded:
         return ActionResult.success(output).to_dict()
     error = (output or {}).get("error") if isinstance(output, dict) else None

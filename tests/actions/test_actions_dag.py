@@ -266,7 +266,7 @@ def test_other_kinds_in_a_task(dag_run):
 
 def test_process_output_and_secrets_in_the_task_log(dag_run):
     lines = dag_run["log"]
-    assert "user eve uses token ***" in lines  # streamed stdout, masked
+    assert "[stdout] user eve uses token ***" in lines  # streamed stdout, masked
     assert "[stderr] debug token=***" in lines
     assert not [line for line in lines if SECRET in line]
     assert "hello dag" not in lines and any("greeting dag 1 time(s)" in line for line in lines)

@@ -1,4 +1,4 @@
-"""Built-in core actions (SPEC 9.2), core.http_request against a real server on 127.0.0.1."""
+"""Built-in core actions (reference 9.2), core.http_request against a real server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def test_local_runs_a_shell_command(core, tmp_path, ref, capture):
     assert result.stdout == f"hi from {tmp_path}\n"
     assert result.stderr == "warn\n"
     assert result.data == {"stdout": result.stdout, "stderr": "warn\n", "exit_code": 0}
-    assert f"hi from {tmp_path}" in handler.lines and "[stderr] warn" in handler.lines
+    assert f"[stdout] hi from {tmp_path}" in handler.lines and "[stderr] warn" in handler.lines
 
 
 def test_local_failure_and_timeout(core, tmp_path):

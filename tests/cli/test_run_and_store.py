@@ -51,7 +51,7 @@ def test_run_succeeds_and_prints_the_result(greet_run, cli_home: Path):
     assert (cli_home / "airflow.db").is_file()
     assert any((cli_home / "attune-store").rglob("objects/*/*"))
     loader = cli_home / "dags" / "attune_cli__clitest_greet.py"
-    assert "dag_from_source(" in loader.read_text()
+    assert "publish(globals()" in loader.read_text()
 
 
 def test_failed_run_exits_non_zero(cli_home: Path, workflows, greet_run):

@@ -270,36 +270,3 @@ def install_nested_dag_file(dags_folder: Path, workflows_folder: Path) -> Path:
     path = dags_folder / "attune_test_nested_dags.py"
     path.write_text(NESTED_DAG_FILE.format(folder=str(workflows_folder)))
     return path
-
-
-def run_dag_with_child_runner(
-    dag, child_dag_id: str, conf: Mapping[str, Any] | None = None, timeout: float = 300
-):
-    """dag.test() of a parent whose nested task triggers ``child_dag_id``.
-
-    dag.test() has no scheduler, so the triggered child run would stay queued forever. A
-    separate process plays the scheduler for it (``tests.runtime.child_runner``: waits for the
-    queued child run and runs it with dag.test()), against the same metadata DB and result
-    store. Returns the parent's report and the child process' result.
-    """
-    import os
-    import subprocess
-    import sys
-
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.runtime.child_runner", child_dag_id, str(timeout)],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        dagrun = dag.test(run_conf=dict(conf or {}))
-        output, _ = child.communicate(timeout=timeout)
-    finally:
-        if child.poll() is None:
-            child.kill()
-    return RunReport(dag, dagrun), subprocess.CompletedProcess(child.args, child.returncode, output, "")

@@ -1,0 +1,131 @@
+"""Parallel task instances for ``attune-airflow run``: Airflow's LocalExecutor through dag.test().
+
+``dag.test(use_executor=True)`` hands each ready task instance to the configured executor, as the
+scheduler would; the workers report back through the Task Execution API. The CLI serves that API
+(Airflow's own FastAPI app, ``create_app(apps="execution")``) on a free loopback port in a thread
+of this process, so no ``airflow api-server`` has to run. Each instance then costs a worker
+process hand-off (~0.5-1 s here) instead of nothing in-process: worth it only when ``concurrency``
+lets several long instances overlap, which :func:`choose_mode` decides from the workflow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+MAX_WORKERS = 16
+
+
+def workflow_concurrency(workflow: Any) -> int:
+    """The most instances the workflow's ``concurrency`` settings let run at once (1 = serial)."""
+    widths = [int(task.concurrency or 1) for task in workflow.tasks if task.with_items is not None]
+    return max(widths, default=1)
+
+
+#: above this many items (or when the count is only known at run time) parallel is not chosen by
+#: default: every parallel instance costs ~1.5-2.5 s of process work on a 2-core machine, which
+#: many short items (the main job's 1,000 health checks) never win back
+PARALLEL_MAX_ITEMS = 100
+
+
+def known_item_count(task: Any, workflow: Any, params: Mapping[str, Any]) -> int | None:
+    """How many items ``with_items`` yields, when parameters and vars alone decide it (else None)."""
+    from attune_provider.expressions import WorkflowContext, render
+
+    try:
+        items = render(task.with_items, WorkflowContext(parameters=params, variables=dict(workflow.vars)))
+    except Exception:  # names a task result or an inquiry: only known at run time
+        return None
+    if isinstance(items, Sequence) and not isinstance(items, str | bytes):
+        return len(items)
+    return None
+
+
+def choose_mode(
+    workflow: Any, serial: bool, parallel: bool, params: Mapping[str, Any] | None = None
+) -> tuple[str, str]:
+    """("serial" | "parallel", why) for this run."""
+    if serial:
+        return "serial", "--serial"
+    if parallel:
+        return "parallel", "--parallel"
+    reasons = []
+    for task in workflow.tasks:
+        width = int(task.concurrency or 1)
+        if task.with_items is None or width <= 1:
+            continue
+        count = known_item_count(task, workflow, dict(params or {}))
+        if count is not None and 1 < count <= PARALLEL_MAX_ITEMS:
+            return "parallel", f"task '{task.name}': {count} items at concurrency {width}"
+        shown = "known only at run time" if count is None else f"{count} items"
+        reasons.append(f"task '{task.name}': {shown}")
+    if not reasons:
+        return "serial", "no with_items task has concurrency > 1"
+    return "serial", (
+        f"{'; '.join(reasons)}: parallel instances cost ~2 s of process work each, so parallel is "
+        f"chosen only for up to {PARALLEL_MAX_ITEMS} items known before the run (--parallel forces it)"
+    )
+
+
+def prepare_environment(width: int) -> None:
+    """Executor settings; must run before Airflow is imported. User settings win."""
+    os.environ.setdefault("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+    os.environ.setdefault("AIRFLOW__CORE__PARALLELISM", str(max(2, min(width, MAX_WORKERS))))
+    os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(32))
+    if "AIRFLOW__CORE__EXECUTION_API_SERVER_URL" not in os.environ:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        os.environ["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://127.0.0.1:{port}/execution/"
+
+
+def sqlite_for_concurrent_writers() -> None:
+    """SQLite metadata DB: WAL journal (readers never block the writer; persists in the file) and
+    a longer busy wait, so executor workers, the execution API and dag.test() can share it."""
+    import sqlite3
+
+    from airflow.configuration import conf
+
+    url = conf.get("database", "sql_alchemy_conn")
+    if not url.startswith("sqlite:///"):
+        return
+    with contextlib.closing(sqlite3.connect(url[len("sqlite:///") :].split("?", 1)[0], timeout=60)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+
+
+@contextlib.contextmanager
+def execution_api(timeout: float = 60.0) -> Iterator[str]:
+    """Serve Airflow's Task Execution API at ``[core] execution_api_server_url`` for the block."""
+    from urllib.parse import urlsplit
+
+    import uvicorn
+    from airflow.api_fastapi.app import create_app
+    from airflow.configuration import conf
+
+    url = conf.get("core", "execution_api_server_url")
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        yield url  # a real api-server is configured: use it
+        return
+    config = uvicorn.Config(
+        create_app(apps="execution"), host="127.0.0.1", port=parts.port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="attune-execution-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the Task Execution API did not start on {url}")
+        time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,44 @@
+"""The CLI's embedded defaults: which XCom backend a run uses, and the warning when it is not ours."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from attune_provider.cli import environment
+
+DEFAULT_SPELLED_OUT = "airflow.sdk.execution_time.xcom.BaseXCom"
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith("AIRFLOW__") or name == "AIRFLOW_HOME":
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
+def _cfg(home, value: str) -> None:
+    (home / "airflow.cfg").write_text(f"[core]\nxcom_backend = {value}\nload_examples = False\n")
+
+
+@pytest.mark.parametrize("spelled", [DEFAULT_SPELLED_OUT, "airflow.models.xcom.BaseXCom", "  "])
+def test_spelled_out_default_backend_counts_as_unset(clean_env, spelled):
+    """`airflow` commands write airflow.cfg with the default BaseXCom spelled out (issue 12 item 6)."""
+    _cfg(clean_env, spelled)
+    environment.prepare(str(clean_env))
+    assert os.environ["AIRFLOW__CORE__XCOM_BACKEND"] == environment.XCOM_BACKEND
+
+
+def test_another_backend_in_the_cfg_is_kept_and_warned_about(clean_env):
+    _cfg(clean_env, "my.company.XCom")
+    environment.prepare(str(clean_env))
+    assert "AIRFLOW__CORE__XCOM_BACKEND" not in os.environ
+    warning = environment.xcom_backend_warning("my.company.XCom")
+    assert warning is not None and "my.company.XCom" in warning and environment.XCOM_BACKEND in warning
+
+
+def test_no_warning_for_the_attune_backend():
+    assert environment.xcom_backend_warning(environment.XCOM_BACKEND) is None
+    assert "BaseXCom" in (environment.xcom_backend_warning(DEFAULT_SPELLED_OUT) or "")
