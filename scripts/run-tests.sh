@@ -9,5 +9,6 @@ for setup in scripts/setup.d/*.sh; do
   bash "$setup"
 done
 .venv/bin/ruff check attune_provider tests benchmarks dags
+.venv/bin/mypy  # the package ships py.typed: its types are checked ([tool.mypy] in pyproject.toml)
 # -m "" lifts the fast-tier default of pyproject.toml: every tier runs, integration and browser included.
 exec .venv/bin/python -m pytest -m "" "$@"

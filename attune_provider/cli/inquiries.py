@@ -15,7 +15,7 @@ import shlex
 import sys
 import threading
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 
 def waiting(dag_ids: set[str], after_row_id: int) -> list[dict[str, Any]]:
@@ -110,7 +110,9 @@ def expire_timed_out() -> None:
 
     from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
 
-    SchedulerJobRunner.check_awaiting_input_timeouts(SimpleNamespace(log=logging.getLogger("attune.inquiry")))
+    # the sweep reads only ``self.log``: a stand-in runner is all it needs
+    runner = cast(SchedulerJobRunner, SimpleNamespace(log=logging.getLogger("attune.inquiry")))
+    SchedulerJobRunner.check_awaiting_input_timeouts(runner)
 
 
 class InquiryWatcher:

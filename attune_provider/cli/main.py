@@ -37,7 +37,7 @@ examples:
 class _Step(argparse.Action):
     """Collect --index/--key into one ordered list of (kind, value) steps."""
 
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+    def __call__(self, parser, namespace, values, option_string=None):
         steps = [*(getattr(namespace, self.dest, None) or []), (option_string.lstrip("-"), values)]
         setattr(namespace, self.dest, steps)
 

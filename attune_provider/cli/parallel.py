@@ -113,6 +113,8 @@ def execution_api(timeout: float = 60.0) -> Iterator[str]:
     if parts.hostname not in ("127.0.0.1", "localhost"):
         yield url  # a real api-server is configured: use it
         return
+    if parts.port is None:
+        raise RuntimeError(f"[core] execution_api_server_url {url!r} names no port for the in-process execution API")
     config = uvicorn.Config(
         create_app(apps="execution"), host="127.0.0.1", port=parts.port, log_level="warning", lifespan="on"
     )

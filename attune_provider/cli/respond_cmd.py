@@ -62,15 +62,18 @@ def waiting_inquiry(run_id: str, task: str, dag_id: str | None, map_index: int) 
     return found[0]
 
 
-class _User:
-    def __init__(self, name: str) -> None:
-        self.name = name
+def _user(name: str) -> Any:
+    """The answering user as Airflow's auth model (imported here: the CLI starts without FastAPI)."""
+    from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 
-    def get_id(self) -> str:
-        return self.name
+    class CliUser(BaseUser):
+        def get_id(self) -> str:
+            return name
 
-    def get_name(self) -> str:
-        return self.name
+        def get_name(self) -> str:
+            return name
+
+    return CliUser()
 
 
 def record_answer(ti: Any, chosen: list[str], params_input: Mapping[str, Any], user: str) -> None:
@@ -88,7 +91,7 @@ def record_answer(ti: Any, chosen: list[str], params_input: Mapping[str, Any], u
                 update_hitl_detail_payload=UpdateHITLDetailPayload(
                     chosen_options=chosen, params_input=dict(params_input)
                 ),
-                user=_User(user),
+                user=_user(user),
                 session=session,
                 map_index=ti.map_index,
             )

@@ -67,7 +67,7 @@ class AttuneInquiryOperator(HITLOperator):
             self.subject = str(render(self.subject, ctx, where=where))
             if self.body:
                 self.body = str(render(self.body, ctx, where=where))
-            reference = render(task.spec.wait_for.inquiry, ctx, where=where)
+            reference = render(wait_for_of(task).inquiry, ctx, where=where)
         except ExpressionError as exc:
             self.log.error("attune: %s", exc)
             reference = None
@@ -76,8 +76,15 @@ class AttuneInquiryOperator(HITLOperator):
         return super().execute(context)
 
 
+def wait_for_of(task: TaskPlan) -> Any:
+    """The task's ``wait_for`` block; only inquiry tasks get an inquiry step."""
+    if task.spec.wait_for is None:
+        raise ValueError(f"task '{task.name}' has no wait_for block")
+    return task.spec.wait_for
+
+
 def inquiry_operator(plan: WorkflowPlan, task: TaskPlan, *, task_id: str) -> AttuneInquiryOperator:
-    options = dict(task.spec.wait_for.options)
+    options = dict(wait_for_of(task).options)
     choices = [str(option) for option in (options.get("options") or DEFAULT_OPTIONS)]
     timeout = options.get("timeout")
     subject = (

@@ -11,6 +11,7 @@ into the task result, and then routes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
@@ -36,6 +37,8 @@ class AttuneNestedOperator(TriggerDagRunOperator):
 
     def __init__(self, *, workflow_plan: WorkflowPlan, attune_task: str, **kwargs: Any) -> None:
         task = workflow_plan.tasks[attune_task]
+        if not task.spec.action:
+            raise ValueError(f"nested task '{attune_task}' names no child workflow")
         super().__init__(
             trigger_dag_id=task.spec.action,
             wait_for_completion=True,
@@ -96,7 +99,7 @@ def child_result(ti: Any, task: TaskPlan, run_succeeded: bool) -> dict[str, Any]
             )
             if output is not None:
                 break
-    output = dict(output) if hasattr(output, "keys") else output
+    output = dict(output) if isinstance(output, Mapping) else output
     if not child_run_id and not run_succeeded:
         reason = pull(ti, task.run_id, key=CHILD_ERROR_KEY)
         return ActionResult.failure(
