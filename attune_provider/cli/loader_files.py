@@ -2,7 +2,7 @@
 
 ``dag.test()`` only runs DAGs it finds in a DAG bundle, so the CLI needs a file in the DAGs
 folder -- but a CLI run must never change what the deployment's own loader (``attune_dags.py``,
-``attune_provider.compiler.dag_loader``) shows. Rules, applied both when the CLI writes the file
+``attune_provider.dag_loading``) shows. Rules, applied both when the CLI writes the file
 and every time Airflow parses it:
 
 * a workflow under ``[attune] workflows_folder`` / ``packs_folder`` while a deployment loader is
@@ -18,7 +18,8 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
-DEPLOYMENT_MARKER = "attune_provider.compiler.dag_loader"
+#: what a deployment loader file imports (the old module path still works for copied files)
+DEPLOYMENT_MARKERS = ("attune_provider.dag_loading", "attune_provider.compiler.dag_loader")
 
 TEMPLATE = '''\
 """Airflow DAG file written by `attune-airflow run`: compiles one attune workflow and its children.
@@ -49,7 +50,8 @@ def deployment_loaders(dags_folder: Path) -> list[Path]:
         if path.name.startswith("attune_cli__"):
             continue
         try:
-            if DEPLOYMENT_MARKER in path.read_text(encoding="utf-8", errors="replace"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if any(marker in text for marker in DEPLOYMENT_MARKERS):
                 found.append(path)
         except OSError:
             continue
@@ -58,7 +60,7 @@ def deployment_loaders(dags_folder: Path) -> list[Path]:
 
 def owning_loader(source: Path, dags_folder: Path) -> Path | None:
     """The deployment loader that compiles ``source``, when there is one."""
-    from attune_provider.compiler.dag_loader import configured_folders
+    from attune_provider.dag_loading.units import configured_folders
 
     loaders = deployment_loaders(dags_folder)
     if not loaders:

@@ -29,7 +29,7 @@ def test_task_log_stops_at_the_configured_size_and_says_how_much_was_dropped(cap
         masker=SecretMasker(),
     )
     assert outcome.exit_code == 0
-    logged = [line for line in handler.lines if line == LINE]
+    logged = [line for line in handler.lines if line == f"[stdout] {LINE}"]
     assert len(logged) == 50  # 5000 bytes of 100-byte lines
     notes = [line for line in handler.lines if "not written to the task log" in line]
     assert len(notes) == 1
@@ -49,7 +49,7 @@ def test_zero_log_limit_means_everything_is_logged(capture, monkeypatch):
         log=log,
         masker=SecretMasker(),
     )
-    assert sum(1 for line in handler.lines if line == LINE) == 300
+    assert sum(1 for line in handler.lines if line == f"[stdout] {LINE}") == 300
 
 
 def _sleeper(tmp_path: Path) -> ActionSpec:

@@ -95,7 +95,7 @@ def test_lines_are_logged_live_before_the_process_ends(tmp_path):
     )  # type: ignore[arg-type]
     finished = time.monotonic()
     assert outcome.exit_code == 0
-    arrived = {text: when for when, text in log.lines}
+    arrived = {text.removeprefix("[stdout] "): when for when, text in log.lines}
     # "first" reached the log about two seconds before the process ended, not at the end
     assert finished - arrived["first"] >= 1.0
     assert arrived["second"] - arrived["first"] >= 1.0
