@@ -22,7 +22,8 @@ from typing import Any
 
 from attune_provider.cli import environment
 from attune_provider.cli.errors import CliError
-from attune_provider.cli.workflows import apply_defaults, load_workflow, parse_params, to_json, to_plain
+from attune_provider.cli.workflows import apply_defaults, load_workflow, parse_params, to_json
+from attune_provider.store.lazy import to_plain
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attune_provider.cli.errors import CliError
+from attune_provider.store.lazy import to_plain
 
 if TYPE_CHECKING:
     from attune_provider.spec.model import WorkflowSpec
@@ -113,14 +114,11 @@ def apply_defaults(workflow: WorkflowSpec, params: Mapping[str, Any]) -> dict[st
 
 def to_json(value: Any, *, indent: int | None = 2) -> str:
     """JSON of plain values and the store's lazy views (any Sequence / Mapping)."""
-    return json.dumps(to_plain(value), indent=indent, default=str, ensure_ascii=False)
+    return json.dumps(to_plain(value), indent=indent, default=_json_text, ensure_ascii=False)
 
 
-def to_plain(value: Any) -> Any:
-    if isinstance(value, str | bytes | int | float | bool) or value is None:
-        return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-    if isinstance(value, Mapping):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, Sequence | set | frozenset):
-        return [to_plain(v) for v in value]
-    return value
+def _json_text(value: Any) -> str:
+    """Text for what JSON has no type for: bytes decoded, anything else as ``str``."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes | bytearray) else str(value)
+
+

@@ -22,6 +22,7 @@ from attune_provider.expressions import limits
 from attune_provider.expressions.equality import json_equal, json_in
 from attune_provider.expressions.serde_json_text import compact_json, json_number, plain
 from attune_provider.expressions.text_rules import json_truthy, text_truth
+from attune_provider.store.lazy import to_plain
 
 __all__ = ["FUNCTIONS", "MAX_RANGE", "is_sequence", "shell_quote", "to_plain", "to_text"]
 
@@ -31,15 +32,6 @@ MAX_RANGE = 100_000  # like Jinja's sandbox: a template must not allocate withou
 def is_sequence(value: Any) -> bool:
     """A list-like value (lazy views included) that is not text."""
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
-
-
-def to_plain(value: Any) -> Any:
-    """Lazy views -> plain dict/list, recursively (for JSON and explicit conversion)."""
-    if isinstance(value, Mapping):
-        return {k: to_plain(v) for k, v in value.items()}
-    if is_sequence(value) or isinstance(value, (set, frozenset)):
-        return [to_plain(v) for v in value]
-    return value
 
 
 def to_json(value: Any) -> str:

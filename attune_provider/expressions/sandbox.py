@@ -33,7 +33,8 @@ from attune_provider.expressions.arithmetic import divide, is_int, remainder
 from attune_provider.expressions.context import CALL_PREFIX, OUTCOME_FUNCTIONS
 from attune_provider.expressions.equality import COMPARE_GUARDS, rewrite_compare
 from attune_provider.expressions.errors import ExpressionError
-from attune_provider.expressions.functions import FUNCTIONS, shell_quote, to_plain, to_text
+from attune_provider.expressions.functions import FUNCTIONS, shell_quote, to_text
+from attune_provider.store.lazy import to_plain
 
 __all__ = ["ENV", "UnknownName", "rewrite"]
 
@@ -181,7 +182,13 @@ def _finalize(value: Any) -> str:
 
 
 def _dumps(obj: Any, **kwargs: Any) -> str:
-    return json.dumps(to_plain(obj), **kwargs)
+    return json.dumps(to_plain(obj), default=_set_as_list, **kwargs)
+
+
+def _set_as_list(value: Any) -> Any:
+    if isinstance(value, set | frozenset):
+        return list(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 # --------------------------------------------------------------- bounded filters

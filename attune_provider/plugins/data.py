@@ -69,7 +69,7 @@ class ResultPage:
 def _json(
     value: Any, limit: int = MAX_CELL_CHARS, masker: Masker | None = None, name: str | None = None
 ) -> tuple[str, bool]:
-    from attune_provider.cli.workflows import to_plain
+    from attune_provider.store.lazy import to_plain
 
     plain = to_plain(value)
     if masker is not None:
@@ -89,7 +89,7 @@ def repeats_data(value: Mapping[str, Any]) -> bool:
     stdout, data = value.get("stdout"), value.get("data")
     if not isinstance(stdout, str) or data is None or not stdout.strip():
         return False
-    from attune_provider.cli.workflows import to_plain
+    from attune_provider.store.lazy import to_plain
 
     try:
         parsed = json.loads(stdout)
@@ -194,7 +194,7 @@ def resolve_value(raw: Any, out: ResultPage | None = None) -> Any:
 
 def iter_json(value: Any, masker: Masker) -> Iterator[str]:
     """The whole value as JSON text, in chunks (one list element or mapping entry at a time)."""
-    from attune_provider.cli.workflows import to_plain
+    from attune_provider.store.lazy import to_plain
 
     def dump(item: Any) -> str:
         return json.dumps(masker.value(to_plain(item)), ensure_ascii=False, default=str)

@@ -157,13 +157,24 @@ def is_view(value: Any) -> bool:
 
 
 def to_plain(value: Any) -> Any:
-    """Deep plain copy: views become lists/dicts, containers are walked."""
+    """THE deep plain copy of the package: any mapping -> dict, any other sequence that is not
+    text -> list (tuples stay tuples), store views read in one pass; scalars, sets and other
+    objects as they are.
+
+    Values leave our process as plain data (actions, the variable store, JSON, Airflow); a
+    template such as ``{{ task.fetch.items }}`` yields a lazy view that is materialised here, at
+    the cost of what the template referenced, never the whole context.
+    """
     if isinstance(value, _View):
         return value.to_plain()
-    if type(value) is list:
-        return [to_plain(v) for v in value]
-    if type(value) is dict:
+    if value is None or isinstance(value, str | bytes | bytearray | int | float | bool):
+        return value
+    if isinstance(value, Mapping):
         return {k: to_plain(v) for k, v in value.items()}
+    if type(value) is tuple:  # kept a tuple: Airflow's serde round-trips tuples (and sets)
+        return tuple(to_plain(v) for v in value)
+    if isinstance(value, Sequence) and not isinstance(value, tuple | memoryview):
+        return [to_plain(v) for v in value]
     return value
 
 
