@@ -205,12 +205,13 @@ def _configured_folders() -> list[Path]:
 def _candidate_sources(dag_id: str, fileloc: str | None) -> list[Path]:
     candidates: list[Path] = []
     if fileloc and Path(fileloc).is_file() and Path(fileloc).suffix == ".py":
-        text = Path(fileloc).read_text(encoding="utf-8", errors="replace")
-        match = re.search(r"dag_from_source\((['\"])(.+?)\1", text)  # loader written by the CLI
-        if match:
-            candidates.append(Path(match.group(2)))
+        from attune_provider.cli.loader_files import workflows_in  # a loader file written by the CLI
+
+        source = workflows_in(Path(fileloc)).get(dag_id)
+        if source:
+            candidates.append(Path(source))
     try:  # the shared loader's index: dag_id -> pack folder or file
-        from attune_provider.compiler.dag_loader import SpecCache
+        from attune_provider.dag_loading import SpecCache
 
         unit = SpecCache.default().read_index().get(dag_id)
         if unit:
@@ -226,7 +227,7 @@ def _candidate_sources(dag_id: str, fileloc: str | None) -> list[Path]:
 
 def load_error_text(dag: Any) -> str | None:
     """The error text a load-error placeholder DAG fails with, or None for any other DAG."""
-    from attune_provider.compiler.dag_loader import ERROR_TAG
+    from attune_provider.dag_loading import ERROR_TAG
 
     if ERROR_TAG not in (getattr(dag, "tags", None) or ()):
         return None

@@ -75,3 +75,13 @@ def test_workflow_elsewhere_gets_a_cli_file_beside_the_deployment(deployment):
     assert bag.import_errors == {}
     assert Path(where["cli.mine"]).name == "attune_cli__cli_mine.py"
     assert Path(where["deploy.owned"]).name == "attune_dags.py"  # the deployment still shows all
+
+
+def test_the_ui_reads_back_which_workflows_a_cli_file_publishes(deployment, tmp_path):
+    """The workflow view finds a CLI-run DAG's YAML through its loader file (format owned here)."""
+    dags, _, elsewhere = deployment
+    used = loader_files.prepare(dags, "cli.mine", {"cli.mine": elsewhere / "mine.yaml"})
+    assert loader_files.workflows_in(used) == {"cli.mine": str((elsewhere / "mine.yaml").resolve())}
+    broken = tmp_path / "broken.py"
+    broken.write_text("publish(globals(), {'x': open('y')}, __file__)\n")
+    assert loader_files.workflows_in(broken) == {}  # never evaluates code: not a literal, nothing

@@ -107,7 +107,7 @@ def test_nested_workflows_run_for_real_to_any_depth(cli_home: Path, nested_folde
     assert output["deep"] == 9  # parent -> middle (n=2) -> leaf (n=3): 3 * 3, two levels down
     # the child's own error text, through the parent's failed() handler
     assert "clinest.broken_leaf" in output["child_error"], output
-    assert "task 'refuse' failed: command exited with code 3" in output["child_error"], output
+    assert "task 'refuse' failed: leaf refused" in output["child_error"], output  # attune's error text: the script's stderr
     assert output["succeeded"] is True  # failed() handled the child's failure
     assert result.stderr.count("child workflow clinest.") == 3  # middle, leaf, broken_leaf: DAG runs
 

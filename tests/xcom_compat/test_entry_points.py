@@ -34,9 +34,9 @@ def test_rest_api_with_offload_all_returns_the_reference(compat_runs: dict) -> N
     rest = compat_runs["attune"]["rest"]
     status, ref = rest["make_dict[-1]"]
     assert status == 200 and ref["__attune_ref__"] == 1 and len(ref["key"]) == 64
-    assert ref["kind"] == "dict" and ref["len"] == 2 and ref["preview"] == {"first_keys": ["a", "b"]}
+    assert ref["kind"] == "dict" and ref["len"] == 2 and ref["preview"]["value"] == {"a": 1, "b": 2}
     status, ref = rest["make_list[-1]"]
-    assert ref["kind"] == "list" and ref["len"] == 3 and ref["preview"]["first_item"].startswith("'0:x")
+    assert ref["kind"] == "list" and ref["len"] == 3 and ref["preview"]["first_items"][0].startswith("0:x")
 
 
 def test_rest_api_with_offload_attune_is_basexcom_for_plain_dags(attune_scope_run: dict, compat_runs: dict) -> None:
