@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
-Outcome = Literal["succeeded", "failed", "timed_out"]
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
+from attune_provider.outcomes import OUTCOMES, Outcome
 
 #: the keys of the stored form, in order (reference 11 plus ``outcome``)
 RESULT_KEYS: tuple[str, ...] = (

@@ -18,6 +18,8 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from attune_provider.local_files import write_atomically
+
 #: what a deployment loader file imports (the old module path still works for copied files)
 DEPLOYMENT_MARKERS = ("attune_provider.dag_loading", "attune_provider.compiler.dag_loader")
 
@@ -109,7 +111,5 @@ def prepare(dags_folder: Path, ref: str, workflows: Mapping[str, Path]) -> Path:
         return owner
     text = TEMPLATE.format(ref=ref, workflows={r: str(Path(p).resolve()) for r, p in workflows.items()})
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
-        tmp = target.with_suffix(".py.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
+        write_atomically(target, text.encode("utf-8"))
     return target

@@ -18,13 +18,13 @@ import logging
 import os
 import pickle
 import sys
-import tempfile
 import time
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from attune_provider.dag_loading.units import LoadedUnit, Problem, SourceUnit, load_unit
+from attune_provider.local_files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -202,17 +202,9 @@ class SpecCache:
 
 
 def atomic_write(target: Path, data: bytes) -> None:
+    """A cache write: a failure is logged, never raised."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomically(target, data)
     except OSError as exc:  # read-only home, full disk: caching is an optimisation only
         log.warning("attune cache: cannot write %s: %s", target, exc)
 

@@ -30,6 +30,7 @@ from attune_provider.expressions.airflow_values import AirflowVariableKeystore, 
 from attune_provider.expressions.errors import ExpressionError
 from attune_provider.expressions.functions import FUNCTIONS
 from attune_provider.expressions.result_view import as_result_view
+from attune_provider.outcomes import CONDITION_OUTCOMES
 
 __all__ = [
     "OUTCOMES",
@@ -42,7 +43,7 @@ __all__ = [
     "system_values",
 ]
 
-OUTCOMES = ("succeeded", "failed", "timed_out", "cancelled")
+OUTCOMES = CONDITION_OUTCOMES  # attune_provider/outcomes.py: what conditions can test
 OUTCOME_FUNCTIONS = frozenset({"result", *OUTCOMES})
 RESERVED_NAMES = frozenset(
     {

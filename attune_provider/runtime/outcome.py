@@ -9,17 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# the package's one outcome vocabulary (attune_provider/outcomes.py); FAILED_OUTCOME because
+# FAILED here is Airflow's task-instance state
+from attune_provider.outcomes import FAILED as FAILED_OUTCOME
+from attune_provider.outcomes import SUCCEEDED, TIMED_OUT
 from attune_provider.runtime.plan import TaskPlan
 from attune_provider.runtime.records import ERROR_KEY
 from attune_provider.runtime.states import FAILED, SUCCESS, UPSTREAM_FAILED, XCOM_STATES, RunStates, pull
-
-SUCCEEDED = "succeeded"
-FAILED_OUTCOME = "failed"
-TIMED_OUT = "timed_out"
-#: the one outcome vocabulary of runtime/ and compiler/: what an action result's ``outcome``
-#: holds (``actions.result.Outcome``) and what ``succeeded()`` / ``failed()`` / ``timed_out()``
-#: test in conditions (``expressions.context.OUTCOMES``)
-OUTCOMES = (SUCCEEDED, FAILED_OUTCOME, TIMED_OUT)
 
 
 @dataclass(frozen=True)

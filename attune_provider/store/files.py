@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from attune_provider.local_files import write_atomically
 from attune_provider.store.errors import InvalidReferenceError
 
 
@@ -53,21 +53,10 @@ class StoreFiles:
 
     def write_atomic(self, path: str, data: bytes) -> None:
         """No reader ever sees a partial file: temp + rename locally, one put elsewhere."""
-        parent = path.rsplit("/", 1)[0]
         if not self.is_local:
             self.fs.pipe_file(path, data)
             return
-        os.makedirs(parent, exist_ok=True)
-        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}"
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomically(path, data)
 
     def write_if_absent(self, path: str, data: bytes) -> bool:
         """Create ``path`` unless it exists (idempotent seeds); True when this call wrote it."""

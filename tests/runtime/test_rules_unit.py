@@ -211,11 +211,12 @@ def test_unhandled_failures_names_only_failures_no_transition_handled(tmp_path):
 
 
 def test_one_outcome_vocabulary_across_layers():
-    from typing import get_args
+    """Actions, routing and conditions name outcomes from attune_provider/outcomes.py only."""
+    from attune_provider import outcomes
+    from attune_provider.actions import result
+    from attune_provider.expressions import context
+    from attune_provider.runtime import outcome
 
-    from attune_provider.actions.result import Outcome
-    from attune_provider.expressions.context import OUTCOMES as CONDITION_OUTCOMES
-    from attune_provider.runtime.outcome import OUTCOMES
-
-    assert set(get_args(Outcome)) == set(OUTCOMES)
-    assert set(OUTCOMES) <= set(CONDITION_OUTCOMES)
+    assert result.Outcome is outcomes.Outcome and result.OUTCOMES is outcomes.OUTCOMES
+    assert (outcome.SUCCEEDED, outcome.FAILED_OUTCOME, outcome.TIMED_OUT) == outcomes.OUTCOMES
+    assert context.OUTCOMES is outcomes.CONDITION_OUTCOMES
