@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -36,7 +35,7 @@ sys.path.insert(0, str(HERE))
 # process a throw-away home so that import touches nothing of the user's
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="plain-fanout-driver-"))
 
-from xcom_fanout import BACKENDS, _fmt_bytes  # noqa: E402  - the shared meters and formatting
+from xcom_fanout import BACKENDS, _fmt_bytes, run_isolated  # noqa: E402  - the shared meters and runner
 
 DAG_ID = "plain_dag_fanout_bench"
 N_ITEMS = 100
@@ -125,32 +124,8 @@ def worker(backend: str, home: Path, total_bytes: int) -> dict[str, Any]:
 
 
 def run_config(backend: str, total_bytes: int) -> dict[str, Any]:
-    home = Path(tempfile.mkdtemp(prefix=f"plain-fanout-{backend}-"))
-    (home / "dags").mkdir()
-    (home / "dags" / "bench_dag.py").write_text(DAG_SOURCE)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "AIRFLOW_HOME", "BENCH_"))}
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home}/airflow.db",
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__DAGS_FOLDER=str(home / "dags"),
-        AIRFLOW__CORE__XCOM_BACKEND=BACKENDS[backend],
-        AIRFLOW__CORE__UNIT_TEST_MODE="False",
-        AIRFLOW__LOGGING__LOGGING_LEVEL="ERROR",
-        AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH=(home / "common-io-xcom").as_uri(),
-        AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD="0",
-        AIRFLOW__ATTUNE__STORE_URL=(home / "attune-store").as_uri(),
-        BENCH_ITEMS=str(N_ITEMS),
-        BENCH_TOTAL_BYTES=str(total_bytes),
-        PYTHONPATH=os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")]),
-    )
-    out = home / "result.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", backend, "--out", str(out)]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
-    if proc.returncode != 0 or not out.exists():
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-5000:])
-        raise SystemExit(f"worker failed for {backend} S={total_bytes}")
-    result = json.loads(out.read_text())
+    bench_env = {"BENCH_ITEMS": str(N_ITEMS), "BENCH_TOTAL_BYTES": str(total_bytes)}
+    result = run_isolated(str(Path(__file__).resolve()), backend, DAG_SOURCE, f"S={total_bytes}", bench_env)
     if result["state"] != "success" or result["total_row"] != str(result["expected_total"]):
         raise SystemExit(f"{backend} S={total_bytes}: wrong run outcome {result}")
     return result

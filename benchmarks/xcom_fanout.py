@@ -236,10 +236,15 @@ def worker(backend: str, home: Path, items: int, enrich_bytes: int) -> dict[str,
 # ---------------------------------------------------------------------------- driver (parent side)
 
 
-def run_config(backend: str, enrich_bytes: int, items: int) -> dict[str, Any]:
+def run_isolated(
+    script: str, backend: str, dag_source: str, label: str, bench_env: dict[str, str]
+) -> dict[str, Any]:
+    """Run ``script --worker BACKEND`` in a fresh Airflow home (its own DB, DAG folder, XCom
+    backend and stores) and return the JSON it writes: one configuration per process, because
+    Airflow resolves the XCom backend class at import."""
     home = Path(tempfile.mkdtemp(prefix=f"xcom-bench-{backend}-"))
     (home / "dags").mkdir()
-    (home / "dags" / "bench_dag.py").write_text(DAG_SOURCE)
+    (home / "dags" / "bench_dag.py").write_text(dag_source)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -256,18 +261,25 @@ def run_config(backend: str, enrich_bytes: int, items: int) -> dict[str, Any]:
         AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH=(home / "common-io-xcom").as_uri(),
         AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD="0",
         AIRFLOW__ATTUNE__STORE_URL=(home / "attune-store").as_uri(),
-        BENCH_ITEMS=str(items),
-        BENCH_ENRICH_BYTES=str(enrich_bytes),
-        BENCH_ITEM_BYTES=str(ITEM_BYTES),
         PYTHONPATH=os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")]),
+        **bench_env,
     )
     out = home / "result.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", backend, "--out", str(out)]
+    cmd = [sys.executable, script, "--worker", backend, "--out", str(out)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0 or not out.exists():
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-5000:])
-        raise SystemExit(f"worker failed for {backend} C={enrich_bytes}")
+        raise SystemExit(f"worker failed for {backend} {label}")
     return json.loads(out.read_text())
+
+
+def run_config(backend: str, enrich_bytes: int, items: int) -> dict[str, Any]:
+    bench_env = {
+        "BENCH_ITEMS": str(items),
+        "BENCH_ENRICH_BYTES": str(enrich_bytes),
+        "BENCH_ITEM_BYTES": str(ITEM_BYTES),
+    }
+    return run_isolated(str(Path(__file__).resolve()), backend, DAG_SOURCE, f"C={enrich_bytes}", bench_env)
 
 
 def _fmt_bytes(n: float) -> str:
