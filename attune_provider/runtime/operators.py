@@ -17,7 +17,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 from attune_provider.actions.masking import secret_strings
 from attune_provider.actions.result import ActionResult
 from attune_provider.expressions import ExpressionError
-from attune_provider.runtime.context import build_context, workflow_parameters
+from attune_provider.runtime.context import build_context
 from attune_provider.runtime.inputs import render_input, render_timeout
 from attune_provider.runtime.items import item_label, unpack_chunk
 from attune_provider.runtime.outcome import FAILED_OUTCOME, SUCCEEDED, task_outcome
@@ -52,13 +52,11 @@ class AttuneStep(BaseOperator):
             raise AirflowFailException(f"{self.task_id}: built without an attune task")
         return self.workflow_plan.tasks[self.attune_task]
 
-    def workflow_secrets(self, context: Mapping[str, Any]) -> list[str]:
-        """Values of the workflow's ``secret: true`` parameters, defaults included (the compiled
-        DAG keeps secret defaults off its params, so the context alone cannot name them)."""
-        parameters = self.workflow_plan.workflow.parameters
-        if not any(spec.secret for spec in parameters.values()):
-            return []
-        return secret_strings(parameters, workflow_parameters(self.workflow_plan, context))
+    def workflow_secrets(self, ctx: Any) -> list[str]:
+        """Values of the workflow's ``secret: true`` parameters, defaults included, read from the
+        built context (the compiled DAG keeps secret defaults off its params, so Airflow's task
+        context alone cannot name them)."""
+        return secret_strings(self.workflow_plan.workflow.parameters, ctx.parameters)
 
     def check_selected(self, context: Mapping[str, Any]) -> None:
         reason = selection(context["ti"], self.workflow_plan, self.task_plan)
@@ -107,7 +105,7 @@ class AttuneRunOperator(AttuneStep):
         return self.finish(task, ctx, context, result)
 
     def run_action(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any]) -> ActionResult:
-        return execute_action(task, ctx, context, self.log, self.workflow_secrets(context))
+        return execute_action(task, ctx, context, self.log, self.workflow_secrets(ctx))
 
     def finish(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any], result: ActionResult) -> Any:
         stored = result.to_dict()
@@ -138,7 +136,7 @@ class AttuneItemOperator(AttuneStep):
         chunk = unpack_chunk(self.item)
         if chunk is None:
             result = execute_action(
-                task, ctx.with_item(self.item, index), context, self.log, self.workflow_secrets(context)
+                task, ctx.with_item(self.item, index), context, self.log, self.workflow_secrets(ctx)
             )
             stored = result.to_dict()
             if result.succeeded:
@@ -160,14 +158,15 @@ class AttuneItemOperator(AttuneStep):
 
     def _run_with_retries(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any]) -> ActionResult:
         policy = task.spec.retry
-        result = execute_action(task, ctx, context, self.log, self.workflow_secrets(context))
+        secrets = self.workflow_secrets(ctx)
+        result = execute_action(task, ctx, context, self.log, secrets)
         if policy is None:
             return result
         for retry_number in range(1, 1 + policy.count):
             if result.succeeded:
                 break
             time.sleep(retry_delay_seconds(policy, retry_number))
-            result = execute_action(task, ctx, context, self.log, self.workflow_secrets(context))
+            result = execute_action(task, ctx, context, self.log, secrets)
         return result
 
 
