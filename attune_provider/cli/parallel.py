@@ -1,9 +1,9 @@
 """Parallel task instances for ``attune-airflow run``: Airflow's LocalExecutor through dag.test().
 
 ``dag.test(use_executor=True)`` hands each ready task instance to the configured executor, as the
-scheduler would; the workers report back through the Task Execution API. The CLI serves that API
-(Airflow's own FastAPI app, ``create_app(apps="execution")``) on a free loopback port in a thread
-of this process, so no ``airflow api-server`` has to run. Each instance then costs a worker
+scheduler would; the workers report back through the Task Execution API, which the CLI serves
+on a free loopback port (:mod:`attune_provider.cli.execution_api`), so no ``airflow api-server``
+has to run. Each instance then costs a worker
 process hand-off (~0.5-1 s here) instead of nothing in-process: worth it only when ``concurrency``
 lets several long instances overlap, which :func:`choose_mode` decides from the workflow.
 """
@@ -14,9 +14,7 @@ import contextlib
 import os
 import secrets
 import socket
-import threading
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 MAX_WORKERS = 16
@@ -75,9 +73,15 @@ def choose_mode(
 
 def prepare_environment(width: int) -> None:
     """Executor settings; must run before Airflow is imported. User settings win."""
-    os.environ.setdefault("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+    os.environ.setdefault("AIRFLOW__CORE__EXECUTOR", "attune_provider.cli.cli_executor.CliLocalExecutor")
     os.environ.setdefault("AIRFLOW__CORE__PARALLELISM", str(max(2, min(width, MAX_WORKERS))))
     os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(32))
+    # The task supervisor notices its task process's exit only when select() wakes up: once the
+    # process has closed its sockets, that is after up to [workers] min_heartbeat_interval
+    # (default 5 s) of an empty select. Each worker then idles for that long after every instance
+    # (measured: 2-5 s per instance, and a 3 s wait in executor.end()). 1 s (its minimum: an int)
+    # costs one more heartbeat write per running instance and second.
+    os.environ.setdefault("AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL", "1")
     if "AIRFLOW__CORE__EXECUTION_API_SERVER_URL" not in os.environ:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -97,37 +101,3 @@ def sqlite_for_concurrent_writers() -> None:
         return
     with contextlib.closing(sqlite3.connect(url[len("sqlite:///") :].split("?", 1)[0], timeout=60)) as db:
         db.execute("PRAGMA journal_mode=WAL")
-
-
-@contextlib.contextmanager
-def execution_api(timeout: float = 60.0) -> Iterator[str]:
-    """Serve Airflow's Task Execution API at ``[core] execution_api_server_url`` for the block."""
-    from urllib.parse import urlsplit
-
-    import uvicorn
-    from airflow.api_fastapi.app import create_app
-    from airflow.configuration import conf
-
-    url = conf.get("core", "execution_api_server_url")
-    parts = urlsplit(url)
-    if parts.hostname not in ("127.0.0.1", "localhost"):
-        yield url  # a real api-server is configured: use it
-        return
-    if parts.port is None:
-        raise RuntimeError(f"[core] execution_api_server_url {url!r} names no port for the in-process execution API")
-    config = uvicorn.Config(
-        create_app(apps="execution"), host="127.0.0.1", port=parts.port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="attune-execution-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the Task Execution API did not start on {url}")
-        time.sleep(0.05)
-    try:
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

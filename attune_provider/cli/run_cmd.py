@@ -223,6 +223,23 @@ def run(args: argparse.Namespace) -> int:
 
 def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, home: Path) -> tuple:
     """Compile, register the DAG file, and run it once with dag.test() under a progress display."""
+    api = _start_execution_api() if args.mode == "parallel" else None
+    try:
+        return _compile_and_run(workflow, params, args, api)
+    finally:
+        if api is not None:
+            api.stop()
+
+
+def _start_execution_api() -> Any:
+    """The CLI's own execution API for executor workers, started first so it warms up during start-up."""
+    from attune_provider.cli.execution_api import ExecutionApiProcess, serves_locally
+
+    url = os.environ.get("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "")
+    return ExecutionApiProcess(url).start() if serves_locally(url) else None
+
+
+def _compile_and_run(workflow: Any, params: dict[str, Any], args: argparse.Namespace, api: Any) -> tuple:
     from airflow.configuration import conf
 
     environment.quiet_airflow_logging(args.task_logs)
@@ -262,7 +279,7 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     started = time.monotonic()
     try:
         with stop_on_interrupt():
-            dag_run = _test(dag, loader, params, args.mode == "parallel")
+            dag_run = _test(dag, loader, params, args.mode == "parallel", api)
     except BaseException as exc:  # Ctrl-C, or Airflow raised (e.g. SQLite locked): stop everything
         from attune_provider.cli.interrupt import stop_descendants
 
@@ -285,20 +302,22 @@ def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, ho
     return dag, dag_run, store, before, time.monotonic() - started
 
 
-def _test(dag: Any, loader: Path, params: dict[str, Any], use_executor: bool) -> Any:
-    """dag.test() in-process (serial), or through the LocalExecutor with the execution API served here."""
+def _test(dag: Any, loader: Path, params: dict[str, Any], use_executor: bool, api: Any = None) -> Any:
+    """dag.test() in-process (serial), or through the LocalExecutor and the execution API (``api``:
+    the CLI's own server, None when ``[core] execution_api_server_url`` names another host)."""
     from airflow.sdk import timezone
 
     if not use_executor:
         return dag.test(run_conf=params, logical_date=timezone.utcnow())
     from airflow.dag_processing.dagbag import DagBag
 
-    from attune_provider.cli.parallel import execution_api, sqlite_for_concurrent_writers
+    from attune_provider.cli.parallel import sqlite_for_concurrent_writers
 
     sqlite_for_concurrent_writers()
     # workers load the DAG from its file: use the loader's DAG (its fileloc is that file)
     loaded = DagBag(dag_folder=str(loader)).get_dag(dag.dag_id)
     if loaded is None:
         raise CliError(f"{loader} does not define {dag.dag_id}", exit_code=1)
-    with execution_api():
-        return loaded.test(run_conf=params, logical_date=timezone.utcnow(), use_executor=True)
+    if api is not None:
+        api.wait_ready()
+    return loaded.test(run_conf=params, logical_date=timezone.utcnow(), use_executor=True)

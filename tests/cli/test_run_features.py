@@ -223,6 +223,8 @@ def test_ctrl_c_stops_the_run_cleanly(cli_home: Path, tmp_path: Path, mode: str)
     import signal
     import sqlite3
 
+    import psutil
+
     pids = tmp_path / "pids"
     workflow = write(tmp_path / "slow.yaml", SLOW.replace("{pids}", str(pids)))
     run = subprocess.Popen(
@@ -241,6 +243,8 @@ def test_ctrl_c_stops_the_run_cleanly(cli_home: Path, tmp_path: Path, mode: str)
             time.sleep(0.2)
         started = [int(p) for p in pids.read_text().split()]
         assert started and all(_alive(p) for p in started)
+        # everything the CLI started: executor workers, task processes, the forked execution API
+        descendants = [child.pid for child in psutil.Process(run.pid).children(recursive=True)]
         run.send_signal(signal.SIGINT)
         _, stderr = run.communicate(timeout=60)
     finally:
@@ -250,6 +254,7 @@ def test_ctrl_c_stops_the_run_cleanly(cli_home: Path, tmp_path: Path, mode: str)
     assert "interrupted" in stderr and "Traceback" not in stderr, stderr[-3000:]
     time.sleep(1)
     assert not [p for p in started if _alive(p)], "action processes left running"
+    assert not [p for p in descendants if _alive(p)], "CLI child processes left running"
     with sqlite3.connect(cli_home / "airflow.db") as db:
         (state,) = db.execute(
             "select state from dag_run where dag_id = 'clistop.slow' order by id desc limit 1"
