@@ -94,11 +94,12 @@ def test_execution_api_that_cannot_start_is_a_loud_error():
             api.stop()
 
 
-def test_cli_executor_keeps_its_workers_but_dispatches_everything():
-    from attune_provider.cli.cli_executor import DISPATCH_SLOTS, CliLocalExecutor
+def test_cli_executor_keeps_its_workers_and_queues_one_more_item_each():
+    from attune_provider.cli.cli_executor import SLOTS_PER_WORKER, CliLocalExecutor
 
     executor = CliLocalExecutor(parallelism=2)
-    assert executor.worker_count == 2 and executor.parallelism == DISPATCH_SLOTS
+    # bounded: handing 1,000 workloads over at once deadlocked on the queues' pipes (main job)
+    assert executor.worker_count == 2 and executor.parallelism == SLOTS_PER_WORKER * 2 == 4
     executor.start()
     try:
         assert len(executor.workers) == 2
