@@ -140,10 +140,23 @@ def writing_to(relative: str) -> Iterator[TaskLogFile]:
 
 
 def _logged_run_task(run_task: Callable[..., Any]) -> Callable[..., Any]:
+    unwritable: list[str] = []
+
     @functools.wraps(run_task)
     def run_task_with_log(*args: Any, **kwargs: Any) -> Any:
         ti = kwargs["ti"] if "ti" in kwargs else args[0]
-        with writing_to(relative_log_path(ti)):
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(writing_to(relative_log_path(ti)))
+            except Exception as exc:  # raising here would leave dag.test() retrying the instance forever
+                if not unwritable:
+                    print(
+                        f"warning: no per-instance task logs ({type(exc).__name__}: {exc}); "
+                        "task output is only in the run's log file",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                unwritable.append(str(exc))
             return run_task(*args, **kwargs)
 
     return run_task_with_log

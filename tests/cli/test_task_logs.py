@@ -122,3 +122,33 @@ def test_each_try_of_each_instance_has_its_own_masked_log(tmp_path: Path, mode: 
         assert PASSWORD not in text, path
         for raw in text.splitlines():
             assert json.loads(raw)["event"] is not None  # JSON lines, as the supervisor writes
+
+
+ONE_TASK = """
+ref: clilogs.one
+tasks:
+  - name: say
+    action: core.local
+    input: {cmd: "echo said-it"}
+output_map:
+  said: "{{ task.say.stdout | trim }}"
+"""
+
+
+def test_an_unwritable_log_folder_is_reported_once_and_the_run_goes_on(tmp_path: Path):
+    """Before: the hook raised inside dag.test(), which retried the instance forever."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    workflow = write(tmp_path / "one.yaml", ONE_TASK)
+    result = run_cli(
+        "run",
+        str(workflow),
+        "--serial",
+        "--no-progress",
+        home=tmp_path / "home",
+        extra_env={"AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(blocker / "logs")},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.json()["said"] == "said-it"
+    assert result.stderr.count("warning: no per-instance task logs (NotADirectoryError") == 1, result.stderr
