@@ -152,3 +152,45 @@ def test_an_unwritable_log_folder_is_reported_once_and_the_run_goes_on(tmp_path:
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.json()["said"] == "said-it"
     assert result.stderr.count("warning: no per-instance task logs (NotADirectoryError") == 1, result.stderr
+
+
+CHILD = """
+ref: clilogs.child
+tasks:
+  - name: shout
+    action: core.local
+    input: {cmd: "echo child-was-here"}
+output_map:
+  said: "{{ task.shout.stdout | trim }}"
+"""
+
+PARENT = """
+ref: clilogs.parent
+tasks:
+  - name: call
+    type: workflow
+    action: clilogs.child
+output_map:
+  said: "{{ task.call.said }}"
+"""
+
+
+def test_a_nested_workflow_run_has_its_own_task_logs(tmp_path: Path):
+    """Child workflow runs execute in their own process (cli/child_runs.py), serially too."""
+    home = tmp_path / "home"
+    write(tmp_path / "wf" / "child.yaml", CHILD)
+    parent = write(tmp_path / "wf" / "parent.yaml", PARENT)
+    result = run_cli(
+        "run",
+        str(parent),
+        "--serial",
+        "--no-progress",
+        home=home,
+        extra_env={"AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.json()["said"] == "child-was-here"
+    found = read_logs(home, "clilogs.child", run_id_of(home, "clilogs.child"))
+    assert "[stdout] child-was-here" in events(found, "shout.run[-1]#1"), found.get("shout.run[-1]#1")
+    parent_logs = read_logs(home, "clilogs.parent", run_id_of(home, "clilogs.parent"))
+    assert not any("Could not read served logs" in e for e in events(parent_logs, "call.run[-1]#1"))
