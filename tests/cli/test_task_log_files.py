@@ -101,3 +101,15 @@ def test_log_path_is_the_executors(base_log_folder: Path):
     assert relative_log_path(ti) == "dag_id=d/run_id=manual__1/task_id=g.run/map_index=4/attempt=2.log"
     ti.map_index = -1
     assert relative_log_path(ti) == "dag_id=d/run_id=manual__1/task_id=g.run/attempt=2.log"
+
+
+def test_a_failing_write_is_one_located_warning_and_the_task_goes_on(base_log_folder: Path, capsys):
+    from attune_provider.cli.task_logs import per_instance_logs, writing_to
+
+    with per_instance_logs(), writing_to("dag_id=d/task_id=t/attempt=1.log") as log_file:
+        log_file.stream.close()  # e.g. the disk went away under the file
+        structlog.get_logger("task").warning("first")
+        logging.getLogger("some.library").warning("second")
+    err = capsys.readouterr().err
+    assert err.count("warning: task log ") == 1, err
+    assert f"{base_log_folder}/dag_id=d/task_id=t/attempt=1.log: ValueError" in err
