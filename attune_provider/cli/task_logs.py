@@ -185,11 +185,11 @@ def per_instance_logs() -> Iterator[None]:
     processors.insert(0, tee_to_task_log)
     root = logging.getLogger()
     root.addHandler(handler)
-    dag_module._run_task = _logged_run_task(original)  # type: ignore[attr-defined]
+    dag_module._run_task = _logged_run_task(original)
     try:
         yield
     finally:
-        dag_module._run_task = original  # type: ignore[attr-defined]
+        dag_module._run_task = original
         root.removeHandler(handler)
         with contextlib.suppress(ValueError):
             processors.remove(tee_to_task_log)
