@@ -308,7 +308,11 @@ def _test(dag: Any, loader: Path, params: dict[str, Any], use_executor: bool, ap
     from airflow.sdk import timezone
 
     if not use_executor:
-        return dag.test(run_conf=params, logical_date=timezone.utcnow())
+        from attune_provider.cli.task_logs import per_instance_logs
+
+        # executor workers write per-instance log files themselves; in-process runs need this
+        with per_instance_logs():
+            return dag.test(run_conf=params, logical_date=timezone.utcnow())
     from airflow.dag_processing.dagbag import DagBag
 
     from attune_provider.cli.parallel import sqlite_for_concurrent_writers

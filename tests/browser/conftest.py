@@ -83,17 +83,22 @@ def browser_available() -> None:
 
 @pytest.fixture(scope="session")
 def stored_run(browser_available, tmp_path_factory) -> StoredRun:
+    """The README's path: deploy (loader file, workflows folder), ``attune-airflow run``, nothing else.
+
+    No ``airflow dags reserialize``: what the api-server then shows is what the CLI run left.
+    """
     from examples.servers.health_server import HealthServer
 
     home = tmp_path_factory.mktemp("browser-airflow-home")
     (home / "simple_auth_manager_passwords.json.generated").write_text(json.dumps({"admin": PASSWORD}))
+    deploy_as_the_readme_says(home)
     script = Path(sys.executable).with_name("attune-airflow")
     with HealthServer() as health:
         done = subprocess.run(
             [
                 str(script),
                 "run",
-                str(REPO_ROOT / "examples" / "packs" / "examples"),
+                str(home / "attune" / "examples"),
                 "--ref",
                 WORKFLOW_REF,
                 "-p",
@@ -102,13 +107,13 @@ def stored_run(browser_available, tmp_path_factory) -> StoredRun:
                 f"server_count={SERVER_COUNT}",
                 "--no-progress",
             ],
-            env=server_env(home),
+            # Airflow's default level (the servers here log at WARNING): task logs keep INFO lines
+            env={**server_env(home), "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"},
             capture_output=True,
             text=True,
             timeout=900,
         )
     assert done.returncode == 0, done.stderr[-4000:]
-    add_broken_workflow(home)
     with sqlite3.connect(home / "airflow.db") as db:
         (run_id,) = db.execute("select run_id from dag_run where dag_id = ?", (WORKFLOW_REF,)).fetchone()
     return StoredRun(home, WORKFLOW_REF, run_id, json.loads(done.stdout))
@@ -126,25 +131,36 @@ tasks: "check everything"
 """
 
 
-def add_broken_workflow(home: Path) -> None:
-    """The deployment's loader file plus a broken workflow, serialized with ``dags reserialize``.
-
-    Without a DAG processor nothing else writes new or changed DAGs to the metadata DB the
-    api-server reads (docs/ui.md, "airflow dags reserialize").
-    """
+def deploy_as_the_readme_says(home: Path) -> None:
+    """The deployment's loader file in the DAGs folder; the examples pack and a broken workflow
+    in the workflows folder (``[attune] workflows_folder`` = ``$AIRFLOW_HOME/attune``)."""
     workflows = home / "attune"
-    workflows.mkdir(exist_ok=True)
+    shutil.copytree(
+        REPO_ROOT / "examples" / "packs" / "examples",
+        workflows / "examples",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     (workflows / BROKEN_FILE).write_text(BROKEN_WORKFLOW, encoding="utf-8")
+    (home / "dags").mkdir(exist_ok=True)
     shutil.copy(REPO_ROOT / "dags" / "attune_dags.py", home / "dags" / "attune_dags.py")
-    airflow = Path(sys.executable).with_name("airflow")
+
+
+def deployment_dag_ids(home: Path) -> set[str]:
+    """The DAG ids the deployment's loader defines, as a DAG processor would parse them."""
+    script = (
+        "import sys; from airflow.dag_processing.dagbag import DagBag; "
+        "bag = DagBag(dag_folder=sys.argv[1]); print('DAG IDS:', *sorted(bag.dag_ids))"
+    )
     done = subprocess.run(
-        [str(airflow), "dags", "reserialize"],
+        [sys.executable, "-c", script, str(home / "dags" / "attune_dags.py")],
         env=server_env(home),
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-4000:]
+    line = next(line for line in done.stdout.splitlines() if line.startswith("DAG IDS:"))
+    return set(line.split()[2:])
 
 
 @pytest.fixture(scope="session")

@@ -289,3 +289,51 @@ def test_load_error_dag_shows_the_broken_file(logged_in, api_server, stored_run)
     finally:
         logged_in.switch_to.default_content()
     _shot(logged_in, "09-load-error", doc="ui-load-error")
+
+
+def test_after_a_cli_run_the_ui_shows_every_workflow_the_task_logs_and_labelled_edges(
+    logged_in, api_server, stored_run
+):
+    """Issue 14 "done when": the README's deployment, `attune-airflow run`, then the api-server."""
+    from selenium.webdriver.common.by import By
+
+    from tests.browser.conftest import deployment_dag_ids
+
+    token = _token(logged_in)
+    # every workflow of the deployment (the loader file's DAGs, the load-error DAG), not only the run's
+    expected = deployment_dag_ids(stored_run.home)
+    assert stored_run.dag_id in expected and f"attune_load_error.{BROKEN_FILE}" in expected
+    listed = {d["dag_id"] for d in _api(api_server, token, "/api/v2/dags?limit=100")["dags"]}
+    assert listed == expected
+    errors = _api(api_server, token, "/api/v2/importErrors")["import_errors"]
+    assert len(errors) == 1 and BROKEN_FILE in errors[0]["stack_trace"], errors
+    assert not any("DuplicatedId" in e["stack_trace"] for e in errors)
+    logged_in.get(f"{api_server}/dags")
+    body = _wait_for_text(logged_in, f"{len(expected)} Dags")
+    _shot(logged_in, "10-dag-list")
+
+    # the Logs tab of a mapped instance of the CLI's (serial, in-process) run
+    run = urllib.parse.quote(stored_run.run_id, safe="")
+    logged_in.get(f"{api_server}/dags/{stored_run.dag_id}/runs/{run}/tasks/check_health.run/mapped/2")
+    body = _wait_for_text(logged_in, '[stdout] {"id": 3, "name": "srv-0003"')
+    assert "[stderr] srv-0003: ok" in body
+    assert "Could not read served logs" not in body
+    assert "INFO" in body  # levels shown
+    _shot(logged_in, "11-task-logs", doc="ui-task-logs")
+
+    # condition edges carry their `when` (drawn from the structure the graph view reads)
+    structure = _api(api_server, token, f"/ui/structure/structure_data?dag_id={stored_run.dag_id}")
+    # edges leave a task group through its join node: (group, target) -> label
+    labels = {
+        (e["source_id"].split(".")[0], e["target_id"]): e.get("label")
+        for e in structure["edges"]
+        if e["source_id"].split(".")[0] != e["target_id"].split(".")[0]
+    }
+    assert labels[("check_health", "summarize.run")] == "succeeded()", labels
+    assert labels[("check_health", "report_check_failure.run")] == "failed()", labels
+    logged_in.execute_script("localStorage.setItem('default_dag_view', JSON.stringify('graph'))")
+    logged_in.get(f"{api_server}/dags/{stored_run.dag_id}/runs/{run}")
+    body = _wait_for_text(logged_in, "failed()")
+    assert "succeeded()" in body
+    assert logged_in.find_elements(By.CSS_SELECTOR, ".react-flow__edge"), "no graph drawn"
+    _shot(logged_in, "12-graph-edge-labels")
