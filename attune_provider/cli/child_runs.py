@@ -206,10 +206,11 @@ def run_child(loader: str, dag_id: str, run_id: str) -> int:
         fail_run(dag_id, run_id)
         return 2
     from attune_provider.cli.interrupt import stop_on_interrupt
+    from attune_provider.cli.item_order import items_in_order
     from attune_provider.cli.task_logs import per_instance_logs
 
     try:
-        with stop_on_interrupt(), per_instance_logs():  # ChildRunner.stop() interrupts us
+        with stop_on_interrupt(), per_instance_logs(), items_in_order():  # ChildRunner.stop() interrupts us
             dag_run = dag.test(logical_date=logical_date, run_after=run_after, run_conf=dict(conf or {}))
     except BaseException:
         fail_run(dag_id, run_id)

@@ -308,10 +308,11 @@ def _test(dag: Any, loader: Path, params: dict[str, Any], use_executor: bool, ap
     from airflow.sdk import timezone
 
     if not use_executor:
+        from attune_provider.cli.item_order import items_in_order
         from attune_provider.cli.task_logs import per_instance_logs
 
         # executor workers write per-instance log files themselves; in-process runs need this
-        with per_instance_logs():
+        with per_instance_logs(), items_in_order():
             return dag.test(run_conf=params, logical_date=timezone.utcnow())
     from airflow.dag_processing.dagbag import DagBag
 
@@ -322,6 +323,9 @@ def _test(dag: Any, loader: Path, params: dict[str, Any], use_executor: bool, ap
     loaded = DagBag(dag_folder=str(loader)).get_dag(dag.dag_id)
     if loaded is None:
         raise CliError(f"{loader} does not define {dag.dag_id}", exit_code=1)
+    from attune_provider.cli.cli_executor import limit_tasks
+
+    limit_tasks([loaded])
     if api is not None:
         api.wait_ready()
     return loaded.test(run_conf=params, logical_date=timezone.utcnow(), use_executor=True)

@@ -24,17 +24,33 @@ tasks:
     concurrency: 3
     input:
       cmd: "echo start $(date +%s.%N) > {spans}/{{ item }}; sleep 3; echo end $(date +%s.%N) >> {spans}/{{ item }}"
+    next:
+      - do: [rolling]
+  - name: rolling
+    action: core.local
+    with_items: "{{ ['a', 'b', 'c', 'd'] }}"
+    input:
+      cmd: "echo start $(date +%s.%N) > {rolled}/{{ item }}; sleep 1; echo end $(date +%s.%N) >> {rolled}/{{ item }}"
 output_map:
   ran: "{{ length(task.each) }}"
+  rolled: "{{ length(task.rolling) }}"
 """
 
 
-def _most_at_once(spans: Path) -> int:
+def _spans(folder: Path) -> dict[str, tuple[float, float]]:
+    """item -> (start, end) as the item's action wrote them."""
+    spans = {}
+    for item in folder.iterdir():
+        times = dict(line.split() for line in item.read_text().splitlines())
+        spans[item.name] = (float(times["start"]), float(times["end"]))
+    return spans
+
+
+def _most_at_once(folder: Path) -> int:
     """The largest number of items whose [start, end] intervals overlap at one instant."""
     events = []
-    for item in spans.iterdir():
-        times = dict(line.split() for line in item.read_text().splitlines())
-        events += [(float(times["start"]), 1), (float(times["end"]), -1)]
+    for start, end in _spans(folder).values():
+        events += [(start, 1), (end, -1)]
     running = most = 0
     for _, step in sorted(events, key=lambda e: (e[0], e[1])):  # an end before a start at a tie
         running += step
@@ -42,18 +58,23 @@ def _most_at_once(spans: Path) -> int:
     return most
 
 
-def test_parallel_run_overlaps_items_up_to_concurrency(cli_home: Path, tmp_path: Path):
-    spans = tmp_path / "spans"
+def test_parallel_run_overlaps_items_up_to_each_tasks_concurrency(cli_home: Path, tmp_path: Path):
+    spans, rolled = tmp_path / "spans", tmp_path / "rolled"
     spans.mkdir()
-    workflow = write(tmp_path / "overlap.yaml", OVERLAP.replace("{spans}", str(spans)))
+    rolled.mkdir()
+    flow = OVERLAP.replace("{spans}", str(spans)).replace("{rolled}", str(rolled))
+    workflow = write(tmp_path / "overlap.yaml", flow)
     stats = tmp_path / "stats.json"
     result = run_cli("run", str(workflow), "--no-progress", "--stats-json", str(stats), home=cli_home)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.json()["ran"] == 6
+    assert result.json()["ran"] == 6 and result.json()["rolled"] == 4
     assert json.loads(stats.read_text())["mode"] == "parallel"  # 6 known items at concurrency 3
     assert len(list(spans.iterdir())) == 6
     # issue #11 saw one item after another; attune runs up to `concurrency` at once, never more
     assert _most_at_once(spans) == 3
+    # then, with all 3 workers free, the default concurrency 1 still means one by one in item order
+    assert _most_at_once(rolled) == 1
+    assert sorted(_spans(rolled), key=lambda item: _spans(rolled)[item][0]) == ["a", "b", "c", "d"]
 
 
 def _free_port() -> int:
@@ -98,8 +119,8 @@ def test_cli_executor_keeps_its_workers_and_queues_one_more_item_each():
     from attune_provider.cli.cli_executor import SLOTS_PER_WORKER, CliLocalExecutor
 
     executor = CliLocalExecutor(parallelism=2)
-    # bounded: handing 1,000 workloads over at once deadlocked on the queues' pipes (main job)
-    assert executor.worker_count == 2 and executor.parallelism == SLOTS_PER_WORKER * 2 == 4
+    # bounded: hundreds of workloads handed over deadlocked on the queues' pipes (main job)
+    assert executor.worker_count == 2 and executor.dispatch_slots == SLOTS_PER_WORKER * 2 == 4
     executor.start()
     try:
         assert len(executor.workers) == 2
@@ -107,3 +128,26 @@ def test_cli_executor_keeps_its_workers_and_queues_one_more_item_each():
         assert len(executor.workers) == 2
     finally:
         executor.end()
+
+
+IN_ORDER = """
+ref: cliorder.rolling
+tasks:
+  - name: deploy
+    action: core.local
+    with_items: "{{ ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] }}"
+    input:
+      cmd: "echo {{ item }} >> {log}"
+output_map:
+  deployed: "{{ task.deploy | map(attribute='stdout') | list }}"
+"""
+
+
+def test_serial_run_keeps_item_order_at_concurrency_1(cli_home: Path, tmp_path: Path):
+    log = tmp_path / "deployed.txt"
+    workflow = write(tmp_path / "rolling.yaml", IN_ORDER.replace("{log}", str(log)))
+    result = run_cli("run", str(workflow), "--no-progress", home=cli_home)
+    assert result.returncode == 0, result.stderr[-3000:]
+    # attune (concurrency 1, the default): one by one in item order; dag.test() alone runs them in
+    # set order (tests/runtime/test_item_order.py)
+    assert log.read_text().split() == list("abcdefgh")

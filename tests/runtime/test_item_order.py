@@ -4,7 +4,8 @@
 with more, only the result list's order is guaranteed (docs/with_items.md).
 
 Under a scheduler the provider keeps this (``max_active_tis_per_dagrun`` = concurrency, and the
-scheduler queues ready instances by ``map_index``); ``dag.test()`` does not, see the xfail."""
+scheduler queues ready instances by ``map_index``), and so does ``attune-airflow run``
+(tests/cli/test_parallel_execution.py); a bare ``dag.test()`` does not, see the xfail."""
 
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ output_map:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known deviation of in-process runs: dag.test() (also behind `attune-airflow run`) sets every "
-    "ready mapped instance SCHEDULED at once and runs them in set order, ignoring max_active_tis_per_dagrun; "
-    "the scheduler honours it and picks by map_index (docs/with_items.md)",
+    reason="known deviation of a bare dag.test(): it sets every ready mapped instance SCHEDULED at once and "
+    "runs them in set order, ignoring max_active_tis_per_dagrun; the scheduler honours it and picks by "
+    "map_index, and `attune-airflow run` restores it (cli/item_order.py, docs/with_items.md)",
 )
 def test_concurrency_1_runs_items_one_by_one_in_item_order(dag_env, tmp_path, registry):
     calls: list[str] = []
