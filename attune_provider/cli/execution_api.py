@@ -2,27 +2,24 @@
 
 Executor workers report to the API at ``[core] execution_api_server_url``. The CLI serves it
 itself (Airflow's own app, ``create_app(apps="execution")``) so no ``airflow api-server`` has to
-run. It is a forked child process, not a thread, for measured reasons: the app builds its
-versioned routes (Cadwyn) on the first request, ~4-5 s of CPU that the first task instance used
-to wait for; in a child that work runs on the other core while the CLI creates the database and
-compiles the DAG (a warm-up request is sent as soon as the server listens), and request handling
-no longer competes with the dag.test() loop for one process's GIL. Forked after Airflow is
-imported, the child does not import it again (a fresh interpreter cost ~5 s more CPU).
+run. It is a forked child process (:mod:`attune_provider.cli.forked`), not a thread, for
+measured reasons: the app builds its versioned routes (Cadwyn) on the first request, ~4-5 s of
+CPU that the first task instance used to wait for; in a child that work runs on the other core
+while the CLI creates the database and compiles the DAG (a warm-up request is sent as soon as
+the server listens), and request handling no longer competes with the dag.test() loop for one
+process's GIL.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import sys
 import threading
 import time
-import traceback
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
 from attune_provider.cli.errors import CliError
+from attune_provider.cli.forked import ForkedChild
 
 #: how long the CLI waits for the child API to answer its first request (imports + route build)
 READY_TIMEOUT_S = 180.0
@@ -44,8 +41,7 @@ class ExecutionApiProcess:
             )
         self.url = url if url.endswith("/") else url + "/"
         self.port = parts.port
-        self.pid: int | None = None
-        self._exit_code: int | None = None
+        self._child = ForkedChild("execution API", lambda: serve(self.port))
         self._ready = threading.Event()
         self._answering = False
         self._error = ""
@@ -55,22 +51,7 @@ class ExecutionApiProcess:
         import uvicorn  # noqa: F401  (imported before the fork: the child inherits the modules)
         from airflow.api_fastapi.app import create_app  # noqa: F401
 
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # the child: serve until terminated, never return into the CLI
-            code = 0
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                serve(self.port)
-            except BaseException:
-                traceback.print_exc()
-                code = 1
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        self.pid = pid
+        self._child.start()
         threading.Thread(target=self._warm_up, name="attune-execution-api-warm-up", daemon=True).start()
         return self
 
@@ -78,8 +59,10 @@ class ExecutionApiProcess:
         """Ask until the API answers: the first answer comes after the routes are built."""
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
-            if self.exited():
-                self._error = f"the execution API process {self.pid} exited with code {self._exit_code}"
+            if self._child.exited():
+                self._error = (
+                    f"the execution API process {self._child.pid} exited with code {self._child.exit_code}"
+                )
                 break
             try:
                 with urllib.request.urlopen(self.url + "health", timeout=READY_TIMEOUT_S) as response:
@@ -101,32 +84,10 @@ class ExecutionApiProcess:
             raise CliError(f"the Task Execution API at {self.url} did not start: {self._error}", exit_code=1)
 
     def exited(self) -> bool:
-        """Whether the child has ended (reaped here, so it never lingers as a zombie)."""
-        if self.pid is None or self._exit_code is not None:
-            return True
-        try:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            self._exit_code = -1
-            return True
-        if pid == 0:
-            return False
-        self._exit_code = os.waitstatus_to_exitcode(status)
-        return True
+        return self._child.exited()
 
-    def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM (uvicorn shuts down cleanly), SIGKILL after ``grace`` seconds."""
-        if self.pid is None or self.exited():
-            return
-        os.kill(self.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while not self.exited():
-            if time.monotonic() > deadline:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-                self._exit_code = -signal.SIGKILL
-                return
-            time.sleep(0.05)
+    def stop(self) -> None:
+        self._child.stop()
 
 
 #: threads running the API's (synchronous, database-bound) request handlers: one, because every

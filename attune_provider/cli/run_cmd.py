@@ -326,6 +326,12 @@ def _test(dag: Any, loader: Path, params: dict[str, Any], use_executor: bool, ap
     from attune_provider.cli.cli_executor import limit_tasks
 
     limit_tasks([loaded])
-    if api is not None:
-        api.wait_ready()
-    return loaded.test(run_conf=params, logical_date=timezone.utcnow(), use_executor=True)
+    from attune_provider.cli.triggerer import start_triggerer
+
+    triggerer = start_triggerer()  # deferred instances (nested workflows) resume through it
+    try:
+        if api is not None:
+            api.wait_ready()
+        return loaded.test(run_conf=params, logical_date=timezone.utcnow(), use_executor=True)
+    finally:
+        triggerer.stop()

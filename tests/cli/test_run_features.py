@@ -100,8 +100,10 @@ def nested_folder(tmp_path_factory) -> Path:
     return root
 
 
-def test_nested_workflows_run_for_real_to_any_depth(cli_home: Path, nested_folder: Path):
-    result = run_cli("run", str(nested_folder / "parent.yaml"), "--no-progress", home=cli_home)
+# --parallel: the parent waits deferred under an executor, so the CLI runs a triggerer (it hung without)
+@pytest.mark.parametrize("mode", ["--serial", "--parallel"])
+def test_nested_workflows_run_for_real_to_any_depth(cli_home: Path, nested_folder: Path, mode: str):
+    result = run_cli("run", str(nested_folder / "parent.yaml"), "--no-progress", mode, home=cli_home)
     assert result.returncode == 0, result.stderr[-3000:]
     output = result.json()
     assert output["deep"] == 9  # parent -> middle (n=2) -> leaf (n=3): 3 * 3, two levels down
@@ -160,10 +162,11 @@ output_map:
 """
 
 
-def test_inquiry_prompt_respond_from_a_second_terminal_and_timeout(cli_home: Path, tmp_path: Path):
+@pytest.mark.parametrize("mode", ["--serial", "--parallel"])
+def test_inquiry_prompt_respond_from_a_second_terminal_and_timeout(cli_home: Path, tmp_path: Path, mode: str):
     workflow = write(tmp_path / "ask.yaml", INQUIRY)
     run = subprocess.Popen(
-        [str(SCRIPT), "run", str(workflow), "--no-progress"],
+        [str(SCRIPT), "run", str(workflow), "--no-progress", mode],
         env=cli_env(cli_home),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
