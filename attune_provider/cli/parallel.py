@@ -27,8 +27,9 @@ def workflow_concurrency(workflow: Any) -> int:
 
 
 #: above this many items (or when the count is only known at run time) parallel is not chosen by
-#: default: every parallel instance costs ~1.5-2.5 s of process work on a 2-core machine, which
-#: many short items (the main job's 1,000 health checks) never win back
+#: default: each parallel instance costs ~0.3-0.5 s of CPU in worker, task and API processes, so
+#: many quick items (the main job's 1,000 health checks) gain little or nothing on 2 cores
+#: (docs/running.md has the measurements)
 PARALLEL_MAX_ITEMS = 100
 
 
@@ -66,7 +67,7 @@ def choose_mode(
     if not reasons:
         return "serial", "no with_items task has concurrency > 1"
     return "serial", (
-        f"{'; '.join(reasons)}: parallel instances cost ~2 s of process work each, so parallel is "
+        f"{'; '.join(reasons)}: each parallel instance costs process and HTTP work, so parallel is "
         f"chosen only for up to {PARALLEL_MAX_ITEMS} items known before the run (--parallel forces it)"
     )
 
