@@ -206,6 +206,7 @@ tasks:
   - name: wait
     action: core.local
     with_items: "{{ [1, 2] }}"
+    concurrency: 2
     input:
       cmd: "echo $$ >> {pids}; sleep 300"
   - name: never
