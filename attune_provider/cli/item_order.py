@@ -15,47 +15,39 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
+
+from attune_provider.cli.in_process_runner import wrapped_run_task
 
 
 def _one_at_a_time(task: Any) -> bool:
     return getattr(task, "max_active_tis_per_dagrun", None) == 1
 
 
-def _state_now(ti: Any) -> str | None:
-    """The instance's state in the metadata DB (the caller's object may be stale)."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        state = session.scalar(select(TaskInstance.state).where(TaskInstance.id == ti.id))
-    return str(getattr(state, "value", state)) if state is not None else None
-
-
-def _scheduled_before(ti: Any) -> list[Any]:
-    """Sibling instances of ``ti`` with a lower map index still waiting to run, in item order."""
+def _waiting_up_to(ti: Any) -> list[Any]:
+    """``ti``'s siblings with a map index up to its own still waiting to run (SCHEDULED in the
+    metadata DB, which is current where the caller's objects may be stale), in item order."""
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
     from sqlalchemy import select
 
     with create_session() as session:
-        siblings = session.scalars(
+        waiting = session.scalars(
             select(TaskInstance)
             .where(
                 TaskInstance.dag_id == ti.dag_id,
                 TaskInstance.run_id == ti.run_id,
                 TaskInstance.task_id == ti.task_id,
                 TaskInstance.map_index >= 0,
-                TaskInstance.map_index < ti.map_index,
+                TaskInstance.map_index <= ti.map_index,
                 TaskInstance.state == TaskInstanceState.SCHEDULED,
             )
             .order_by(TaskInstance.map_index)
         ).all()
         session.expunge_all()
-    return list(siblings)
+    return list(waiting)
 
 
 def _ordered_run_task(run_task: Callable[..., Any]) -> Callable[..., Any]:
@@ -63,23 +55,16 @@ def _ordered_run_task(run_task: Callable[..., Any]) -> Callable[..., Any]:
     def run_in_item_order(*, ti: Any, task: Any, **kwargs: Any) -> Any:
         if ti.map_index < 0 or not _one_at_a_time(task):
             return run_task(ti=ti, task=task, **kwargs)
-        if _state_now(ti) != "scheduled":
-            return None  # already run, before a later item, by the branch below
-        for sibling in _scheduled_before(ti):
+        waiting = _waiting_up_to(ti)
+        if not waiting or waiting[-1].map_index != ti.map_index:
+            return None  # already run, before a later item, by the loop below
+        for sibling in waiting[:-1]:
             run_task(ti=sibling, task=task, **kwargs)
         return run_task(ti=ti, task=task, **kwargs)
 
     return run_in_item_order
 
 
-@contextlib.contextmanager
-def items_in_order() -> Iterator[None]:
+def items_in_order() -> contextlib.AbstractContextManager[None]:
     """For a ``dag.test()`` without executor: ``concurrency: 1`` items run in item order."""
-    from airflow.sdk.definitions import dag as dag_module
-
-    original = dag_module._run_task
-    dag_module._run_task = _ordered_run_task(original)
-    try:
-        yield
-    finally:
-        dag_module._run_task = original
+    return wrapped_run_task(_ordered_run_task)

@@ -172,7 +172,8 @@ def per_instance_logs() -> Iterator[None]:
     logger's handlers.
     """
     import structlog
-    from airflow.sdk.definitions import dag as dag_module
+
+    from attune_provider.cli.in_process_runner import wrapped_run_task
 
     processors = structlog.get_config()["processors"]
     if not isinstance(processors, MutableSequence):
@@ -180,16 +181,14 @@ def per_instance_logs() -> Iterator[None]:
             f"{__name__}: structlog's processors are a {type(processors).__name__}, not a list: "
             "per-instance task logs cannot be hooked in"
         )
-    original = dag_module._run_task
     handler = StdlibTee()
     processors.insert(0, tee_to_task_log)
     root = logging.getLogger()
     root.addHandler(handler)
-    dag_module._run_task = _logged_run_task(original)
     try:
-        yield
+        with wrapped_run_task(_logged_run_task):
+            yield
     finally:
-        dag_module._run_task = original
         root.removeHandler(handler)
         with contextlib.suppress(ValueError):
             processors.remove(tee_to_task_log)

@@ -59,6 +59,19 @@ def run_cli(
     return Result(done.returncode, done.stdout, done.stderr)
 
 
+def start_cli(*args: str, home: Path | None = None) -> subprocess.Popen[str]:
+    """The console script running in the background (stdin closed, stdout/stderr piped as text)."""
+    assert SCRIPT.exists(), f"console script missing: {SCRIPT} (pip install -e .)"
+    return subprocess.Popen(
+        [str(SCRIPT), *args],
+        env=cli_env(home),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import shlex
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import SCRIPT, cli_env, run_cli, write
+from tests.cli.conftest import run_cli, start_cli, write
 
 pytestmark = pytest.mark.airflow
 
@@ -165,14 +164,7 @@ output_map:
 @pytest.mark.parametrize("mode", ["--serial", "--parallel"])
 def test_inquiry_prompt_respond_from_a_second_terminal_and_timeout(cli_home: Path, tmp_path: Path, mode: str):
     workflow = write(tmp_path / "ask.yaml", INQUIRY)
-    run = subprocess.Popen(
-        [str(SCRIPT), "run", str(workflow), "--no-progress", mode],
-        env=cli_env(cli_home),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    run = start_cli("run", str(workflow), "--no-progress", mode, home=cli_home)
     try:
         seen = []
         deadline = time.monotonic() + 300
@@ -231,14 +223,7 @@ def test_ctrl_c_stops_the_run_cleanly(cli_home: Path, tmp_path: Path, mode: str)
 
     pids = tmp_path / "pids"
     workflow = write(tmp_path / "slow.yaml", SLOW.replace("{pids}", str(pids)))
-    run = subprocess.Popen(
-        [str(SCRIPT), "run", str(workflow), "--no-progress", mode],
-        env=cli_env(cli_home),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    run = start_cli("run", str(workflow), "--no-progress", mode, home=cli_home)
     try:
         deadline = time.monotonic() + 300
         while not (pids.exists() and len(pids.read_text().split()) >= (2 if mode == "--parallel" else 1)):
