@@ -38,6 +38,7 @@ class AttuneSettings:
     workflows_folder: Path
     packs_folders: tuple[Path, ...]
     python_interpreter: str
+    pack_env_folder: Path
 
 
 def settings() -> AttuneSettings:
@@ -55,4 +56,7 @@ def settings() -> AttuneSettings:
         workflows_folder=Path(workflows),
         packs_folders=tuple(packs),
         python_interpreter=_get("python_interpreter", ""),
+        pack_env_folder=Path(
+            _get("pack_env_folder", "") or _get("runtime_envs_folder", "") or home / "attune-runtime-envs"
+        ),
     )

@@ -106,6 +106,13 @@ CONFIG_SECTION: dict[str, Any] = {
             "$AIRFLOW_HOME/attune-runtime-envs.",
             "",
         ),
+        "pack_env_folder": _option(
+            "Where each pack's dependency environment (a virtualenv from requirements.txt, a "
+            "node_modules from package.json) is built once and cached by pack, manifest hash and "
+            "interpreter version. Use a local path on each worker. Empty means runtime_envs_folder.",
+            "",
+            example="/var/lib/attune/pack-envs",
+        ),
         # template bounds (docs/expressions.md, "Limits"): read by expressions/limits.py
         "template_max_length": _option(
             "Largest text, list or repetition a template may build or render, in characters/elements.",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from attune_provider.actions.masking import SecretMasker, secrets_from_context
+from attune_provider.actions.pack_envs import PackEnvironmentError
 from attune_provider.actions.parameters import ActionParameterError, prepare_parameters, secret_values
 from attune_provider.actions.result import ActionResult
 from attune_provider.spec.model import EMPTY, ParameterSpec
@@ -107,6 +108,12 @@ class Action(ABC):
         log.info("attune: running %s action %s (exec %s)", self.kind, self.ref, run.exec_id)
         try:
             result = masked_result(self._execute(values, run), masker)
+        except PackEnvironmentError as exc:  # a deployment problem: fail now, never retry
+            from airflow.sdk.exceptions import AirflowFailException
+
+            message = masker.redact(str(exc))
+            log.error("attune: action %s cannot start: %s", self.ref, message)
+            raise AirflowFailException(f"action '{self.ref}': {message}") from None
         except Exception as exc:
             log.error("attune: action %s raised:\n%s", self.ref, masker.redact(traceback.format_exc()))
             return ActionResult.failure(

@@ -2,8 +2,12 @@
 
 * entry point: ``<pack>/actions/<entry_point>`` (must stay inside ``actions/``); working
   directory: the pack root.
-* python runs under ``[attune] python_interpreter`` or, when unset, the interpreter running
-  Airflow; shell runs under ``bash`` (attune's aliases ``sh``/``bash``/``python3`` accepted).
+* runtimes as attune's platform catalog defines them (``runtimes``): python runs ``-u`` under the
+  pack's own virtualenv when it has a ``requirements.txt`` (``pack_envs``), else under ``[attune]
+  python_interpreter`` or the interpreter running Airflow, with ``<pack>/lib`` prepended to
+  ``PYTHONPATH``; nodejs runs ``node`` with ``NODE_PATH`` at the pack's ``node_modules`` (from
+  ``package.json``); shell runs ``bash``; java, go, perl, r, ruby run their interpreter and
+  native runs the entry point itself, each when its binary passes attune's verification.
 * parameters: one document (json / yaml / dotenv, see ``parameter_documents``) on stdin
   followed by a newline, stdin then closed; or, for ``parameter_delivery: file``, the bare
   document in a 0400 temporary file whose path is in ``ATTUNE_PARAMETER_FILE`` (deleted
@@ -39,9 +43,16 @@ from attune_provider.actions.formats import (
     parse_jsonl,
     parse_output,
 )
+from attune_provider.actions.pack_envs import (
+    PackEnvironment,
+    ensure_environment,
+    node_identity,
+    python_identity,
+)
 from attune_provider.actions.parameter_documents import parameter_document
 from attune_provider.actions.process import run_process
 from attune_provider.actions.result import ActionResult
+from attune_provider.actions.runtimes import ALIASES, Runtime, runtime_for, unavailable_reason
 from attune_provider.actions.settings import (
     artifacts_dir,
     default_action_timeout,
@@ -50,8 +61,6 @@ from attune_provider.actions.settings import (
 )
 from attune_provider.spec.model import ActionSpec
 
-PYTHON_RUNNERS = frozenset({"python", "python3"})
-SHELL_RUNNERS = frozenset({"shell", "sh", "bash"})
 _SUFFIX = {"json": ".json", "yaml": ".yaml", "dotenv": ".env"}
 
 
@@ -125,17 +134,67 @@ class PackAction(Action):
             raise PackActionError(f"action '{self.ref}': entry_point script not found: {path}")
         return path
 
-    def argv(self) -> list[str]:
-        runner = (self.spec.runner_type or "shell").lower()
+    def runner_location(self) -> str:
+        """``file:line:col`` of the action's ``runner_type`` (its file when not found)."""
+        source = self.spec.source_file
+        if source is None:
+            return f"action '{self.ref}'"
+        try:
+            from attune_provider.spec.yaml_source import read_yaml
+
+            return str(read_yaml(Path(source)).loc(("runner_type",)))
+        except Exception:  # unreadable now: the file alone still locates it
+            return str(source)
+
+    def runtime(self) -> Runtime:
+        """The runtime ``runner_type`` names; a located error when this host cannot run it."""
+        runtime = runtime_for(self.spec.runner_type)
+        if runtime is None:
+            raise PackActionError(
+                f"{self.runner_location()}: action '{self.ref}': runner_type {self.spec.runner_type!r} "
+                f"is not supported (attune's runtimes: {', '.join(ALIASES)})"
+            )
+        reason = unavailable_reason(runtime)
+        if reason is not None:
+            raise PackActionError(
+                f"{self.runner_location()}: action '{self.ref}': runner_type {self.spec.runner_type!r} "
+                f"needs the {runtime.name} runtime, which is not available on this host: {reason}"
+            )
+        return runtime
+
+    def argv(self, environment: PackEnvironment | None = None) -> list[str]:
+        runtime = self.runtime()
         path = str(self.entry_path())
-        if runner in PYTHON_RUNNERS:
-            return [self._interpreter or python_interpreter(), path]
-        if runner in SHELL_RUNNERS:
+        if runtime.name == "python":
+            python = str(environment.python) if environment else self._interpreter or python_interpreter()
+            return [python, "-u", path]
+        if runtime.name == "shell":
             return [shutil.which("bash") or "/bin/bash", path]
-        raise PackActionError(
-            f"action '{self.ref}': runner_type {self.spec.runner_type!r} is not supported "
-            "(supported: python, shell)"
-        )
+        return [*runtime.interpreter, path]
+
+    def environment(self) -> PackEnvironment | None:
+        """The pack's dependency environment (built once, see ``pack_envs``), or None."""
+        runtime = self.runtime()
+        pack_ref = self.ref.split(".", 1)[0]
+        if runtime.name == "python":
+            identity = python_identity(pack_ref, self.pack_root, self._interpreter or python_interpreter())
+        elif runtime.name == "node":
+            identity = node_identity(pack_ref, self.pack_root)
+        else:
+            return None
+        return None if identity is None else ensure_environment(identity, self.pack_root)
+
+    def runtime_variables(self, environment: PackEnvironment | None, env: dict[str, str]) -> dict[str, str]:
+        """attune's ``env_vars`` of the runtime: PYTHONPATH prepended with ``<pack>/lib``,
+        NODE_PATH set to the environment's node_modules."""
+        runtime = self.runtime()
+        if runtime.name == "python":
+            lib = str(self.pack_root / "lib")
+            current = env.get("PYTHONPATH")
+            return {"PYTHONPATH": f"{lib}:{current}" if current else lib}
+        if runtime.name == "node" and environment is not None:
+            return {"NODE_PATH": str(environment.node_path)}
+        return {}
 
     def _check_formats(self) -> None:
         spec = self.spec
@@ -154,7 +213,9 @@ class PackAction(Action):
         started = time.monotonic()
         try:
             self._check_formats()
-            argv = self.argv()
+            self.entry_path()
+            environment = self.environment()  # PackEnvironmentError: the task fails, no retry
+            argv = self.argv(environment)
             cwd = self.pack_root
         except PackActionError as exc:
             return ActionResult.failure(str(exc), duration_ms=elapsed_ms(started))
@@ -168,6 +229,7 @@ class PackAction(Action):
         except ValueError as exc:
             return ActionResult.failure(f"action '{self.ref}': {exc}", duration_ms=elapsed_ms(started))
         env = process_environment(spec, run.exec_id)
+        env.update(self.runtime_variables(environment, env))
         param_file: Path | None = None
         stdin_data: bytes | None = document + b"\n"  # attune: the document, a newline, EOF
         try:

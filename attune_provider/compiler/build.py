@@ -112,7 +112,19 @@ def _resolve_actions(spec: WorkflowSpec, registry: Any) -> dict[str, Any]:
             raise CompileError(
                 f"workflow '{spec.ref}' ({source}): task '{task.name}': {exc}", _where(spec, task)
             ) from exc
+        _check_runtime(spec, task, actions[ref])
     return actions
+
+
+def _check_runtime(spec: WorkflowSpec, task: TaskSpec, action: Any) -> None:
+    """A pack action whose runtime this host lacks never becomes a task (docs/actions.md)."""
+    from attune_provider.actions.pack_runner import PackAction, PackActionError
+
+    if isinstance(action, PackAction):
+        try:
+            action.runtime()
+        except PackActionError as exc:
+            raise CompileError(f"workflow '{spec.ref}': task '{task.name}': {exc}", _where(spec, task)) from exc
 
 
 def _join_poke_interval() -> float:

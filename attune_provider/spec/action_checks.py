@@ -1,8 +1,8 @@
 """Load-time checks of pack actions that would otherwise fail only when a task runs.
 
 attune's pack loader accepts an action with no ``runner_type`` (it runs it with the shell
-runner), so that is a warning; everything this provider cannot run -- an unknown runner, an
-entry point that is missing, absolute or climbs out of ``actions/``, a parameter default of the
+runner), so that is a warning; everything this provider cannot run -- an unknown runner, a
+runtime whose binary fails attune's verification command on this host, an entry point that is missing, absolute or climbs out of ``actions/``, a parameter default of the
 wrong type, a literal task input of the wrong type, a missing required input -- is an error
 located at the YAML value, found by ``validate`` and shown by the DAG processor.
 """
@@ -19,10 +19,6 @@ from attune_provider.spec.model import ActionSpec, SpecWarning
 from attune_provider.spec.report import Report, is_template, type_name
 from attune_provider.spec.yaml_source import YamlDocument
 
-# the runners a pack action can use here (attune's shell and python runtimes, and their aliases)
-PYTHON_RUNNER_TYPES = frozenset({"python", "python3"})
-SHELL_RUNNER_TYPES = frozenset({"shell", "sh", "bash"})
-RUNNER_TYPES = PYTHON_RUNNER_TYPES | SHELL_RUNNER_TYPES
 
 
 def value_matches_type(value: Any, declared: Any) -> bool:
@@ -71,16 +67,34 @@ def check_action(doc: YamlDocument) -> tuple[list[SpecError], list[SpecWarning]]
     runner = data.get("runner_type")
     if runner is None:
         report.warn((), f"action '{ref}' has no runner_type; attune runs it with the shell runner", "default-runner")
-    elif isinstance(runner, str) and runner.lower() not in RUNNER_TYPES:
-        report.error(
-            ("runner_type",),
-            f"action '{ref}': runner_type {runner!r} cannot run here",
-            "use one of " + ", ".join(sorted(RUNNER_TYPES)) + " (or workflow_file for a workflow action)",
-        )
+    elif isinstance(runner, str):
+        _check_runner(report, ref, runner)
     entry = data.get("entry_point")
     if entry is None or isinstance(entry, str):
         _check_entry_point(report, ref, entry, Path(doc.file).parent)
     return report.errors, report.warnings
+
+
+def _check_runner(report: Report, ref: str, runner: str) -> None:
+    """An attune runtime (runtimes.py) whose binary passes attune's verification on this host."""
+    from attune_provider.actions.runtimes import ALIASES, runtime_for, unavailable_reason
+
+    runtime = runtime_for(runner)
+    if runtime is None:
+        report.error(
+            ("runner_type",),
+            f"action '{ref}': runner_type {runner!r} cannot run here",
+            "use one of attune's runtimes " + ", ".join(ALIASES) + " (or workflow_file for a workflow action)",
+        )
+        return
+    reason = unavailable_reason(runtime)
+    if reason is not None:
+        report.error(
+            ("runner_type",),
+            f"action '{ref}': runner_type {runner!r} needs the {runtime.name} runtime, which is not "
+            f"available on this host: {reason}",
+            f"install it on every worker (attune's check is in {runtime.source}), or run this pack elsewhere",
+        )
 
 
 def _check_entry_point(report: Report, ref: str, entry: str | None, actions_dir: Path) -> None:

@@ -200,8 +200,8 @@ def test_bad_metadata_fails_without_starting_anything(registry, tmp_path):
     assert "entry_point script not found" in missing.error
     escape = PackAction(dataclasses.replace(base.spec, entry_point="../pack.yaml")).run({"message": "m"})
     assert "leaves the pack's actions/ folder" in escape.error
-    runner = PackAction(dataclasses.replace(base.spec, runner_type="nodejs")).run({"message": "m"})
-    assert "runner_type 'nodejs' is not supported" in runner.error
+    runner = PackAction(dataclasses.replace(base.spec, runner_type="cobol")).run({"message": "m"})
+    assert "runner_type 'cobol' is not supported" in runner.error
     fmt = PackAction(dataclasses.replace(base.spec, output_format="xml")).run({"message": "m"})
     assert "output_format 'xml' is not supported" in fmt.error
 

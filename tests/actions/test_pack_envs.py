@@ -1,0 +1,209 @@
+"""Issue 21 item 1: per-pack environments built as attune builds them (requirements.txt -> a
+virtualenv, <pack>/lib on PYTHONPATH), once per identity under a file lock, published
+atomically, and a failed install that fails fast with pack, requirement and pip's message.
+
+The reqpack environment (one tiny wheel, ``roman``) is built once per test session under
+``$AIRFLOW_HOME/attune-runtime-envs`` (the default ``[attune] pack_env_folder``) and reused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from attune_provider.actions.pack_envs import (
+    PackEnvironmentError,
+    ensure_environment,
+    env_folder,
+    python_identity,
+)
+from tests.actions.conftest import PACKS
+
+REQPACK = PACKS / "reqpack"
+
+
+def _write_pack(root: Path, ref: str, requirements: str | None, script: str) -> Path:
+    pack = root / ref
+    (pack / "actions").mkdir(parents=True)
+    (pack / "lib").mkdir()
+    (pack / "pack.yaml").write_text(f'ref: {ref}\nversion: "1.0.0"\n')
+    (pack / "actions" / "go.yaml").write_text(
+        f"ref: {ref}.go\nrunner_type: python\nentry_point: go.py\noutput_format: json\n"
+    )
+    (pack / "actions" / "go.py").write_text(textwrap.dedent(script))
+    if requirements is not None:
+        (pack / "requirements.txt").write_text(requirements)
+    return pack
+
+
+def test_requirements_pack_runs_in_its_own_virtualenv_with_lib_on_the_path(registry):
+    """Failed before the fix with ``ModuleNotFoundError: No module named 'reqpack_numerals'``."""
+    action = registry.resolve("reqpack.numeral")
+    result = action.run({"number": 14})
+    assert result.succeeded, result.error
+    data = result.data
+    assert data["numeral"] == "XIV"
+    envs = env_folder().resolve()
+    assert Path(data["roman_file"]).resolve().is_relative_to(envs), data  # from the pack's env
+    assert Path(data["prefix"]).resolve().is_relative_to(envs), data
+    assert data["pythonpath"].split(":")[0] == str(REQPACK.resolve() / "lib")  # prepended, as attune
+    with pytest.raises(ModuleNotFoundError):  # the provider's own interpreter does not have it
+        __import__("roman")
+
+
+def test_environment_layout_and_identity(registry):
+    registry.resolve("reqpack.numeral").run({"number": 1})  # built (or reused) for this session
+    identity = python_identity("reqpack", REQPACK, sys.executable)
+    assert identity is not None
+    link = env_folder() / "reqpack" / identity.name
+    assert link.is_symlink() and not os.readlink(link).startswith("/")  # relative: copyable
+    assert identity.name.startswith("python-3.") and identity.key in identity.name
+    recorded = json.loads((link / "identity.json").read_text())
+    assert recorded["manifest_sha256"] == identity.manifest_sha256
+    again = ensure_environment(identity, REQPACK)
+    assert again.built is False and again.path == link
+
+
+def test_pack_without_requirements_runs_with_lib_on_the_path(tmp_path):
+    """Failed before the fix: ``lib/`` was not importable."""
+    pack = _write_pack(
+        tmp_path,
+        "plainlib",
+        None,
+        """\
+        import json, sys
+        import plain_helpers
+        print(json.dumps({"value": plain_helpers.VALUE, "python": sys.executable}))
+        """,
+    )
+    (pack / "lib" / "plain_helpers.py").write_text("VALUE = 42\n")
+    from attune_provider.actions import ActionRegistry
+
+    result = ActionRegistry(packs=[pack]).resolve("plainlib.go").run({})
+    assert result.succeeded, result.error
+    assert result.data == {"value": 42, "python": sys.executable}  # no environment: Airflow's interpreter
+    assert not (env_folder() / "plainlib").exists()
+
+
+RACE_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from attune_provider.actions.pack_envs import ensure_environment, python_identity
+pack, root, start = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+identity = python_identity("racer", pack, sys.executable)
+while time.time() < start:
+    time.sleep(0.005)
+env = ensure_environment(identity, pack, root=root)
+print(json.dumps({"built": env.built, "path": str(env.path), "real": str(env.path.resolve())}))
+"""
+
+
+def test_racing_processes_build_one_environment_and_all_use_it(tmp_path):
+    # no requirement lines: the build is the venv itself, what the processes race for
+    pack = _write_pack(tmp_path, "racer", "# nothing to install\n", "print('{}')\n")
+    root = tmp_path / "envs"
+    start = time.time() + 2.0  # every process is up and waiting by then
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACE_SCRIPT, str(pack), str(root), str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        outputs.append(json.loads(out))
+    assert sum(o["built"] for o in outputs) == 1, outputs
+    assert len({o["real"] for o in outputs}) == 1, outputs
+    built = [p for p in (root / "racer").iterdir() if p.is_dir() and not p.is_symlink()]
+    assert len(built) == 1, built  # one build, no leftovers
+    assert Path(outputs[0]["path"], "bin", "python").exists()
+
+
+def test_a_crashed_build_is_never_used_and_is_cleaned_up(tmp_path):
+    pack = _write_pack(tmp_path, "crashy", "# nothing\n", "print('{}')\n")
+    root = tmp_path / "envs"
+    identity = python_identity("crashy", pack, sys.executable)
+    assert identity is not None
+    # what a build killed half-way leaves: its private folder, never published
+    half = root / "crashy" / f".{identity.name}.dead0001"
+    (half / "bin").mkdir(parents=True)
+    (half / "bin" / "python").write_text("not an interpreter")
+    env = ensure_environment(identity, pack, root=root)
+    assert env.built is True
+    assert not half.exists()
+    assert env.path.resolve() != half
+    done = subprocess.run([str(env.python), "-c", "print('ok')"], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_failed_install_is_a_clear_non_retried_error(tmp_path):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    missing = "attune-airflow-no-such-distribution-3b7f==1.0"
+    pack = _write_pack(tmp_path, "brokenreq", f"{missing}\n", "print('{}')\n")
+    root = tmp_path / "envs"
+    identity = python_identity("brokenreq", pack, sys.executable)
+    assert identity is not None
+    with pytest.raises(PackEnvironmentError) as first:
+        ensure_environment(identity, pack, root=root)
+    message = str(first.value)
+    assert "pack 'brokenreq'" in message
+    assert "attune-airflow-no-such-distribution-3b7f" in message  # the requirement
+    assert "No matching distribution" in message  # pip's own words
+    # the next try fails at once with the same message, without running pip again
+    started = time.monotonic()
+    with pytest.raises(PackEnvironmentError) as second:
+        ensure_environment(identity, pack, root=root)
+    assert time.monotonic() - started < 1.0
+    assert message in str(second.value) and "not retried" in str(second.value)
+    # inside a task: Airflow's non-retrying failure, naming the action
+    os.environ["AIRFLOW__ATTUNE__PACK_ENV_FOLDER"] = str(root)
+    try:
+        from attune_provider.actions import ActionRegistry
+
+        with pytest.raises(AirflowFailException, match=r"(?s)action 'brokenreq.go'.*No matching distribution"):
+            ActionRegistry(packs=[pack]).resolve("brokenreq.go").run({})
+    finally:
+        del os.environ["AIRFLOW__ATTUNE__PACK_ENV_FOLDER"]
+    # a changed manifest is another identity: tried afresh
+    (pack / "requirements.txt").write_text("# fixed\n")
+    fixed = python_identity("brokenreq", pack, sys.executable)
+    assert fixed is not None and fixed.name != identity.name
+    assert ensure_environment(fixed, pack, root=root).built is True
+
+
+def test_packs_install_builds_ahead_and_tasks_reuse_it(tmp_path, capsys):
+    from attune_provider.cli.main import main
+
+    pack = _write_pack(tmp_path / "packs", "early", "# nothing\n", "import json; print(json.dumps({'ok': 1}))\n")
+    root = tmp_path / "envs"
+    assert main(["packs", "install", str(pack.parent), "--env-folder", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "early: python environment built in" in out, out
+    assert main(["packs", "install", str(pack), "--env-folder", str(root)]) == 0
+    assert "early: python environment already built" in capsys.readouterr().out
+    # a task finds it ready (built=False): the same identity
+    identity = python_identity("early", pack, sys.executable)
+    assert identity is not None and ensure_environment(identity, pack, root=root).built is False
+
+
+def test_packs_install_reports_a_failure_with_exit_1(tmp_path, capsys):
+    from attune_provider.cli.main import main
+
+    pack = _write_pack(tmp_path / "packs", "badreq", "this is not a requirement !!\n", "print('{}')\n")
+    assert main(["packs", "install", str(pack), "--env-folder", str(tmp_path / "envs")]) == 1
+    err = capsys.readouterr().err
+    assert "badreq: error: pack 'badreq'" in err and "this is not a requirement" in err, err
+
