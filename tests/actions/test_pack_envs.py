@@ -24,9 +24,15 @@ from attune_provider.actions.pack_envs import (
     env_folder,
     python_identity,
 )
-from tests.actions.conftest import PACKS
+from attune_provider.actions import ActionRegistry
 
-REQPACK = PACKS / "reqpack"
+#: the small requirements pack (kept apart from tests/actions/packs, the shared registry's folder)
+REQPACK = Path(__file__).resolve().parent / "envpacks" / "reqpack"
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return ActionRegistry(packs=[REQPACK], pack_entry_point_group=None)
 
 
 def _write_pack(root: Path, ref: str, requirements: str | None, script: str) -> Path:
@@ -84,8 +90,6 @@ def test_pack_without_requirements_runs_with_lib_on_the_path(tmp_path):
         """,
     )
     (pack / "lib" / "plain_helpers.py").write_text("VALUE = 42\n")
-    from attune_provider.actions import ActionRegistry
-
     result = ActionRegistry(packs=[pack]).resolve("plainlib.go").run({})
     assert result.succeeded, result.error
     assert result.data == {"value": 42, "python": sys.executable}  # no environment: Airflow's interpreter
@@ -171,8 +175,6 @@ def test_failed_install_is_a_clear_non_retried_error(tmp_path):
     # inside a task: Airflow's non-retrying failure, naming the action
     os.environ["AIRFLOW__ATTUNE__PACK_ENV_FOLDER"] = str(root)
     try:
-        from attune_provider.actions import ActionRegistry
-
         with pytest.raises(AirflowFailException, match=r"(?s)action 'brokenreq.go'.*No matching distribution"):
             ActionRegistry(packs=[pack]).resolve("brokenreq.go").run({})
     finally:
