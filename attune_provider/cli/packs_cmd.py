@@ -68,8 +68,8 @@ def run_install(args: argparse.Namespace) -> int:
         if not path.is_dir():
             raise CliError(f"{raw}: not a folder", exit_code=2)
         found = _pack_folders(path)
-        if not found:
-            raise CliError(f"{raw}: no pack here (a pack is a folder with pack.yaml or actions/)", exit_code=2)
+        if not found:  # an empty packs folder (e.g. an image built before packs are added)
+            print(f"{raw}: no pack here (a pack is a folder with pack.yaml or actions/)", file=sys.stderr)
         folders.extend(found)
     failures = 0
     for folder in folders:
