@@ -39,6 +39,7 @@ def deployment(request) -> Iterator[Deployment]:
     deploy = start_deployment(
         dag_files=[REPO_ROOT / "dags" / "attune_dags.py", HERE / "dags" / "plain_mapped.py"],
         workflow_files=sorted((HERE / "workflows").glob("*.yaml")),
+        pack_dirs=[REPO_ROOT / "tests" / "actions" / "envpacks" / "reqpack"],  # issue 21: pack envs
     )
     try:
         deploy.wait_for_dags(["plain_mapped", *ATTUNE_DAGS], timeout=240)

@@ -5,6 +5,8 @@ the result store on an S3 server, driven only through the public REST API.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.integration.actions import PAYLOAD_BYTES
@@ -98,12 +100,17 @@ def test_parallel_branches_publish_every_variable(deployment: Deployment) -> Non
     assert output["seed"] == 1
     for branch in "abcd":
         assert output[f"var_{branch}"].strip() == f"{branch} of {run_id}"
+    # issue 21: a Celery worker built reqpack's virtualenv (requirements.txt) and ran the action in it
+    assert output["var_e"] == "MCMXCIX"
+    envs = deployment.airflow_home / "attune-runtime-envs" / "reqpack"
+    assert Path(output["env_e"]).resolve().is_relative_to(envs.resolve()), output["env_e"]
 
     from attune_provider.store.variables import RunVariables
 
     variables = RunVariables(deployment.store(), dag_id, run_id).snapshot()
     assert {k: str(v).strip() for k, v in variables.items() if k.startswith("var_")} == {
-        f"var_{b}": f"{b} of {run_id}" for b in "abcd"
+        **{f"var_{b}": f"{b} of {run_id}" for b in "abcd"},
+        "var_e": "MCMXCIX",
     }
 
 
