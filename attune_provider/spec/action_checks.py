@@ -20,7 +20,6 @@ from attune_provider.spec.report import Report, is_template, type_name
 from attune_provider.spec.yaml_source import YamlDocument
 
 
-
 def value_matches_type(value: Any, declared: Any) -> bool:
     """Whether ``value`` fits a JSON-schema ``type`` (a name or a list of names; None = any)."""
     if declared is None:

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from attune_provider.actions import ActionRegistry
 from attune_provider.actions.pack_envs import (
     PackEnvironmentError,
     ensure_environment,
     env_folder,
     python_identity,
 )
-from attune_provider.actions import ActionRegistry
 
 #: the small requirements pack (kept apart from tests/actions/packs, the shared registry's folder)
 REQPACK = Path(__file__).resolve().parent / "envpacks" / "reqpack"
