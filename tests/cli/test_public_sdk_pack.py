@@ -55,14 +55,25 @@ tasks:
   - name: hello
     action: python_example.hello
     input: {name: Airflow}
+    next:
+      - do: [node_hello]
+  - name: node_hello
+    action: nodejs_example.hello
 output_map:
   message: "{{ task.hello.message }}"
+  node: "{{ task.node_hello.data.result.message }}"
 """
 
 
-def test_python_example_hello_sdk_action(python_example, tmp_path, airflow_home):
+def test_python_and_nodejs_example_hello_actions(python_example, tmp_path, airflow_home):
+    """python_example.hello (the SDK) and, when the folder holds it, attune-packs/nodejs_example's
+    hello (node_modules from its package.json: node-fetch, amqplib)."""
+    text = HELLO_WORKFLOW
+    if not (python_example.parent / "nodejs_example" / "package.json").is_file():
+        text = text.replace("    next:\n      - do: [node_hello]\n", "").split("  - name: node_hello")[0]
+        text += 'output_map:\n  message: "{{ task.hello.message }}"\n'
     workflow = tmp_path / "hello.yaml"
-    workflow.write_text(HELLO_WORKFLOW)
+    workflow.write_text(text)
     result = run_cli(
         "run", str(workflow), "--no-progress",
         home=tmp_path / "home",
@@ -72,4 +83,8 @@ def test_python_example_hello_sdk_action(python_example, tmp_path, airflow_home)
         },
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-4000:]
-    assert json.loads(result.stdout)["message"] == "Hello, Airflow"
+    output = json.loads(result.stdout)
+    assert output["message"] == "Hello, Airflow"
+    if "node_hello" in text:
+        assert output["node"] == "Hello, Node.js"
+        assert list((airflow_home / "attune-runtime-envs" / "nodejs_example").glob("node-*/node_modules/amqplib"))
