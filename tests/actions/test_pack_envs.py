@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from attune_provider.actions import ActionRegistry
+from attune_provider.actions import pack_envs as pack_envs_module
 from attune_provider.actions.pack_envs import (
     PackEnvironmentError,
     ensure_environment,
@@ -96,10 +97,15 @@ def test_pack_without_requirements_runs_with_lib_on_the_path(tmp_path):
     assert not (env_folder() / "plainlib").exists()
 
 
+# loads pack_envs.py alone (it needs only the standard library when given its root), so the
+# processes are up within the start delay even on a loaded machine
 RACE_SCRIPT = """
-import json, sys, time
+import importlib.util, json, sys, time
 from pathlib import Path
-from attune_provider.actions.pack_envs import ensure_environment, python_identity
+spec = importlib.util.spec_from_file_location("pack_envs", sys.argv[4])
+pack_envs = sys.modules["pack_envs"] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(pack_envs)
+ensure_environment, python_identity = pack_envs.ensure_environment, pack_envs.python_identity
 pack, root, start = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
 identity = python_identity("racer", pack, sys.executable)
 while time.time() < start:
@@ -113,10 +119,11 @@ def test_racing_processes_build_one_environment_and_all_use_it(tmp_path):
     # no requirement lines: the build is the venv itself, what the processes race for
     pack = _write_pack(tmp_path, "racer", "# nothing to install\n", "print('{}')\n")
     root = tmp_path / "envs"
-    start = time.time() + 2.0  # every process is up and waiting by then
+    start = time.time() + 1.5  # every process is up and waiting by then
+    module = Path(pack_envs_module.__file__)
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", RACE_SCRIPT, str(pack), str(root), str(start)],
+            [sys.executable, "-c", RACE_SCRIPT, str(pack), str(root), str(start), str(module)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
