@@ -33,6 +33,7 @@ from attune_provider.runtime.operators import (
 )
 from attune_provider.runtime.plan import GATE, INQUIRY, ROUTE, RUN, TaskPlan, WorkflowPlan, build_plan
 from attune_provider.runtime.retry import operator_retry_kwargs
+from attune_provider.spec.codes import UNSUPPORTED
 from attune_provider.spec.graph import transition_label
 from attune_provider.spec.model import Location, TaskSpec, WorkflowSpec
 
@@ -59,6 +60,7 @@ def _check_supported(spec: WorkflowSpec) -> None:
                 "iteration), which is not supported on Airflow",
                 _where(spec, task),
                 "render the list with with_items instead",
+                UNSUPPORTED,
             )
         if not _ID.match(task.name):
             raise CompileError(
@@ -70,6 +72,7 @@ def _check_supported(spec: WorkflowSpec) -> None:
             raise CompileError(
                 f"workflow '{spec.ref}': task '{task.name}': with_items over a nested workflow is not supported",
                 _where(spec, task),
+                code=UNSUPPORTED,
             )
         if task.when is not None:
             log.warning(

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from attune_provider.spec.codes import ACTION_INPUT, ENTRY_POINT, UNSUPPORTED_RUNNER
 from attune_provider.spec.errors import SpecError
 from attune_provider.spec.model import ActionSpec, SpecWarning
 from attune_provider.spec.report import Report, is_template, type_name
@@ -76,6 +77,7 @@ def check_action(doc: YamlDocument) -> tuple[list[SpecError], list[SpecWarning]]
             ("runner_type",),
             f"action '{ref}': runner_type {runner!r} cannot run here",
             "use one of " + ", ".join(sorted(RUNNER_TYPES)) + " (or workflow_file for a workflow action)",
+            code=UNSUPPORTED_RUNNER,
         )
     entry = data.get("entry_point")
     if entry is None or isinstance(entry, str):
@@ -86,20 +88,20 @@ def check_action(doc: YamlDocument) -> tuple[list[SpecError], list[SpecWarning]]
 def _check_entry_point(report: Report, ref: str, entry: str | None, actions_dir: Path) -> None:
     hint = "entry_point is a script path relative to the pack's actions/ folder, e.g. `entry_point: deploy.sh`"
     if not entry:
-        report.error((), f"action '{ref}' has no entry_point", hint)
+        report.error((), f"action '{ref}' has no entry_point", hint, code=ENTRY_POINT)
         return
     if entry.startswith(("/", "\\")) or (len(entry) > 1 and entry[1] == ":"):
-        report.error(("entry_point",), f"entry_point {entry!r} must be relative to actions/, not absolute", hint)
+        report.error(("entry_point",), f"entry_point {entry!r} must be relative to actions/, not absolute", hint, code=ENTRY_POINT)
         return
     if ".." in PurePosixPath(entry.replace("\\", "/")).parts:
-        report.error(("entry_point",), f"entry_point {entry!r} must not contain '..'", hint)
+        report.error(("entry_point",), f"entry_point {entry!r} must not contain '..'", hint, code=ENTRY_POINT)
         return
     root = actions_dir.resolve()
     target = (actions_dir / entry).resolve()
     if not target.is_relative_to(root):
-        report.error(("entry_point",), f"entry_point {entry!r} leads out of actions/ (symbolic link)", hint)
+        report.error(("entry_point",), f"entry_point {entry!r} leads out of actions/ (symbolic link)", hint, code=ENTRY_POINT)
     elif not target.is_file():
-        report.error(("entry_point",), f"entry_point {entry!r} not found (looked for {target})", hint)
+        report.error(("entry_point",), f"entry_point {entry!r} not found (looked for {target})", hint, code=ENTRY_POINT)
 
 
 def input_problems(task: str, given: Mapping[str, Any], action: ActionSpec) -> list[tuple[str | None, str, str | None]]:
@@ -140,9 +142,9 @@ def check_task_inputs(report: Report, raw_tasks: Any, actions: Mapping[str, Acti
             continue
         for param, message, hint in input_problems(str(raw.get("name")), given, action):
             if param is None:
-                report.error(("tasks", index, "input"), message, hint, at_key=True)
+                report.error(("tasks", index, "input"), message, hint, at_key=True, code=ACTION_INPUT)
             else:
-                report.error(("tasks", index, "input", param), message, hint)
+                report.error(("tasks", index, "input", param), message, hint, code=ACTION_INPUT)
 
 
 def _holds_template(value: Any) -> bool:

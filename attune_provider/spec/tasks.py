@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from attune_provider.spec.codes import ATTUNE_REJECTS
 from attune_provider.spec.model import EMPTY, RetryPolicy, TaskSpec, WaitFor
-from attune_provider.spec.report import Report, is_int, is_number, is_template, type_name
+from attune_provider.spec.report import Report, is_int, is_template, type_name
 from attune_provider.spec.templates import TemplateChecker, unquoted_expressions
 from attune_provider.spec.transitions import TransitionParser
 from attune_provider.spec.yaml_source import YamlPath
@@ -26,7 +27,8 @@ TASK_KEYS = frozenset(
 )  # fmt: skip
 # attune server concerns: accepted silently into TaskSpec.extra (plus every ``worker_*`` key)
 EXTRA_KEYS = frozenset({"permission_set_refs", "permission_set_ref", "trace_tag_template", "__chart_meta__"})
-RETRY_KEYS = frozenset({"count", "delay", "backoff", "max_delay"})
+RETRY_KEYS = frozenset({"count", "delay", "backoff", "max_delay", "on_error"})
+RETRY_COUNT = (1, 100)  # attune's RetryConfig: #[validate(range(min = 1, max = 100))]
 BACKOFFS = ("constant", "linear", "exponential")
 TASK_TYPES = ("workflow", "parallel")
 SHELL_ACTIONS = frozenset({"core.local", "core.shell"})
@@ -97,7 +99,7 @@ class TaskParser:
             concurrency=self._positive_int(path, name, raw, "concurrency"),
             retry=self._retry((*path, "retry"), name, raw.get("retry")),
             timeout=self._timeout((*path, "timeout"), name, raw.get("timeout")),
-            join=self._positive_int(path, name, raw, "join"),
+            join=self._join(path, name, raw),
             type=task_type,
             wait_for=self._wait_for((*path, "wait_for"), name, raw.get("wait_for")),
             when=self._task_when(path, name, raw),
@@ -215,6 +217,23 @@ class TaskParser:
         self.report.error((*path, key), f"task '{name}': '{key}' must be a positive integer, got {value!r}")
         return None
 
+    def _join(self, path: YamlPath, name: str, raw: dict[Any, Any]) -> int | None:
+        """attune reads ``join`` as an unsigned integer (``join: Option<usize>``, parser.rs): the
+        "all" its comment mentions is rejected by its parser, so it is a located error here too."""
+        value = raw.get("join")
+        if value is None or (is_int(value) and value > 0):
+            return value
+        hint = None
+        if isinstance(value, str):
+            hint = "attune's parser only takes a number: write the count of inbound tasks to wait for"
+        self.report.error(
+            (*path, "join"),
+            f"task '{name}': 'join' must be a positive integer, got {value!r}",
+            hint,
+            code=ATTUNE_REJECTS,
+        )
+        return None
+
     def _timeout(self, path: YamlPath, name: str, value: Any) -> int | str | None:
         if value is None:
             return None
@@ -231,6 +250,10 @@ class TaskParser:
         return None
 
     def _retry(self, path: YamlPath, name: str, value: Any) -> RetryPolicy | None:
+        """attune's ``RetryConfig`` (``crates/common/src/workflow/parser.rs``): ``count`` (1-100)
+        and ``delay`` (whole seconds) are required, ``max_delay`` is whole seconds, ``on_error``
+        is a template string that attune parses but never evaluates (``maybe_retry_workflow_task``
+        in ``crates/executor/src/scheduler.rs`` retries every failure and timeout)."""
         if value is None:
             return None
         report = self.report
@@ -240,17 +263,32 @@ class TaskParser:
             return None
         report.unknown_keys(path, value, RETRY_KEYS, "retry")
         ok = True
-        count = value.get("count", 0)
-        if not (is_int(count) and count >= 0):
+        for key in ("count", "delay"):
+            if key not in value:
+                report.error(
+                    path,
+                    f"task '{name}': retry has no '{key}'; attune's parser requires both 'count' and 'delay'",
+                    "e.g. `retry: {count: 3, delay: 5}`",
+                    at_key=True,
+                    code=ATTUNE_REJECTS,
+                )
+                ok = False
+        count = value.get("count", 1)
+        if not (is_int(count) and RETRY_COUNT[0] <= count <= RETRY_COUNT[1]):
             report.error(
-                (*path, "count"), f"task '{name}': retry 'count' must be an integer >= 0, got {count!r}"
+                (*path, "count"),
+                f"task '{name}': retry 'count' must be an integer from {RETRY_COUNT[0]} to {RETRY_COUNT[1]} "
+                f"(attune's range), got {count!r}",
+                code=ATTUNE_REJECTS,
             )
             ok = False
         delay = value.get("delay", 0)
-        if not (is_number(delay) and delay >= 0):
+        if not (is_int(delay) and delay >= 0):
             report.error(
                 (*path, "delay"),
-                f"task '{name}': retry 'delay' must be a number of seconds >= 0, got {delay!r}",
+                f"task '{name}': retry 'delay' must be a whole number of seconds >= 0 (attune reads an "
+                f"unsigned integer), got {delay!r}",
+                code=ATTUNE_REJECTS,
             )
             ok = False
         backoff = value.get("backoff", "constant")
@@ -259,10 +297,12 @@ class TaskParser:
                          "use one of " + ", ".join(BACKOFFS))  # fmt: skip
             ok = False
         max_delay = value.get("max_delay")
-        if max_delay is not None and not (is_number(max_delay) and max_delay >= 0):
+        if max_delay is not None and not (is_int(max_delay) and max_delay >= 0):
             report.error((*path, "max_delay"),
-                         f"task '{name}': retry 'max_delay' must be a number of seconds >= 0, got {max_delay!r}")  # fmt: skip
+                         f"task '{name}': retry 'max_delay' must be a whole number of seconds >= 0, got {max_delay!r}",
+                         code=ATTUNE_REJECTS)  # fmt: skip
             ok = False
+        on_error = self._retry_on_error((*path, "on_error"), name, value)
         if not ok:
             return None
         return RetryPolicy(
@@ -270,7 +310,32 @@ class TaskParser:
             delay=float(delay),
             backoff=backoff,
             max_delay=float(max_delay) if max_delay is not None else None,
+            on_error=on_error,
         )
+
+    def _retry_on_error(self, path: YamlPath, name: str, retry: dict[Any, Any]) -> str | None:
+        """``retry.on_error``: attune's parser reads an optional string (a template); its executor
+        never evaluates it, so every failure and timeout is retried, here too (said once, located)."""
+        if "on_error" not in retry or retry["on_error"] is None:
+            return None
+        value = retry["on_error"]
+        if not isinstance(value, str):
+            self.report.error(
+                path,
+                f"task '{name}': retry 'on_error' must be a template string, got {type_name(value)}",
+                'e.g. `on_error: "{{ \'timeout\' in result().error }}"`',
+                code=ATTUNE_REJECTS,
+            )
+            return None
+        self.templates.collect(path, value)
+        self.report.warn(
+            path,
+            f"task '{name}': retry 'on_error' is parsed but never evaluated (attune's executor retries "
+            "every failure and timeout up to 'count' too); every failure is retried",
+            "not-executed",
+            at_key=True,
+        )
+        return value
 
     def _wait_for(self, path: YamlPath, name: str, value: Any) -> WaitFor | None:
         if value is None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from attune_provider.spec.action_checks import check_task_inputs
 from attune_provider.spec.airflow_block import parse_airflow_block
+from attune_provider.spec.codes import UNKNOWN_TASK, WAIT_FOR_IN_CYCLE
 from attune_provider.spec.errors import LoadError, SpecError
 from attune_provider.spec.graph import analyse_graph
 from attune_provider.spec.model import EMPTY, ActionSpec, PackSpec, SpecWarning, TaskSpec, WorkflowSpec
@@ -279,7 +280,7 @@ def _check_targets(report: Report, parser: TaskParser, names: list[str]) -> None
             continue
         close = difflib.get_close_matches(target, names, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else "known tasks: " + ", ".join(names)
-        report.error(path, f"task '{source}' transitions to unknown task '{target}'", hint)
+        report.error(path, f"task '{source}' transitions to unknown task '{target}'", hint, code=UNKNOWN_TASK)
 
 
 def _graph_checks(
@@ -332,6 +333,7 @@ def _graph_checks(
                 f"task '{name}' waits for an inquiry (wait_for) but sits on a cycle",
                 "an inquiry prerequisite must not be part of a cycle (attune rejects this too); "
                 "break the cycle or move wait_for to a task outside it",
+                WAIT_FOR_IN_CYCLE,
             )
         )
     return tuple((edge.source, edge.target) for edge in findings.back_edges), findings.unreachable
