@@ -106,8 +106,8 @@ def build_workflow(
 
     parser = TaskParser(report, templates)
     tasks = _tasks(report, parser, data)
-    names = [task.name for task in tasks]
-    _check_targets(report, parser, names)
+    names = _written_task_names(data.get("tasks")) or [task.name for task in tasks]
+    _check_targets(report, parser, names)  # a task with its own error is still a known target
     templates.check(names)
     if pack is not None:
         check_task_inputs(report, data.get("tasks"), pack.actions)
@@ -270,6 +270,15 @@ def _tasks(report: Report, parser: TaskParser, data: dict[Any, Any]) -> list[Tas
         if task is not None:
             tasks.append(task)
     return tasks
+
+
+def _written_task_names(raw_tasks: Any) -> list[str]:
+    """Every task name as written, including tasks that failed to parse (their own error is
+    reported once; a transition to them is not a second, misleading "unknown task")."""
+    if not isinstance(raw_tasks, list):
+        return []
+    names = [raw["name"] for raw in raw_tasks if isinstance(raw, dict) and isinstance(raw.get("name"), str)]
+    return list(dict.fromkeys(names))
 
 
 def _check_targets(report: Report, parser: TaskParser, names: list[str]) -> None:
