@@ -157,6 +157,7 @@ def test_timeout_kills_the_whole_process_group(registry, tmp_path, capture):
     result = registry.resolve("acttest.hang").run({"pid_file": str(pid_file)}, log=log)  # timeout_seconds: 1
     assert result.outcome == "timed_out"
     assert not result.succeeded
+    assert result.to_dict()["timed_out"] is True  # attune executor.rs handle_execution_timeout
     assert "timed out after 1" in result.error
     assert "started grandchild" in result.stdout
     grandchild = int(pid_file.read_text())

@@ -178,3 +178,10 @@ def test_parameter_error_survives_pickling():
         prepare_parameters("p.a", SCHEMA, {})
     copy = pickle.loads(pickle.dumps(info.value))
     assert str(copy) == str(info.value) and copy.problems == ["missing required parameter 'url'"]
+
+
+def test_type_any_accepts_every_json_value_at_run_time():
+    schema = flat_parameters({"blob": {"type": "any", "required": True}})
+    assert "type" not in to_json_schema(schema)["properties"]["blob"]
+    for value in ({"k": [1]}, [1, "x"], "text", 3, False):
+        assert prepare_parameters("p.a", schema, {"blob": value})["blob"] == value

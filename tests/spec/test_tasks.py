@@ -220,3 +220,27 @@ def test_join_larger_than_inbound_edges_warns(load):
     assert warning.code == "join-unsatisfiable" and warning.location.line == 6
     assert "task 'c' has join: 3 but only 2 task(s) transition to it" in warning.message
     assert not load("tasks:\n  - name: a\n    on_success: b\n  - name: b\n    join: 1\n").warnings
+
+
+def test_retry_on_error_is_read_as_attune_reads_it_and_said_to_be_not_evaluated(load):
+    """attune's parser reads `on_error: Option<String>` (crates/common/src/workflow/parser.rs
+    RetryConfig); its executor never evaluates it (crates/executor/src/scheduler.rs
+    maybe_retry_workflow_task retries every failed or timed-out attempt up to `count`)."""
+    wf = load(one_task('retry:\n  count: 2\n  delay: 0\n  on_error: "{{ \'timeout\' in result().error }}"'))
+    retry = wf.task("t").retry
+    assert (retry.count, retry.delay, retry.on_error) == (2, 0.0, "{{ 'timeout' in result().error }}")
+    (warning,) = wf.warnings
+    assert warning.code == "not-executed"
+    assert "retry 'on_error' is parsed but never evaluated" in warning.message
+    assert warning.location.line == 6  # the on_error key, not somewhere near
+
+
+def test_retry_on_error_template_is_syntax_checked(load_errors):
+    error = load_errors(one_task('retry: {count: 1, delay: 0, on_error: "{{ result( }}"}'))
+    assert [e.code for e in error.errors] == ["template-syntax"]
+
+
+def test_join_all_is_a_located_attune_rejects_error(load_errors):
+    (error,) = load_errors(one_task("join: all")).errors
+    assert error.code == "attune-rejects" and error.location.line == 3
+    assert "write the count of inbound tasks" in (error.hint or "")
