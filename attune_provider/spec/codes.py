@@ -57,6 +57,7 @@ WARNING_CODES: dict[str, str] = {
     "unquoted-shell-template": "a template in a core.local/core.shell `cmd` without shell_quote",
     "ignored-batch-size": "`batch_size` without `with_items` has no effect",
     "ignored-concurrency": "`concurrency` without `with_items` has no effect",
+    "ignored-with-items": "`with_items` next to `iterate_cache` (attune iterates the cache and ignores it)",
     "default-runner": "an action without runner_type (attune runs it with the shell runner)",
     "ref-outside-pack": "an action ref that does not start with its pack's ref",
     "no-pack-yaml": "a folder with actions/ but no pack.yaml, loaded as a pack",

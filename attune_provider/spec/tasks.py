@@ -28,6 +28,7 @@ TASK_KEYS = frozenset(
 # attune server concerns: accepted silently into TaskSpec.extra (plus every ``worker_*`` key)
 EXTRA_KEYS = frozenset({"permission_set_refs", "permission_set_ref", "trace_tag_template", "__chart_meta__"})
 RETRY_KEYS = frozenset({"count", "delay", "backoff", "max_delay", "on_error"})
+ITERATE_CACHE_KEYS = frozenset({"owner_type", "owner_ref", "namespace", "generation", "page_size", "require_fresh"})
 RETRY_COUNT = (1, 100)  # attune's RetryConfig: #[validate(range(min = 1, max = 100))]
 BACKOFFS = ("constant", "linear", "exponential")
 TASK_TYPES = ("workflow", "parallel")
@@ -116,7 +117,15 @@ class TaskParser:
         self, path: YamlPath, name: str, raw: dict[Any, Any], action: Any, task_input: Any
     ) -> None:
         """Accepted by attune but almost surely a mistake: ignored ``batch_size``, unquoted ``cmd``."""
-        iterated = "with_items" in raw or "with-items" in raw
+        iterated = "with_items" in raw or "with-items" in raw or raw.get("iterate_cache") is not None
+        if raw.get("iterate_cache") is not None and ("with_items" in raw or "with-items" in raw):
+            self.report.warn(
+                (*path, "with_items" if "with_items" in raw else "with-items"),
+                f"task '{name}' has both iterate_cache and with_items; attune iterates the cache and "
+                "ignores with_items, so does the provider",
+                "ignored-with-items",
+                at_key=True,
+            )
         for key, top in ITERATION_LIMITS.items():
             value = raw.get(key)
             if value is None:
@@ -373,14 +382,48 @@ class TaskParser:
         return value
 
     def _iterate_cache(self, path: YamlPath, name: str, value: Any) -> Any:
+        """attune's ``IterateCacheConfig`` (parser.rs, ``deny_unknown_fields``): ``namespace``
+        required; ``owner_type``, ``owner_ref``, ``generation`` text (templates allowed);
+        ``page_size`` 1-1000; ``require_fresh`` a boolean. Unknown keys are errors, as in attune."""
         if value is None:
             return None
+        report = self.report
         if not isinstance(value, dict):
-            self.report.error(
-                path, f"task '{name}': 'iterate_cache' must be a mapping, got {type_name(value)}"
-            )
+            report.error(path, f"task '{name}': 'iterate_cache' must be a mapping, got {type_name(value)}")
             return None
-        return MappingProxyType(value)
+        ok = True
+        for key in value:
+            if key not in ITERATE_CACHE_KEYS:
+                report.error(
+                    (*path, key),
+                    f"task '{name}': unknown iterate_cache key {key!r}; attune's parser rejects unknown keys here",
+                    "use " + ", ".join(sorted(ITERATE_CACHE_KEYS)),
+                    at_key=True,
+                    code=ATTUNE_REJECTS,
+                )
+                ok = False
+        if "namespace" not in value:
+            report.error(path, f"task '{name}': iterate_cache needs a 'namespace'", at_key=True, code=ATTUNE_REJECTS)
+            ok = False
+        for key in ("owner_type", "owner_ref", "namespace", "generation"):
+            if key in value and not (isinstance(value[key], str) and value[key].strip()):
+                hint = f'quote it: `{key}: "{value[key]}"`' if isinstance(value[key], int) else None
+                report.error((*path, key), f"task '{name}': iterate_cache '{key}' must be non-empty text, got "
+                             f"{type_name(value[key])} {value[key]!r}", hint, code=ATTUNE_REJECTS)  # fmt: skip
+                ok = False
+            elif key in value:
+                self.templates.collect((*path, key), value[key])
+        page_size = value.get("page_size", 100)
+        if not (is_int(page_size) and 1 <= page_size <= 1000):
+            report.error((*path, "page_size"),
+                         f"task '{name}': iterate_cache 'page_size' must be an integer from 1 to 1000, got {page_size!r}",
+                         code=ATTUNE_REJECTS)  # fmt: skip
+            ok = False
+        if not isinstance(value.get("require_fresh", False), bool):
+            report.error((*path, "require_fresh"), f"task '{name}': iterate_cache 'require_fresh' must be true or false",
+                         code=ATTUNE_REJECTS)  # fmt: skip
+            ok = False
+        return MappingProxyType(value) if ok else None
 
     def _queue(self, path: YamlPath, name: str, selector: Any) -> str | None:
         if not isinstance(selector, dict) or selector.get("queue") is None:
