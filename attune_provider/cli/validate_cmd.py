@@ -1,7 +1,8 @@
 """``attune-airflow validate``: every problem with file:line:column, human or JSON (for CI).
 
 Loading never stops at the first bad workflow, and each valid workflow is also compiled, so a
-construct the provider cannot run (e.g. ``iterate_cache``) fails validation too.
+construct the provider cannot run (e.g. an unknown action) fails validation too. Every finding
+carries a stable ``code`` (``spec/codes.py``; docs/spec-loading.md, "Finding codes").
 """
 
 from __future__ import annotations
