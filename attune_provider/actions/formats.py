@@ -1,6 +1,7 @@
 """Output parsing (text / json / yaml / jsonl) as attune's worker does it.
 
-structured stdout is parsed only on exit 0 and only when non-empty. The parameter documents
+structured stdout is parsed only on exit 0 and only when non-empty; stdout that does not parse
+gives no ``data`` and the run still succeeds (attune ``process_executor.rs``, ``parse_output``). The parameter documents
 an action reads live in ``parameter_documents`` (``format_parameters`` is kept here as the
 public name).
 """
@@ -23,6 +24,7 @@ __all__ = [
     "format_parameters",
     "parse_jsonl",
     "parse_output",
+    "parse_problem",
 ]
 OUTPUT_FORMATS = ("text", "json", "yaml", "jsonl")
 PARAMETER_DELIVERIES = ("stdin", "file")
@@ -38,31 +40,58 @@ def format_parameters(values: Mapping[str, Any], fmt: str) -> str:
 
 
 def parse_output(stdout: str, fmt: str) -> Any:
-    """Parsed ``data`` for a successful run; ``None`` for text or empty output."""
+    """Parsed ``data`` for a successful run, exactly as attune's ``parse_output``
+    (``crates/worker/src/runtime/process_executor.rs``): ``None`` for text, for empty output and
+    for stdout that does not parse (json: the whole text, then its last line; yaml: the whole
+    text; jsonl: every line that is JSON). A parse failure is not an error in attune: the action
+    still succeeds, keeps its stdout and has no ``data`` (:func:`parse_problem` says why, for
+    the task log). Only an unknown format raises :class:`OutputParseError`.
+    """
+    if fmt not in OUTPUT_FORMATS:
+        raise OutputParseError(f"unknown output_format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}")
     if fmt == "text":
         return None
     text = stdout.strip()
     if not text:
         return None
     if fmt == "json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            # attune tries the whole stdout first, then its last line (logs before the JSON)
-            last = text.splitlines()[-1].strip()
-            try:
-                return json.loads(last)
-            except json.JSONDecodeError:
-                raise OutputParseError(f"output_format json: stdout is not valid JSON: {exc}") from None
+        return _json_or_last_line(text)
     if fmt == "yaml":
         try:
             return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise OutputParseError(f"output_format yaml: stdout is not valid YAML: {exc}") from None
-    if fmt == "jsonl":
-        items, _skipped = parse_jsonl(stdout)
-        return items
-    raise OutputParseError(f"unknown output_format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}")
+        except yaml.YAMLError:
+            return None
+    items, _skipped = parse_jsonl(stdout)
+    return items
+
+
+def _json_or_last_line(text: str) -> Any:
+    """attune tries the whole stdout first, then its last line (scripts that log before the JSON)."""
+    for candidate in (text, text.splitlines()[-1]):
+        try:
+            return json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+    return None
+
+
+def parse_problem(stdout: str, fmt: str) -> str | None:
+    """Why non-empty structured stdout gave no ``data`` (for a log warning), else None."""
+    text = stdout.strip()
+    if fmt in ("text", "jsonl") or not text:
+        return None
+    if fmt == "json":
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            if _json_or_last_line(text) is None:
+                return f"stdout is not valid JSON ({exc}), nor is its last line"
+        return None
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return f"stdout is not valid YAML ({str(exc).splitlines()[0]})"
+    return None
 
 
 def parse_jsonl(stdout: str) -> tuple[list[Any] | None, list[int]]:

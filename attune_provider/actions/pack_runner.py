@@ -18,8 +18,9 @@
   ``ATTUNE_RUNTIME_ENVS_DIR``, ``ATTUNE_PACK_REF``; then ``ATTUNE_PARAMETER_DELIVERY``,
   ``ATTUNE_PARAMETER_FORMAT``, ``ATTUNE_PARAMETER_FILE`` (file delivery only) and
   ``ATTUNE_OUTPUT_FORMAT`` (a provider addition). Parameters never go into the environment.
-* exit 0 = succeeded; stdout is then parsed per ``output_format`` (a parse error fails the
-  run). Timeout (the task's ``timeout``, else ``timeout_seconds``, else ``[attune]
+* exit 0 = succeeded; stdout is then parsed per ``output_format``: stdout that does not parse
+  leaves ``data`` empty and the run succeeded (logged as a warning); parsed output replaces
+  ``stdout`` in the result (attune ``process_executor.rs``). Timeout (the task's ``timeout``, else ``timeout_seconds``, else ``[attune]
   default_action_timeout``) kills the process group.
 """
 
@@ -39,9 +40,9 @@ from attune_provider.actions.formats import (
     OUTPUT_FORMATS,
     PARAMETER_DELIVERIES,
     PARAMETER_FORMATS,
-    OutputParseError,
     parse_jsonl,
     parse_output,
+    parse_problem,
 )
 from attune_provider.actions.pack_envs import (
     PackEnvironment,
@@ -268,12 +269,24 @@ class PackAction(Action):
         if spec.output_format == "jsonl":
             data, skipped = parse_jsonl(outcome.full_stdout)
             _warn_skipped_lines(run, self.ref, skipped)
-            return ActionResult.success(data, **fields)
-        try:
+        else:
             data = parse_output(outcome.full_stdout, spec.output_format)
-        except OutputParseError as exc:
-            return ActionResult.failure(f"action '{self.ref}': {exc}", **fields)
-        return ActionResult.success(data, **fields)
+            problem = parse_problem(outcome.full_stdout, spec.output_format)
+            if problem is not None:
+                run.log.warning(
+                    "attune: action '%s' (output_format %s): %s; the action succeeds with its stdout "
+                    "kept and no data, as attune's worker does",
+                    self.ref,
+                    spec.output_format,
+                    problem,
+                )
+        return ActionResult.success(data, **parsed_fields(fields, data))
+
+
+def parsed_fields(fields: dict[str, Any], data: Any) -> dict[str, Any]:
+    """attune keeps ``stdout`` in the result only when nothing was parsed ("avoid duplication",
+    ``process_executor.rs``); the stream itself is still in the task log."""
+    return {**fields, "stdout": ""} if data is not None else fields
 
 
 def _warn_skipped_lines(run: RunContext, ref: str, skipped: list[int]) -> None:

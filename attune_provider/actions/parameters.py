@@ -16,6 +16,7 @@ import jsonschema
 
 from attune_provider.actions.masking import secret_strings as secret_values
 from attune_provider.spec.model import ParameterSpec
+from attune_provider.spec.parameters import ATTUNE_KEYWORDS, is_any_type
 
 __all__ = [
     "ActionParameterError",
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 # keys of a flat field that are attune's own, not JSON-schema keywords
-_ATTUNE_KEYS = frozenset({"required", "secret"})
+_ATTUNE_KEYS = ATTUNE_KEYWORDS
 
 
 def _is_object(_checker: Any, instance: Any) -> bool:
@@ -67,9 +68,13 @@ def flat_parameters(raw: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Parame
     specs: dict[str, ParameterSpec] = {}
     for name, field in raw.items():
         schema = {key: value for key, value in field.items() if key not in _ATTUNE_KEYS}
+        declared = field.get("type")
+        if is_any_type(declared):
+            schema.pop("type", None)
+            declared = None
         specs[name] = ParameterSpec(
             name=name,
-            type=field.get("type"),
+            type=declared,
             required=bool(field.get("required", False)),
             has_default="default" in field,
             default=field.get("default"),

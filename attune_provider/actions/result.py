@@ -27,6 +27,10 @@ RESULT_KEYS: tuple[str, ...] = (
 )
 
 
+#: added to the stored form of a timed-out result only (attune's shape)
+TIMED_OUT_KEY = "timed_out"
+
+
 @dataclass(frozen=True)
 class ActionResult:
     """``{succeeded, exit_code, duration_ms, stdout, stderr, error, data}`` plus ``outcome``.
@@ -69,8 +73,16 @@ class ActionResult:
         return self.outcome == "timed_out"
 
     def to_dict(self) -> dict[str, Any]:
-        """The stored form: plain JSON-able dict (``data`` as the action produced it)."""
-        return {key: getattr(self, key) for key in RESULT_KEYS}
+        """The stored form: plain JSON-able dict (``data`` as the action produced it).
+
+        A timed-out result also carries ``timed_out: true``, the key attune's worker adds to a
+        timeout's result (``crates/worker/src/executor.rs``, ``handle_execution_timeout``), so
+        ``result().timed_out`` reads as it does on attune.
+        """
+        stored = {key: getattr(self, key) for key in RESULT_KEYS}
+        if self.timed_out:
+            stored[TIMED_OUT_KEY] = True
+        return stored
 
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> ActionResult:

@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from attune_provider.cli.cache_cmd import add_parser as add_cache_parser
 from attune_provider.cli.errors import CliError
 from attune_provider.cli.packs_cmd import add_parser as add_packs_parser
 from attune_provider.cli.respond_cmd import add_parser as add_respond_parser
@@ -195,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler="attune_provider.cli.store_cmd:run_show")
     add_respond_parser(commands, common)
     add_packs_parser(commands, common)
+    add_cache_parser(commands, common)
     return parser
 
 

@@ -1,7 +1,8 @@
 """``attune-airflow validate``: every problem with file:line:column, human or JSON (for CI).
 
 Loading never stops at the first bad workflow, and each valid workflow is also compiled, so a
-construct the provider cannot run (e.g. ``iterate_cache``) fails validation too.
+construct the provider cannot run (e.g. an unknown action) fails validation too. Every finding
+carries a stable ``code`` (``spec/codes.py``; docs/spec-loading.md, "Finding codes").
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from attune_provider.spec.codes import ACTION_INPUT, COMPILE_ERROR, FILE_UNREADABLE, INVALID_VALUE
+
 
 @dataclass
 class Finding:
@@ -21,7 +24,7 @@ class Finding:
     column: int
     message: str
     hint: str | None = None
-    code: str | None = None
+    code: str = INVALID_VALUE  # stable and documented: attune_provider/spec/codes.py
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
@@ -45,7 +48,7 @@ class Validation:
         return [f for f in self.findings if f.severity == "warning"]
 
 
-def _from_spec_error(error: Any) -> Finding:
+def _from_spec_error(error: Any, default_code: str = INVALID_VALUE) -> Finding:
     location = getattr(error, "location", None)
     return Finding(
         "error",
@@ -54,6 +57,7 @@ def _from_spec_error(error: Any) -> Finding:
         int(getattr(location, "column", 0) or 0),
         str(getattr(error, "message", error)),
         getattr(error, "hint", None),
+        getattr(error, "code", None) or default_code,
     )
 
 
@@ -65,7 +69,7 @@ def _from_warning(warning: Any) -> Finding:
         location.line,
         location.column,
         warning.message,
-        code=getattr(warning, "code", None),
+        code=warning.code,
     )
 
 
@@ -78,11 +82,13 @@ def _compile_findings(workflow: Any) -> list[Finding]:
     except Exception as exc:
         errors = getattr(exc, "errors", None)
         if errors:
-            return [_from_spec_error(e) for e in errors]
+            return [_from_spec_error(e, COMPILE_ERROR) for e in errors]
         if getattr(exc, "location", None) is not None:
-            return [_from_spec_error(exc)]
+            return [_from_spec_error(exc, COMPILE_ERROR)]
         where = workflow.source_file or workflow.action_file or workflow.ref
-        return [Finding("error", str(where), 0, 0, f"does not compile: {type(exc).__name__}: {exc}")]
+        return [
+            Finding("error", str(where), 0, 0, f"does not compile: {type(exc).__name__}: {exc}", code=COMPILE_ERROR)
+        ]
     return []
 
 
@@ -112,7 +118,7 @@ def _other_pack_input_findings(workflow: Any) -> list[Finding]:
         where = task.location
         for _param, message, hint in input_problems(task.name, task.input, action_spec):
             findings.append(Finding("error", str(where.file) if where else str(workflow.source_file),
-                                    where.line if where else 0, where.column if where else 0, message, hint))  # fmt: skip
+                                    where.line if where else 0, where.column if where else 0, message, hint, ACTION_INPUT))  # fmt: skip
     return findings
 
 
@@ -124,7 +130,7 @@ def validate(paths: list[str], *, compile_workflows: bool = True) -> Validation:
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            report.findings.append(Finding("error", raw, 0, 0, "no such file or folder"))
+            report.findings.append(Finding("error", raw, 0, 0, "no such file or folder", code=FILE_UNREADABLE))
             continue
         result = load_path(path)
         report.findings.extend(_from_spec_error(e) for e in result.errors)

@@ -33,6 +33,7 @@ from attune_provider.runtime.operators import (
 )
 from attune_provider.runtime.plan import GATE, INQUIRY, ROUTE, RUN, TaskPlan, WorkflowPlan, build_plan
 from attune_provider.runtime.retry import operator_retry_kwargs
+from attune_provider.spec.codes import UNSUPPORTED
 from attune_provider.spec.graph import transition_label
 from attune_provider.spec.model import Location, TaskSpec, WorkflowSpec
 
@@ -53,23 +54,17 @@ def _where(spec: WorkflowSpec, task: TaskSpec | None = None) -> Location:
 
 def _check_supported(spec: WorkflowSpec) -> None:
     for task in spec.tasks:
-        if task.iterate_cache is not None:
-            raise CompileError(
-                f"workflow '{spec.ref}': task '{task.name}' uses iterate_cache (attune's data-cache "
-                "iteration), which is not supported on Airflow",
-                _where(spec, task),
-                "render the list with with_items instead",
-            )
         if not _ID.match(task.name):
             raise CompileError(
                 f"workflow '{spec.ref}': task name '{task.name}' cannot be an Airflow task id",
                 _where(spec, task),
                 "use letters, digits, '_' and '-' only",
             )
-        if task.with_items is not None and task.type == "workflow":
+        if (task.with_items is not None or task.iterate_cache is not None) and task.type == "workflow":
             raise CompileError(
                 f"workflow '{spec.ref}': task '{task.name}': with_items over a nested workflow is not supported",
                 _where(spec, task),
+                code=UNSUPPORTED,
             )
         if task.when is not None:
             log.warning(

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from attune_provider.spec.codes import COMPILE_ERROR
 from attune_provider.spec.model import Location
 
 
 class CompileError(Exception):
     """A workflow that loaded but cannot become a DAG; ``str()`` is ``file:line:col: error: ...``."""
 
-    def __init__(self, message: str, location: Location | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        hint: str | None = None,
+        code: str = COMPILE_ERROR,
+    ) -> None:
         self.message = message
         self.location = location
         self.hint = hint
+        self.code = code  # stable, documented (spec/codes.py)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -22,4 +30,4 @@ class CompileError(Exception):
         return text
 
     def __reduce__(self):  # picklable with our __init__ (DAG processor, multiprocessing)
-        return (CompileError, (self.message, self.location, self.hint))
+        return (CompileError, (self.message, self.location, self.hint, self.code))

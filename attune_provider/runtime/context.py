@@ -12,6 +12,7 @@ from typing import Any
 
 from attune_provider.expressions.context import AirflowVariableKeystore, WorkflowContext, system_values
 from attune_provider.runtime.answers import InquiryAnswers
+from attune_provider.runtime.pack_config import AirflowPackConfig
 from attune_provider.runtime.plan import WorkflowPlan
 from attune_provider.runtime.results import AirflowResultResolver
 
@@ -64,7 +65,7 @@ def build_context(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> Wor
         variables=current_variables(plan, airflow_context),
         results=AirflowResultResolver(ti, plan),
         system=system_values(airflow_context),
-        config=dict(pack.config) if pack is not None else {},
+        config=AirflowPackConfig(pack) if pack is not None else {},
         keystore=AirflowVariableKeystore(),
         inquiry=InquiryAnswers(ti, plan),
     )

@@ -2,13 +2,14 @@
 
 The run fails iff a failure stayed unhandled (no transition of the failed task started
 anything) or a routing step crashed; then the end task fails with
-``{"succeeded": false, "error": ...}``. Otherwise ``output_map`` is rendered against the final
+attune's ``{"error": "Workflow failed: N task(s) failed: a, b", "succeeded": false}``. Otherwise ``output_map`` is rendered against the final
 context and returned with ``"succeeded": true``; a key that fails to render is left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -24,13 +25,26 @@ from attune_provider.runtime.task_log import TaskLog
 from attune_provider.runtime.values import plain
 
 
-def unhandled_failures(plan: WorkflowPlan, ti: Any) -> list[str]:
-    """One line per unhandled failure or crashed routing step, in document order."""
+@dataclass(frozen=True)
+class Unhandled:
+    """One task whose failure stayed unhandled (or whose routing step crashed)."""
+
+    task: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def unhandled_failures(plan: WorkflowPlan, ti: Any) -> list[Unhandled]:
+    """Each unhandled failure or crashed routing step, in document order."""
     states = read_states(ti, plan.all_step_ids(), whole_run=True)
-    problems: list[str] = []
+    problems: list[Unhandled] = []
     for task in plan.tasks.values():
         if task.has_route and states.state(task.route_id) in (FAILED, UPSTREAM_FAILED):
-            problems.append(f"routing of task '{task.name}' crashed (see the log of {task.route_id})")
+            problems.append(
+                Unhandled(task.name, f"routing of task '{task.name}' crashed (see the log of {task.route_id})")
+            )
             continue
         outcome = task_outcome(ti, task, states)
         if not outcome.failed:
@@ -39,10 +53,20 @@ def unhandled_failures(plan: WorkflowPlan, ti: Any) -> list[str]:
         if decision is not None and decision.selected:
             continue  # handled: a transition started another task
         if task.decider_id is not None and decision is None:
-            problems.append(f"task '{task.name}' {outcome.status} and was never routed: {outcome.error}")
+            detail = f"task '{task.name}' {outcome.status} and was never routed: {outcome.error}"
         else:
-            problems.append(f"task '{task.name}' {outcome.status}: {outcome.error}")
+            detail = f"task '{task.name}' {outcome.status}: {outcome.error}"
+        problems.append(Unhandled(task.name, detail))
     return problems
+
+
+def workflow_failure(problems: list[Unhandled]) -> dict[str, Any]:
+    """The failed run's result in attune's words: ``{"error": "Workflow failed: N task(s) failed:
+    a, b", "succeeded": false}`` (``crates/executor/src/scheduler.rs``,
+    ``build_workflow_result_payload``); each task's own error goes to the end task's log."""
+    names = list(dict.fromkeys(problem.task for problem in problems))
+    error = f"Workflow failed: {len(names)} task(s) failed: {', '.join(names)}"
+    return {"error": error, "succeeded": False}
 
 
 def render_output(plan: WorkflowPlan, context: Mapping[str, Any], log: TaskLog) -> dict[str, Any]:
@@ -63,10 +87,12 @@ def finish_run(plan: WorkflowPlan, context: Mapping[str, Any], log: TaskLog) -> 
     ti = context["ti"]
     problems = unhandled_failures(plan, ti)
     if problems:
-        error = "; ".join(problems)
-        ti.xcom_push(key="return_value", value={"succeeded": False, "error": error})
-        log.error("attune: workflow %s failed: %s", plan.dag_id, error)
-        raise AirflowFailException(f"workflow {plan.dag_id} failed: {error}")
+        failure = workflow_failure(problems)
+        for problem in problems:
+            log.error("attune: %s", problem.detail)
+        ti.xcom_push(key="return_value", value=failure)
+        log.error("attune: workflow %s: %s", plan.dag_id, failure["error"])
+        raise AirflowFailException(f"workflow {plan.dag_id}: {failure['error']}")
     return workflow_result(render_output(plan, context, log))
 
 

@@ -35,7 +35,13 @@ def render_timeout(task: TaskPlan, ctx: Any) -> float | None:
 
 def render_items(task: TaskPlan, ctx: Any) -> list[Any] | Sequence[Any]:
     """The with_items list: a template is rendered, a literal taken as is; ``null`` -> ``[]``,
-    a single non-list value -> one item (docs/graph-semantics.md)."""
+    a single non-list value -> one item (docs/graph-semantics.md). An ``iterate_cache`` task's
+    items are the entries of its pinned cache generation (``runtime.cache_iteration``; attune
+    dispatches ``iterate_cache`` before ``with_items`` when a task has both)."""
+    if task.spec.iterate_cache is not None:
+        from attune_provider.runtime.cache_iteration import cache_items
+
+        return cache_items(task, ctx, str(ctx.system.get("dag_id") or ""))
     raw = task.spec.with_items
     value = render(raw, ctx, where=f"task '{task.name}' field 'with_items'") if isinstance(raw, str) else raw
     return as_item_list(value)

@@ -107,6 +107,10 @@ def child_result(ti: Any, task: TaskPlan, run_succeeded: bool) -> dict[str, Any]
         ).to_dict()
     if run_succeeded:
         return ActionResult.success(output).to_dict()
-    error = (output or {}).get("error") if isinstance(output, dict) else None
-    message = f"child workflow {task.spec.action} run {child_run_id} failed" + (f": {error}" if error else "")
+    error = output.get("error") if isinstance(output, dict) else None
+    if isinstance(error, str) and error:
+        # attune: the parent reads the child's own result payload, `Workflow failed: N task(s)
+        # failed: ...` (scheduler.rs build_workflow_result_payload), unchanged
+        return ActionResult.failure(error, data=output).to_dict()
+    message = f"child workflow {task.spec.action} run {child_run_id} failed"
     return ActionResult.failure(message, data=output).to_dict()

@@ -173,7 +173,7 @@ def build_plan(
             spec=task,
             inbound=tuple(inbound[task.name]),
             targets=tuple(targets[task.name]),
-            mapped=task.with_items is not None,
+            mapped=task.with_items is not None or task.iterate_cache is not None,
             nested=is_nested(task, action),
             action=action,
             entry=task.name in entries,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from attune_provider.spec.codes import ACTION_INPUT, ENTRY_POINT, RUNTIME_UNAVAILABLE, UNSUPPORTED_RUNNER
 from attune_provider.spec.errors import SpecError
 from attune_provider.spec.model import ActionSpec, SpecWarning
 from attune_provider.spec.report import Report, is_template, type_name
@@ -84,6 +85,7 @@ def _check_runner(report: Report, ref: str, runner: str) -> None:
             ("runner_type",),
             f"action '{ref}': runner_type {runner!r} cannot run here",
             "use one of attune's runtimes " + ", ".join(ALIASES) + " (or workflow_file for a workflow action)",
+            code=UNSUPPORTED_RUNNER,
         )
         return
     reason = unavailable_reason(runtime)
@@ -93,26 +95,27 @@ def _check_runner(report: Report, ref: str, runner: str) -> None:
             f"action '{ref}': runner_type {runner!r} needs the {runtime.name} runtime, which is not "
             f"available on this host: {reason}",
             f"install it on every worker (attune's check is in {runtime.source}), or run this pack elsewhere",
+            code=RUNTIME_UNAVAILABLE,
         )
 
 
 def _check_entry_point(report: Report, ref: str, entry: str | None, actions_dir: Path) -> None:
     hint = "entry_point is a script path relative to the pack's actions/ folder, e.g. `entry_point: deploy.sh`"
     if not entry:
-        report.error((), f"action '{ref}' has no entry_point", hint)
+        report.error((), f"action '{ref}' has no entry_point", hint, code=ENTRY_POINT)
         return
     if entry.startswith(("/", "\\")) or (len(entry) > 1 and entry[1] == ":"):
-        report.error(("entry_point",), f"entry_point {entry!r} must be relative to actions/, not absolute", hint)
+        report.error(("entry_point",), f"entry_point {entry!r} must be relative to actions/, not absolute", hint, code=ENTRY_POINT)
         return
     if ".." in PurePosixPath(entry.replace("\\", "/")).parts:
-        report.error(("entry_point",), f"entry_point {entry!r} must not contain '..'", hint)
+        report.error(("entry_point",), f"entry_point {entry!r} must not contain '..'", hint, code=ENTRY_POINT)
         return
     root = actions_dir.resolve()
     target = (actions_dir / entry).resolve()
     if not target.is_relative_to(root):
-        report.error(("entry_point",), f"entry_point {entry!r} leads out of actions/ (symbolic link)", hint)
+        report.error(("entry_point",), f"entry_point {entry!r} leads out of actions/ (symbolic link)", hint, code=ENTRY_POINT)
     elif not target.is_file():
-        report.error(("entry_point",), f"entry_point {entry!r} not found (looked for {target})", hint)
+        report.error(("entry_point",), f"entry_point {entry!r} not found (looked for {target})", hint, code=ENTRY_POINT)
 
 
 def input_problems(task: str, given: Mapping[str, Any], action: ActionSpec) -> list[tuple[str | None, str, str | None]]:
@@ -153,9 +156,9 @@ def check_task_inputs(report: Report, raw_tasks: Any, actions: Mapping[str, Acti
             continue
         for param, message, hint in input_problems(str(raw.get("name")), given, action):
             if param is None:
-                report.error(("tasks", index, "input"), message, hint, at_key=True)
+                report.error(("tasks", index, "input"), message, hint, at_key=True, code=ACTION_INPUT)
             else:
-                report.error(("tasks", index, "input", param), message, hint)
+                report.error(("tasks", index, "input", param), message, hint, code=ACTION_INPUT)
 
 
 def _holds_template(value: Any) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from attune_provider.spec.codes import INVALID_VALUE
 from attune_provider.spec.model import Location, SpecWarning
 
 
@@ -18,10 +19,13 @@ class SpecError(Exception):
     CI annotations already understand.
     """
 
-    def __init__(self, location: Location, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self, location: Location, message: str, hint: str | None = None, code: str = INVALID_VALUE
+    ) -> None:
         self.location = location
         self.message = message
         self.hint = hint
+        self.code = code  # stable, documented (spec/codes.py, docs/spec-loading.md)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -31,18 +35,23 @@ class SpecError(Exception):
         return text
 
     def __repr__(self) -> str:
-        return f"SpecError({self.location!r}, {self.message!r}, hint={self.hint!r})"
+        return f"SpecError({self.location!r}, {self.message!r}, hint={self.hint!r}, code={self.code!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SpecError):
             return NotImplemented
-        return (self.location, self.message, self.hint) == (other.location, other.message, other.hint)
+        return (self.location, self.message, self.hint, self.code) == (
+            other.location,
+            other.message,
+            other.hint,
+            other.code,
+        )
 
     def __hash__(self) -> int:
-        return hash((self.location, self.message, self.hint))
+        return hash((self.location, self.message, self.hint, self.code))
 
     def __reduce__(self):  # keep pickling (multiprocessing, Airflow) working with our __init__
-        return (SpecError, (self.location, self.message, self.hint))
+        return (SpecError, (self.location, self.message, self.hint, self.code))
 
 
 class LoadError(Exception):

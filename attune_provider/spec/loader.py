@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from attune_provider.spec.action_checks import check_action
+from attune_provider.spec.codes import DUPLICATE_REF, FILE_UNREADABLE
 from attune_provider.spec.errors import LoadError, SpecError
 from attune_provider.spec.metadata import parse_action, parse_pack_metadata
 from attune_provider.spec.model import ActionSpec, Location, PackSpec, SpecWarning, WorkflowSpec
@@ -164,7 +165,7 @@ def load_path(path: str | Path) -> LoadResult:
     origins: dict[str, Path] = {}
     root = Path(path)
     if not root.exists():
-        result.errors.append(SpecError(Location(str(root)), "no such file or folder"))
+        result.errors.append(SpecError(Location(str(root)), "no such file or folder", code=FILE_UNREADABLE))
         return result
     if root.is_file():
         pack_root = enclosing_pack(root)
@@ -353,6 +354,7 @@ def _duplicate(ref: str, here: Path | None, first: Path | None, what: str = "wor
         Location(str(here)),
         f"{what} ref '{ref}' is already defined by {first}; this one is skipped",
         f"give each {what} a unique ref",
+        DUPLICATE_REF,
     )
 
 

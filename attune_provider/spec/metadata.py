@@ -88,7 +88,9 @@ def parse_action(doc: YamlDocument, pack_ref: str | None = None, pack_path: Path
         ref = f"{pack_ref}.{name}" if pack_ref else name
     elif pack_ref and not ref.startswith(pack_ref + "."):
         report.warn(
-            ("ref",), f"action ref '{ref}' is not in pack '{pack_ref}' (expected '{pack_ref}.<name>')"
+            ("ref",),
+            f"action ref '{ref}' is not in pack '{pack_ref}' (expected '{pack_ref}.<name>')",
+            "ref-outside-pack",
         )
     enabled = data.get("enabled", True)
     if not isinstance(enabled, bool):

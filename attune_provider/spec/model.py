@@ -100,6 +100,7 @@ class RetryPolicy:
     delay: float = 0.0
     backoff: Backoff = "constant"
     max_delay: float | None = None
+    on_error: str | None = None  # parsed, never evaluated (as attune): every failure is retried
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,10 @@ from attune_provider.spec.report import Report, type_name
 from attune_provider.spec.yaml_source import YamlPath
 
 JSON_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object", "null"})
+#: attune's "no constraint" type (packs write `type: any`); not a JSON-schema type, so it never
+#: reaches a schema: the field accepts every JSON value
+ANY_TYPE = "any"
+PARAMETER_TYPES = JSON_TYPES | {ANY_TYPE}
 
 # JSON-schema keywords (draft 2020-12 validation + annotations) a field may carry
 SCHEMA_KEYWORDS = frozenset(
@@ -31,8 +35,15 @@ SCHEMA_KEYWORDS = frozenset(
         "deprecated", "nullable", "contentMediaType", "contentEncoding",
     }
 )  # fmt: skip
-ATTUNE_KEYWORDS = frozenset({"required", "secret"})
+# attune's flat-schema extensions, stripped before JSON-schema validation
+# (crates/api/src/validation/params.rs, flat_to_json_schema: required, secret, position)
+ATTUNE_KEYWORDS = frozenset({"required", "secret", "position"})
 FIELD_KEYS = SCHEMA_KEYWORDS | ATTUNE_KEYWORDS
+
+
+def is_any_type(declared: Any) -> bool:
+    """``type: any`` (or a type list naming ``any``): the field takes every JSON value."""
+    return declared == ANY_TYPE or (isinstance(declared, list) and ANY_TYPE in declared)
 
 
 def parse_parameters(report: Report, path: YamlPath, value: Any) -> dict[str, ParameterSpec]:
@@ -102,12 +113,12 @@ def _parse_field(report: Report, path: YamlPath, name: str, field: Any) -> Param
     type_ = field.get("type")
     if type_ is not None:
         types = type_ if isinstance(type_, list) else [type_]
-        bad = [t for t in types if not isinstance(t, str) or t not in JSON_TYPES]
+        bad = [t for t in types if not isinstance(t, str) or t not in PARAMETER_TYPES]
         if bad:
             report.error(
                 (*path, "type"),
                 f"parameter '{name}' has unknown type {bad[0]!r}",
-                "use one of " + ", ".join(sorted(JSON_TYPES)),
+                "use one of " + ", ".join(sorted(PARAMETER_TYPES)),
             )
             ok = False
     required = field.get("required", False)
@@ -147,9 +158,11 @@ def _parse_field(report: Report, path: YamlPath, name: str, field: Any) -> Param
     if not ok:
         return None
     schema.update((key, val) for key, val in field.items() if key not in ATTUNE_KEYWORDS)
+    if is_any_type(type_):
+        del schema["type"]  # `any` (alone or in a list) = no type constraint
     return ParameterSpec(
         name=name,
-        type=type_ if isinstance(type_, str) else None,
+        type=type_ if isinstance(type_, str) and type_ != ANY_TYPE else None,
         required=required,
         has_default="default" in field,
         default=field.get("default"),

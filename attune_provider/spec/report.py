@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from attune_provider.expressions.text_rules import is_template
+from attune_provider.spec.codes import INVALID_VALUE
 from attune_provider.spec.errors import SpecError
 from attune_provider.spec.model import Location, SpecWarning
 from attune_provider.spec.yaml_source import YamlDocument, YamlPath
@@ -29,11 +30,19 @@ class Report:
     def loc(self, path: YamlPath) -> Location:
         return self.doc.loc(path)
 
-    def error(self, path: YamlPath, message: str, hint: str | None = None, *, at_key: bool = False) -> None:
+    def error(
+        self,
+        path: YamlPath,
+        message: str,
+        hint: str | None = None,
+        *,
+        at_key: bool = False,
+        code: str = INVALID_VALUE,
+    ) -> None:
         location = self.doc.key_loc(path) if at_key else self.doc.loc(path)
-        self.errors.append(SpecError(location, message, hint))
+        self.errors.append(SpecError(location, message, hint, code))
 
-    def warn(self, path: YamlPath, message: str, code: str = "warning", *, at_key: bool = False) -> None:
+    def warn(self, path: YamlPath, message: str, code: str, *, at_key: bool = False) -> None:
         location = self.doc.key_loc(path) if at_key else self.doc.loc(path)
         self.warnings.append(SpecWarning(location, message, code))
 

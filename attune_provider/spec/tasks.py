@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from attune_provider.spec.model import EMPTY, RetryPolicy, TaskSpec, WaitFor
-from attune_provider.spec.report import Report, is_int, is_number, is_template, type_name
+from attune_provider.spec.codes import ATTUNE_REJECTS
+from attune_provider.spec.model import EMPTY, TaskSpec, WaitFor
+from attune_provider.spec.report import Report, is_int, is_template, type_name
+from attune_provider.spec.task_options import parse_iterate_cache, parse_retry
 from attune_provider.spec.templates import TemplateChecker, unquoted_expressions
 from attune_provider.spec.transitions import TransitionParser
 from attune_provider.spec.yaml_source import YamlPath
@@ -26,8 +28,6 @@ TASK_KEYS = frozenset(
 )  # fmt: skip
 # attune server concerns: accepted silently into TaskSpec.extra (plus every ``worker_*`` key)
 EXTRA_KEYS = frozenset({"permission_set_refs", "permission_set_ref", "trace_tag_template", "__chart_meta__"})
-RETRY_KEYS = frozenset({"count", "delay", "backoff", "max_delay"})
-BACKOFFS = ("constant", "linear", "exponential")
 TASK_TYPES = ("workflow", "parallel")
 SHELL_ACTIONS = frozenset({"core.local", "core.shell"})
 ITERATION_LIMITS = {"batch_size": 1000, "concurrency": 100}  # attune's validator bounds
@@ -95,13 +95,15 @@ class TaskParser:
             with_items=with_items,
             batch_size=self._positive_int(path, name, raw, "batch_size"),
             concurrency=self._positive_int(path, name, raw, "concurrency"),
-            retry=self._retry((*path, "retry"), name, raw.get("retry")),
+            retry=parse_retry(self.report, self.templates, (*path, "retry"), name, raw.get("retry")),
             timeout=self._timeout((*path, "timeout"), name, raw.get("timeout")),
-            join=self._positive_int(path, name, raw, "join"),
+            join=self._join(path, name, raw),
             type=task_type,
             wait_for=self._wait_for((*path, "wait_for"), name, raw.get("wait_for")),
             when=self._task_when(path, name, raw),
-            iterate_cache=self._iterate_cache((*path, "iterate_cache"), name, raw.get("iterate_cache")),
+            iterate_cache=parse_iterate_cache(
+                self.report, self.templates, (*path, "iterate_cache"), name, raw.get("iterate_cache")
+            ),
             queue=self._queue(path, name, raw.get("worker_selector")),
             extra=MappingProxyType(extra) if extra else EMPTY,
             location=report.loc(path),
@@ -114,7 +116,15 @@ class TaskParser:
         self, path: YamlPath, name: str, raw: dict[Any, Any], action: Any, task_input: Any
     ) -> None:
         """Accepted by attune but almost surely a mistake: ignored ``batch_size``, unquoted ``cmd``."""
-        iterated = "with_items" in raw or "with-items" in raw
+        iterated = "with_items" in raw or "with-items" in raw or raw.get("iterate_cache") is not None
+        if raw.get("iterate_cache") is not None and ("with_items" in raw or "with-items" in raw):
+            self.report.warn(
+                (*path, "with_items" if "with_items" in raw else "with-items"),
+                f"task '{name}' has both iterate_cache and with_items; attune iterates the cache and "
+                "ignores with_items, so does the provider",
+                "ignored-with-items",
+                at_key=True,
+            )
         for key, top in ITERATION_LIMITS.items():
             value = raw.get(key)
             if value is None:
@@ -215,6 +225,23 @@ class TaskParser:
         self.report.error((*path, key), f"task '{name}': '{key}' must be a positive integer, got {value!r}")
         return None
 
+    def _join(self, path: YamlPath, name: str, raw: dict[Any, Any]) -> int | None:
+        """attune reads ``join`` as an unsigned integer (``join: Option<usize>``, parser.rs): the
+        "all" its comment mentions is rejected by its parser, so it is a located error here too."""
+        value = raw.get("join")
+        if value is None or (is_int(value) and value > 0):
+            return value
+        hint = None
+        if isinstance(value, str):
+            hint = "attune's parser only takes a number: write the count of inbound tasks to wait for"
+        self.report.error(
+            (*path, "join"),
+            f"task '{name}': 'join' must be a positive integer, got {value!r}",
+            hint,
+            code=ATTUNE_REJECTS,
+        )
+        return None
+
     def _timeout(self, path: YamlPath, name: str, value: Any) -> int | str | None:
         if value is None:
             return None
@@ -229,48 +256,6 @@ class TaskParser:
             'e.g. `timeout: 300` or `timeout: "{{ parameters.timeout }}"`',
         )
         return None
-
-    def _retry(self, path: YamlPath, name: str, value: Any) -> RetryPolicy | None:
-        if value is None:
-            return None
-        report = self.report
-        if not isinstance(value, dict):
-            report.error(path, f"task '{name}': 'retry' must be a mapping, got {type_name(value)}",
-                         "e.g. `retry: {count: 3, delay: 5, backoff: exponential}`")  # fmt: skip
-            return None
-        report.unknown_keys(path, value, RETRY_KEYS, "retry")
-        ok = True
-        count = value.get("count", 0)
-        if not (is_int(count) and count >= 0):
-            report.error(
-                (*path, "count"), f"task '{name}': retry 'count' must be an integer >= 0, got {count!r}"
-            )
-            ok = False
-        delay = value.get("delay", 0)
-        if not (is_number(delay) and delay >= 0):
-            report.error(
-                (*path, "delay"),
-                f"task '{name}': retry 'delay' must be a number of seconds >= 0, got {delay!r}",
-            )
-            ok = False
-        backoff = value.get("backoff", "constant")
-        if backoff not in BACKOFFS:
-            report.error((*path, "backoff"), f"task '{name}': unknown retry backoff {backoff!r}",
-                         "use one of " + ", ".join(BACKOFFS))  # fmt: skip
-            ok = False
-        max_delay = value.get("max_delay")
-        if max_delay is not None and not (is_number(max_delay) and max_delay >= 0):
-            report.error((*path, "max_delay"),
-                         f"task '{name}': retry 'max_delay' must be a number of seconds >= 0, got {max_delay!r}")  # fmt: skip
-            ok = False
-        if not ok:
-            return None
-        return RetryPolicy(
-            count=count,
-            delay=float(delay),
-            backoff=backoff,
-            max_delay=float(max_delay) if max_delay is not None else None,
-        )
 
     def _wait_for(self, path: YamlPath, name: str, value: Any) -> WaitFor | None:
         if value is None:
@@ -306,16 +291,6 @@ class TaskParser:
             at_key=True,
         )
         return value
-
-    def _iterate_cache(self, path: YamlPath, name: str, value: Any) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            self.report.error(
-                path, f"task '{name}': 'iterate_cache' must be a mapping, got {type_name(value)}"
-            )
-            return None
-        return MappingProxyType(value)
 
     def _queue(self, path: YamlPath, name: str, selector: Any) -> str | None:
         if not isinstance(selector, dict) or selector.get("queue") is None:

@@ -21,6 +21,7 @@ from jinja2 import nodes
 from attune_provider.expressions.context import OUTCOME_FUNCTIONS
 from attune_provider.expressions.engine import ExpressionSyntaxError, check_template, referenced_tasks
 from attune_provider.expressions.functions import FUNCTIONS
+from attune_provider.spec.codes import TEMPLATE_SYNTAX
 from attune_provider.spec.report import Report, is_template
 from attune_provider.spec.yaml_source import YamlPath, format_path
 
@@ -159,6 +160,7 @@ class TemplateChecker:
                     path,
                     f"invalid template in '{format_path(path)}': {message}",
                     "templates use Jinja2 syntax: {{ expression }} and {% statement %}",
+                    code=TEMPLATE_SYNTAX,
                 )
                 continue
             for name in sorted(referenced - names):

@@ -6,7 +6,6 @@ Legacy transition fields (``on_success`` ... ``decision``, task-level ``publish`
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,7 +25,7 @@ LEGACY_TRANSITIONS = (
     ("on_timeout", "{{ timed_out() }}"),
 )
 LEGACY_KEYS = ("on_success", "on_failure", "on_complete", "on_timeout", "decision", "publish")
-_MENTIONS_SUCCEEDED = re.compile(r"\bsucceeded\s*\(\s*\)")
+_SUCCEEDED_CALL = "succeeded()"  # attune matches this exact text (`w.contains("succeeded()")`)
 _LITERAL_CONDITIONS = TRUE_TEXT | FALSE_TEXT | {"always"}
 
 
@@ -191,16 +190,7 @@ class TransitionParser:
             publish_path = (*path, "publish")
             publish = self._publish(publish_path, name, raw["publish"])
             if publish:
-                for index, transition in enumerate(result):
-                    if transition.when and _MENTIONS_SUCCEEDED.search(transition.when):
-                        result[index] = replace(transition, publish=transition.publish + publish)
-                        break
-                else:
-                    result.append(
-                        Transition(
-                            when="{{ succeeded() }}", publish=publish, location=self.report.loc(publish_path)
-                        )
-                    )
+                _attach_legacy_publish(result, publish, self.report.loc(publish_path))
         return tuple(result)
 
     def _decision(self, path: YamlPath, name: str, value: Any) -> list[Transition]:
@@ -224,3 +214,18 @@ class TransitionParser:
                 )
             )
         return result
+
+
+def _attach_legacy_publish(result: list[Transition], publish: tuple[tuple[str, Any], ...], where: Any) -> None:
+    """attune's ``normalize_transitions`` (``crates/common/src/workflow/parser.rs``): a task-level
+    ``publish`` joins the first transition whose ``when`` contains ``succeeded()``; with no
+    transition at all it becomes a publish-only ``succeeded()`` transition; otherwise (e.g. only
+    ``on_failure``) it joins the **first** transition, whatever its condition."""
+    for index, transition in enumerate(result):
+        if transition.when and _SUCCEEDED_CALL in transition.when:
+            result[index] = replace(transition, publish=transition.publish + publish)
+            return
+    if result:
+        result[0] = replace(result[0], publish=result[0].publish + publish)
+        return
+    result.append(Transition(when="{{ succeeded() }}", publish=publish, location=where))

@@ -16,6 +16,7 @@ from typing import Any
 
 from attune_provider.spec.action_checks import check_task_inputs
 from attune_provider.spec.airflow_block import parse_airflow_block
+from attune_provider.spec.codes import UNKNOWN_TASK, WAIT_FOR_IN_CYCLE
 from attune_provider.spec.errors import LoadError, SpecError
 from attune_provider.spec.graph import analyse_graph
 from attune_provider.spec.model import EMPTY, ActionSpec, PackSpec, SpecWarning, TaskSpec, WorkflowSpec
@@ -105,8 +106,8 @@ def build_workflow(
 
     parser = TaskParser(report, templates)
     tasks = _tasks(report, parser, data)
-    names = [task.name for task in tasks]
-    _check_targets(report, parser, names)
+    names = _written_task_names(data.get("tasks")) or [task.name for task in tasks]
+    _check_targets(report, parser, names)  # a task with its own error is still a known target
     templates.check(names)
     if pack is not None:
         check_task_inputs(report, data.get("tasks"), pack.actions)
@@ -271,6 +272,15 @@ def _tasks(report: Report, parser: TaskParser, data: dict[Any, Any]) -> list[Tas
     return tasks
 
 
+def _written_task_names(raw_tasks: Any) -> list[str]:
+    """Every task name as written, including tasks that failed to parse (their own error is
+    reported once; a transition to them is not a second, misleading "unknown task")."""
+    if not isinstance(raw_tasks, list):
+        return []
+    names = [raw["name"] for raw in raw_tasks if isinstance(raw, dict) and isinstance(raw.get("name"), str)]
+    return list(dict.fromkeys(names))
+
+
 def _check_targets(report: Report, parser: TaskParser, names: list[str]) -> None:
     """reference 4.4: every ``do`` target must name a task of this workflow."""
     known = set(names)
@@ -279,7 +289,7 @@ def _check_targets(report: Report, parser: TaskParser, names: list[str]) -> None
             continue
         close = difflib.get_close_matches(target, names, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else "known tasks: " + ", ".join(names)
-        report.error(path, f"task '{source}' transitions to unknown task '{target}'", hint)
+        report.error(path, f"task '{source}' transitions to unknown task '{target}'", hint, code=UNKNOWN_TASK)
 
 
 def _graph_checks(
@@ -332,6 +342,7 @@ def _graph_checks(
                 f"task '{name}' waits for an inquiry (wait_for) but sits on a cycle",
                 "an inquiry prerequisite must not be part of a cycle (attune rejects this too); "
                 "break the cycle or move wait_for to a task outside it",
+                WAIT_FOR_IN_CYCLE,
             )
         )
     return tuple((edge.source, edge.target) for edge in findings.back_edges), findings.unreachable

@@ -18,6 +18,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from attune_provider.spec.codes import DUPLICATE_KEY, FILE_UNREADABLE, INPUT_LIMIT, YAML_SYNTAX
 from attune_provider.spec.errors import LoadError, SpecError
 from attune_provider.spec.limits import LoaderLimits, setting_hint
 from attune_provider.spec.model import Location
@@ -102,7 +103,9 @@ def read_yaml(path: str | Any) -> YamlDocument:
                 size = os.fstat(handle.fileno()).st_size
                 raise LoadError([_too_big(file, max(size, len(raw)), limits)])
     except OSError as exc:
-        raise LoadError([SpecError(Location(file), f"cannot read file: {exc.strerror or exc}")]) from exc
+        raise LoadError(
+            [SpecError(Location(file), f"cannot read file: {exc.strerror or exc}", code=FILE_UNREADABLE)]
+        ) from exc
     return parse_yaml(raw, file, limits=limits)
 
 
@@ -111,6 +114,7 @@ def _too_big(file: str, size: int, limits: LoaderLimits) -> SpecError:
         Location(file),
         f"document is {size} bytes, above the limit of {limits.max_document_bytes} bytes",
         setting_hint("max_document_bytes", limits.max_document_bytes),
+        INPUT_LIMIT,
     )
 
 
@@ -148,10 +152,10 @@ def _compose_and_build(raw: bytes, file: str, limits: LoaderLimits) -> tuple[_Bu
         before = raw[: exc.position]
         location = Location(file, before.count(b"\n") + 1, len(before) - before.rfind(b"\n"))
         raise LoadError(
-            [SpecError(location, f"invalid YAML: {exc.reason}", "save the file as UTF-8 text")]
+            [SpecError(location, f"invalid YAML: {exc.reason}", "save the file as UTF-8 text", YAML_SYNTAX)]
         ) from exc
     except yaml.YAMLError as exc:
-        raise LoadError([SpecError(Location(file), f"invalid YAML: {exc}")]) from exc
+        raise LoadError([SpecError(Location(file), f"invalid YAML: {exc}", code=YAML_SYNTAX)]) from exc
     finally:
         loader.dispose()
     builder = _Builder(file, limits)
@@ -173,7 +177,7 @@ def _marked_error(file: str, exc: yaml.MarkedYAMLError) -> SpecError:
         hint = exc.context
         if exc.context_mark is not None and exc.context_mark is not mark:
             hint += f" started at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
-    return SpecError(location, f"invalid YAML: {problem}", hint)
+    return SpecError(location, f"invalid YAML: {problem}", hint, YAML_SYNTAX)
 
 
 class _LimitExceeded(Exception):
@@ -238,7 +242,9 @@ class _Builder:
             self._alias_level -= repeat
 
     def _limit(self, at: tuple[int, int], option: str, value: int, message: str) -> None:
-        error = SpecError(Location(self.file, *at), message.format(value), setting_hint(option, value))
+        error = SpecError(
+            Location(self.file, *at), message.format(value), setting_hint(option, value), INPUT_LIMIT
+        )
         raise _LimitExceeded(error)
 
     def _scalar(self, node: ScalarNode) -> Any:
@@ -288,6 +294,7 @@ class _Builder:
                 Location(self.file, *at),
                 f"duplicate key {key!r} in mapping{_where(path)} (first defined at line {first_line})",
                 "YAML would silently keep only the last value; remove or rename one of them",
+                DUPLICATE_KEY,
             )
         )
 

@@ -126,12 +126,29 @@ def test_failing_script_is_failed_with_exit_code_and_stderr(registry):
     assert other.exit_code == 7
 
 
-def test_unparseable_output_fails_with_a_clear_error(registry):
-    result = registry.resolve("acttest.bad_output").run({})
-    assert result.outcome == "failed"
-    assert result.exit_code == 0
-    assert "output_format json: stdout is not valid JSON" in result.error
+def test_unparseable_json_output_with_exit_0_still_succeeds_keeping_stdout(registry, capture):
+    """attune crates/worker/src/runtime/process_executor.rs parse_output: a json stdout that
+    does not parse is `.ok()` = no result; exit 0 is success and stdout stays in the result."""
+    log, handler = capture
+    result = registry.resolve("acttest.bad_output").run({}, log=log)
+    assert result.outcome == "succeeded" and result.succeeded
+    assert (result.exit_code, result.error, result.data) == (0, None, None)
     assert result.stdout == "this is { not JSON\n"
+    assert "timed_out" not in result.to_dict()
+    # not silent: the task log says why there is no data
+    assert any("stdout is not valid JSON" in line and "no data" in line for line in handler.lines)
+
+
+@pytest.mark.parametrize("output_format", ["json", "yaml", "jsonl"])
+def test_parsed_output_is_not_also_kept_as_stdout(registry, capture, output_format):
+    """attune process_executor.rs: `stdout: if result.is_some() { String::new() }` ("avoid
+    duplication"), and executor.rs handle_execution_success adds stdout only when non-empty."""
+    log, handler = capture
+    result = _variant(registry, "acttest.report", output_format=output_format).run({"message": "m"}, log=log)
+    assert result.succeeded, result.error
+    assert result.data is not None
+    assert result.stdout == ""
+    assert any("[stdout] " in line for line in handler.lines)  # the stream is still in the task log
 
 
 def test_timeout_kills_the_whole_process_group(registry, tmp_path, capture):
@@ -140,6 +157,7 @@ def test_timeout_kills_the_whole_process_group(registry, tmp_path, capture):
     result = registry.resolve("acttest.hang").run({"pid_file": str(pid_file)}, log=log)  # timeout_seconds: 1
     assert result.outcome == "timed_out"
     assert not result.succeeded
+    assert result.to_dict()["timed_out"] is True  # attune executor.rs handle_execution_timeout
     assert "timed out after 1" in result.error
     assert "started grandchild" in result.stdout
     grandchild = int(pid_file.read_text())

@@ -76,3 +76,16 @@ def test_to_dict_works_with_the_result_view():
     assert view["stdout"] == "real"  # metadata wins a clash
     assert view["outcome"] == "succeeded"
     assert view["succeeded"] is True
+
+
+def test_a_timed_out_result_carries_timed_out_true_as_attune_stores_it():
+    """attune crates/worker/src/executor.rs handle_execution_timeout: the result gets
+    `"timed_out": true`; other results have no such key (so `result().timed_out` is null)."""
+    stored = ActionResult.timeout("Execution timed out after 1 seconds", exit_code=-1).to_dict()
+    assert stored["timed_out"] is True and stored["succeeded"] is False
+    assert "timed_out" not in ActionResult.failure("boom").to_dict()
+    assert "timed_out" not in ActionResult.success(1).to_dict()
+    from attune_provider.expressions.result_view import ResultView
+
+    assert ResultView(stored)["timed_out"] is True
+    assert ActionResult.from_dict(stored).timed_out

@@ -26,14 +26,12 @@ tasks:
       count: 2
 """
 
-ITERATE_CACHE = """
+UNKNOWN_ACTION = """
 ref: clitest.cache
 version: "1.0.0"
 tasks:
   - name: cached
-    action: core.noop
-    iterate_cache:
-      cache: servers
+    action: nowhere.none
 """
 
 
@@ -95,14 +93,15 @@ def test_missing_path_is_an_error(tmp_path: Path):
 def test_compile_errors_fail_validation(tmp_path: Path):
     """By default every loaded workflow is compiled too: unsupported constructs are caught."""
     write(tmp_path / "good.yaml", GREET)
-    write(tmp_path / "cache.yaml", ITERATE_CACHE)
+    write(tmp_path / "cache.yaml", UNKNOWN_ACTION)
     result = run_cli("validate", str(tmp_path), "--format", "json", "--airflow-home", str(tmp_path / "home"))
     assert result.returncode == 1, result.stderr
     report = result.json()
     assert report["compiled"] == ["clitest.greet"]
     [error] = report["errors"]
     assert error["file"].endswith("cache.yaml")
-    assert "iterate_cache" in error["message"] and "cached" in error["message"]
+    assert "nowhere.none" in error["message"] and "cached" in error["message"]
+    assert error["code"] == "compile-error"
 
 
 def test_broken_action_metadata_fails_validate_with_locations(tmp_path: Path):

@@ -202,18 +202,23 @@ def test_unknown_action_names_file_task_and_places_searched(tmp_path):
     assert "searched" in message and "built-in core actions" in message
 
 
-def test_iterate_cache_is_a_clear_not_supported_error(tmp_path):
+def test_iterate_cache_compiles_to_a_gate_and_a_mapped_run(tmp_path):
+    """Was a compile error "not supported"; now attune's cache iteration (runtime.cache_iteration)."""
     text = """
     ref: test.cache
     tasks:
       - name: from_cache
         action: core.noop
         iterate_cache: {namespace: inventory}
+        batch_size: 25
+        concurrency: 4
     """
-    with pytest.raises(CompileError) as info:
-        _compile(tmp_path, text, name="cache")
-    assert "task 'from_cache'" in str(info.value) and "not supported" in str(info.value)
-    assert f"{tmp_path / 'cache.yaml'}:4:" in str(info.value)
+    dag, _ = _compile(tmp_path, text, name="cache")
+    plan = dag.attune_plan.tasks["from_cache"]
+    assert plan.mapped and plan.has_gate
+    run = dag.get_task(plan.run_id)
+    assert run.upstream_task_ids == {plan.gate_id}
+    assert run.partial_kwargs["max_active_tis_per_dagrun"] == 4
 
 
 def test_back_edges_are_dropped_from_the_graph(tmp_path):

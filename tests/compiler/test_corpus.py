@@ -33,7 +33,7 @@ def _registry() -> ActionRegistry:
 
 
 def test_every_graph_compiles_or_fails_as_specified(corpus):
-    compiled, unsupported, invalid = [], [], []
+    compiled, iterated, invalid = [], [], []
     for path in _graphs(corpus):
         if path.stem.endswith("_INVALID"):
             with pytest.raises(LoadError) as info:
@@ -52,15 +52,11 @@ def test_every_graph_compiles_or_fails_as_specified(corpus):
             assert all(error.location.line > 0 for error in exc.errors)
             continue
         registry = doubles_for(spec, _registry())
-        if any(task.iterate_cache is not None for task in spec.tasks):
-            with pytest.raises(CompileError) as info:
-                compile_workflow(spec, registry=registry)
-            first = next(task for task in spec.tasks if task.iterate_cache is not None)
-            assert f"task '{first.name}'" in str(info.value) and "not supported" in str(info.value)
-            assert path.name in str(info.value)
-            unsupported.append(path.name)
-            continue
         dag = compile_workflow(spec, registry=registry)
+        if any(task.iterate_cache is not None for task in spec.tasks):
+            cached = [t for t in spec.tasks if t.iterate_cache is not None]
+            assert all(dag.attune_plan.tasks[t.name].mapped for t in cached)  # runs like with_items
+            iterated.append(path.name)
         assert dag.dag_id == spec.ref
         leaves = [t.task_id for t in dag.tasks if not t.downstream_list]
         assert leaves == [dag.attune_plan.end_id]
@@ -68,7 +64,7 @@ def test_every_graph_compiles_or_fails_as_specified(corpus):
             assert dag.has_task(dag.attune_plan.tasks[task.name].run_id)
         compiled.append(path.name)
     assert len(invalid) == 3
-    assert unsupported == ["test_iterate_cache_parses_explicit_and_default_fields.yaml"]
+    assert iterated == ["test_iterate_cache_parses_explicit_and_default_fields.yaml"]
     assert len(compiled) >= 20
 
 
@@ -96,10 +92,13 @@ def test_packs_load_and_compile(corpus):
     dag = compile_workflow(spec, registry=doubles_for(spec, _registry()))
     assert dag.has_task("guarded_task.inquiry")
 
+    # attune's docs example docs/examples/cache-iteration-workflow.workflow.yaml (issue 21)
     examples = load_pack(corpus / "packs" / "examples")
-    for spec in examples.workflows.values():
-        with pytest.raises(CompileError, match="not supported"):
-            compile_workflow(spec, registry=doubles_for(spec, _registry()))
+    spec = examples.workflows["examples.process_cached_users"]
+    dag = compile_workflow(spec, registry=doubles_for(spec, _registry()))
+    process = dag.attune_plan.tasks["process_users"]
+    assert process.mapped and process.has_gate and process.has_route
+    assert dag.get_task(process.run_id).partial_kwargs["max_active_tis_per_dagrun"] == 4  # concurrency: 4
 
 
 def test_unknown_action_in_a_pack_workflow_names_the_workflow_file(corpus):

@@ -128,3 +128,15 @@ def test_secret_is_masked_and_its_default_never_reaches_the_dag(params):
     assert "secret" in (token.description or "").lower()
     assert built["env"].value == "dev"  # non-secret defaults are still shown
     assert specs["token"].default == "hunter2-default"
+
+
+def test_type_any_takes_every_json_value_in_the_trigger_form(tmp_path: Path):
+    path = tmp_path / "wf.yaml"
+    path.write_text("parameters:\n  blob: {type: any, required: true}\n  n: {type: integer}\ntasks:\n  - name: a\n")
+    spec = load_workflow_file(path)
+    built = build_params(spec.parameters)
+    assert "type" not in param_schema(spec.parameters["blob"])
+    for value in ({"k": [1, 2]}, [1, "x"], "text", 3, 2.5, True):
+        assert _validate(built, {"blob": value})["blob"] == value
+    with pytest.raises(Exception, match="n"):
+        _validate(built, {"blob": 1, "n": "not a number"})

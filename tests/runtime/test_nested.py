@@ -121,8 +121,9 @@ def test_nested_workflow_result_and_failure(nested_dags):
     assert report.states["call_child.run"] == "failed"
     assert report.states["report.run"] == "skipped"
     assert report.state == "failed"  # failed() fired but started no task: unhandled
-    assert "child told to fail" in report.variables()["child_error"]
-    assert "call_child" in report.output["error"]
+    # attune's text reaches the parent unchanged (scheduler.rs build_workflow_result_payload)
+    assert report.variables()["child_error"] == "Workflow failed: 1 task(s) failed: explode"
+    assert report.output == {"error": "Workflow failed: 1 task(s) failed: call_child", "succeeded": False}
 
 
 def test_missing_child_dag_is_a_clear_error_naming_it(nested_dags):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from attune_provider.runtime.end import unhandled_failures, workflow_result
+from attune_provider.runtime.end import unhandled_failures, workflow_failure, workflow_result
 from attune_provider.runtime.plan import WorkflowPlan, build_plan
 from attune_provider.runtime.records import ROUTE_KEY, ItemsMeta, RouteDecision
 from attune_provider.runtime.selection import SKIP, START, WAIT, Arrivals, arrivals, selection, verdict
@@ -207,7 +207,10 @@ def test_unhandled_failures_names_only_failures_no_transition_handled(tmp_path):
     ti.put("a.run", RouteDecision("failed", ("handler",), "boom").to_xcom(), key=ROUTE_KEY)
     ti.set_state("handler.run", "success").set_state("lonely.run", "failed")
     ti.put("lonely.run", {"outcome": "timed_out", "error": "too slow"})
-    assert unhandled_failures(plan, ti) == ["task 'lonely' timed_out: too slow"]
+    problems = unhandled_failures(plan, ti)
+    assert [(p.task, p.detail) for p in problems] == [("lonely", "task 'lonely' timed_out: too slow")]
+    # attune's text, crates/executor/src/scheduler.rs build_workflow_result_payload
+    assert workflow_failure(problems) == {"error": "Workflow failed: 1 task(s) failed: lonely", "succeeded": False}
 
 
 def test_one_outcome_vocabulary_across_layers():

@@ -153,7 +153,7 @@ def test_crashed_route_fails_the_run_at_end(dag_env, tmp_path, registry, monkeyp
     assert report.state == "failed"
     output = report.output
     assert output["succeeded"] is False
-    assert "routing of task 'spread' crashed" in output["error"]
+    assert output["error"] == "Workflow failed: 1 task(s) failed: spread"  # attune's text
     assert "never" not in output  # output_map is not rendered for a failed run
 
     # reference 10.2: every system key is present and real inside a running task

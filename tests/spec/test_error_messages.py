@@ -53,8 +53,8 @@ CASES = [
         id="empty-tasks",
     ),
     pytest.param(
-        "tasks:\n  - name: a\n    retry:\n      count: 2\n      backoff: random\n",
-        "5:16: error: task 'a': unknown retry backoff 'random' (hint: use one of constant, linear, exponential)",
+        "tasks:\n  - name: a\n    retry:\n      count: 2\n      delay: 1\n      backoff: random\n",
+        "6:16: error: task 'a': unknown retry backoff 'random' (hint: use one of constant, linear, exponential)",
         id="bad-retry",
     ),
     pytest.param(

@@ -126,3 +126,30 @@ def test_wrapped_schema_required_must_name_properties(load_errors):
         "parameters:\n  type: object\n  properties:\n    a: {type: string}\n  required: [b]\n" + TASKS
     )
     assert "'required' names 'b', which is not a property" in str(error)
+
+
+ATTUNE_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null", "any")
+
+
+def test_every_parameter_type_attune_accepts_loads_any_included(load):
+    """Real packs write `type: any` (no constraint) and attune's `position` extension, which
+    attune strips before JSON-schema validation (crates/api/src/validation/params.rs,
+    flat_to_json_schema); neither is an error or a warning here."""
+    body = "parameters:\n" + "".join(f'  p_{t}: {{type: "{t}", position: 0}}\n' for t in ATTUNE_TYPES)
+    wf = load(body + TASKS)
+    assert wf.warnings == ()
+    assert set(wf.parameters) == {f"p_{t}" for t in ATTUNE_TYPES}
+    for name in ATTUNE_TYPES[:-1]:
+        assert wf.parameters[f"p_{name}"].type == name
+        assert wf.parameters[f"p_{name}"].schema["type"] == name
+    anything = wf.parameters["p_any"]
+    assert anything.type is None and "type" not in anything.schema  # no constraint at all
+    assert "position" not in anything.schema
+
+
+def test_any_accepts_every_default_and_a_type_list_with_any_is_unconstrained(load):
+    wf = load(
+        "parameters:\n  a: {type: any, default: [1, {x: 2}]}\n  b: {type: [string, any], default: 3}\n" + TASKS
+    )
+    assert wf.parameters["a"].default == [1, {"x": 2}]
+    assert "type" not in wf.parameters["b"].schema

@@ -78,10 +78,19 @@ def test_timeout_template_is_kept(load):
         ("join: -1", "'join' must be a positive integer"),
         ("join: true", "'join' must be a positive integer"),
         ("retry: 3", "'retry' must be a mapping"),
-        ("retry: {count: -1}", "retry 'count' must be an integer >= 0, got -1"),
-        ("retry: {count: 2, delay: soon}", "retry 'delay' must be a number of seconds >= 0, got 'soon'"),
-        ("retry: {count: 2, backoff: fibonacci}", "unknown retry backoff 'fibonacci'"),
-        ("retry: {count: 2, max_delay: -5}", "retry 'max_delay' must be a number of seconds >= 0"),
+        # attune's RetryConfig (crates/common/src/workflow/parser.rs): count 1-100, delay/max_delay u32
+        ("retry: {count: -1, delay: 1}", "retry 'count' must be an integer from 1 to 100 (attune's range), got -1"),
+        ("retry: {count: 0, delay: 1}", "retry 'count' must be an integer from 1 to 100"),
+        ("retry: {count: 101, delay: 1}", "retry 'count' must be an integer from 1 to 100"),
+        ("retry: {count: 2, delay: soon}", "retry 'delay' must be a whole number of seconds >= 0"),
+        ("retry: {count: 2, delay: 0.5}", "retry 'delay' must be a whole number of seconds >= 0"),
+        ("retry: {count: 2}", "retry has no 'delay'; attune's parser requires both 'count' and 'delay'"),
+        ("retry: {delay: 2}", "retry has no 'count'"),
+        ("retry: {count: 2, delay: 1, backoff: fibonacci}", "unknown retry backoff 'fibonacci'"),
+        ("retry: {count: 2, delay: 1, max_delay: -5}", "retry 'max_delay' must be a whole number of seconds >= 0"),
+        ("retry: {count: 2, delay: 1, on_error: [timeout]}", "retry 'on_error' must be a template string"),
+        # attune reads join as Option<usize>: `join: all` is a parse error there
+        ("join: all", "'join' must be a positive integer, got 'all'"),
         ("input: [a]", "'input' must be a mapping"),
         ("action: 3", "'action' must be an action ref"),
         ("type: serial", "unknown task type 'serial'"),
@@ -101,7 +110,7 @@ def test_bad_field_values(load_errors, body, message):
 
 
 def test_unknown_retry_key_warns(load):
-    wf = load(one_task("retry: {count: 1, dealy: 2}"))
+    wf = load(one_task("retry: {count: 1, delay: 0, dealy: 2}"))
     assert "unknown retry key 'dealy' is ignored; did you mean 'delay'?" in wf.warnings[0].message
 
 
@@ -211,3 +220,27 @@ def test_join_larger_than_inbound_edges_warns(load):
     assert warning.code == "join-unsatisfiable" and warning.location.line == 6
     assert "task 'c' has join: 3 but only 2 task(s) transition to it" in warning.message
     assert not load("tasks:\n  - name: a\n    on_success: b\n  - name: b\n    join: 1\n").warnings
+
+
+def test_retry_on_error_is_read_as_attune_reads_it_and_said_to_be_not_evaluated(load):
+    """attune's parser reads `on_error: Option<String>` (crates/common/src/workflow/parser.rs
+    RetryConfig); its executor never evaluates it (crates/executor/src/scheduler.rs
+    maybe_retry_workflow_task retries every failed or timed-out attempt up to `count`)."""
+    wf = load(one_task('retry:\n  count: 2\n  delay: 0\n  on_error: "{{ \'timeout\' in result().error }}"'))
+    retry = wf.task("t").retry
+    assert (retry.count, retry.delay, retry.on_error) == (2, 0.0, "{{ 'timeout' in result().error }}")
+    (warning,) = wf.warnings
+    assert warning.code == "not-executed"
+    assert "retry 'on_error' is parsed but never evaluated" in warning.message
+    assert warning.location.line == 6  # the on_error key, not somewhere near
+
+
+def test_retry_on_error_template_is_syntax_checked(load_errors):
+    error = load_errors(one_task('retry: {count: 1, delay: 0, on_error: "{{ result( }}"}'))
+    assert [e.code for e in error.errors] == ["template-syntax"]
+
+
+def test_join_all_is_a_located_attune_rejects_error(load_errors):
+    (error,) = load_errors(one_task("join: all")).errors
+    assert error.code == "attune-rejects" and error.location.line == 3
+    assert "write the count of inbound tasks" in (error.hint or "")

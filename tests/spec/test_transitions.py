@@ -95,21 +95,33 @@ def test_legacy_publish_mentioning_succeeded_in_a_decision(load):
         """
     on_failure: c
     decision:
-      - when: "{{ succeeded( ) and result().ok }}"
+      - when: "{{ succeeded() and result().ok }}"
         next: d
     publish:
       - done: true
 """,
     )
-    assert shape(result)[1] == ("{{ succeeded( ) and result().ok }}", (("done", True),), ("d",))
+    assert shape(result)[1] == ("{{ succeeded() and result().ok }}", (("done", True),), ("d",))
+    assert shape(result)[0] == ("{{ failed() }}", (), ("c",))
 
 
-def test_legacy_publish_without_succeeded_transition_adds_one(load):
+def test_legacy_publish_with_only_on_failure_attaches_to_the_first_transition(load):
+    """attune crates/common/src/workflow/parser.rs normalize_transitions: "Attach to the first
+    transition" when transitions exist but none contains `succeeded()` (SPEC 4.2, corrected)."""
     result = transitions(load, "    on_failure: b\n    publish:\n      - done: true\n")
-    assert shape(result) == [
-        ("{{ failed() }}", (), ("b",)),
-        ("{{ succeeded() }}", (("done", True),), ()),
-    ]
+    assert shape(result) == [("{{ failed() }}", (("done", True),), ("b",))]
+    # attune matches the exact text `succeeded()`: `succeeded( )` is not a match either
+    spaced = transitions(
+        load,
+        '    on_timeout: b\n    decision:\n      - when: "{{ succeeded( ) }}"\n        next: c\n'
+        "    publish:\n      - done: true\n",
+    )
+    assert shape(spaced) == [("{{ timed_out() }}", (("done", True),), ("b",)), ("{{ succeeded( ) }}", (), ("c",))]
+
+
+def test_legacy_publish_without_any_transition_becomes_a_succeeded_transition(load):
+    result = transitions(load, "    publish:\n      - done: true\n")
+    assert shape(result) == [("{{ succeeded() }}", (("done", True),), ())]
 
 
 def test_next_wins_over_legacy_with_warning(load):
