@@ -175,12 +175,13 @@ def _base_workflow(
         report.error(("action_ref",), f"rule '{rule_ref}' names action '{action_ref}', which pack '{pack.ref}' "
                      "does not define")  # fmt: skip
         return None
-    return _one_task(action_ref, action, pack)
+    return _one_task(action_ref, action, pack, report.loc(("action_ref",)))
 
 
-def _one_task(action_ref: str, action: ActionSpec | None, pack: PackSpec) -> WorkflowSpec:
+def _one_task(action_ref: str, action: ActionSpec | None, pack: PackSpec, where: Location) -> WorkflowSpec:
     name = _NAME.sub("_", action_ref.rsplit(".", 1)[-1]) or "run"
-    task = TaskSpec(name=name, action=action_ref)  # input None: the workflow's parameters are passed
+    # input None: the workflow's parameters are passed; located at the rule's action_ref
+    task = TaskSpec(name=name, action=action_ref, location=where)
     return WorkflowSpec(
         ref=action_ref,
         label=action.label if action else None,
@@ -264,6 +265,7 @@ def _scheduled(
         parameters=parameters,
         airflow=settings,
         rule_file=Path(doc.file),
+        source_file=base.source_file or Path(doc.file),  # a one-task workflow is defined by the rule
         warnings=(),
         content_hash=hashlib.sha256((base.content_hash + rule_hash).encode()).hexdigest(),
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from attune_provider.spec import load_pack, load_path
 
 PACK = "ref: ops\nlabel: Ops\nversion: '1.0.0'\n"
@@ -180,3 +182,14 @@ def test_loading_the_rule_file_alone_gives_its_dag(tmp_path: Path) -> None:
     )
     result = load_path(root / "rules" / "daily.yaml")
     assert list(result.workflows) == ["ops.daily_report"] and not result.errors
+
+
+def test_a_rule_on_an_unknown_action_of_another_pack_fails_to_compile_at_the_rule(tmp_path: Path) -> None:
+    from attune_provider.compiler import CompileError, compile_workflow
+
+    root = _pack(tmp_path, {"other": "ref: other\ntrigger_ref: core.intervaltimer\naction_ref: elsewhere.missing\n"
+                            "trigger_params: {interval: 60}\n"})  # fmt: skip
+    spec = load_pack(root).workflows["ops.other"]
+    with pytest.raises(CompileError) as raised:
+        compile_workflow(spec)
+    assert (Path(raised.value.location.file).name, raised.value.location.line) == ("other.yaml", 3)
