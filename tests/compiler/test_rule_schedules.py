@@ -56,6 +56,7 @@ def test_timer_rules_compile_to_scheduled_dags(tmp_path: Path) -> None:
     assert nightly.is_paused_upon_creation is True
     assert nightly.params["message"] == "nightly"
     assert "attune-rule" in nightly.tags
+    assert "core.crontimer" in nightly.doc_md and "nightly.yaml" in nightly.doc_md
 
     often = compile_workflow(loaded.workflows["sched.often"])
     assert isinstance(often.timetable, DeltaTriggerTimetable)
