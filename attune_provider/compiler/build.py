@@ -23,6 +23,7 @@ from attune_provider.compiler.dag_class import AttuneDAG
 from attune_provider.compiler.doc import workflow_doc
 from attune_provider.compiler.errors import CompileError
 from attune_provider.compiler.params import build_params
+from attune_provider.compiler.schedules import timer_dag_kwargs
 from attune_provider.runtime.gate import AttuneGateOperator, AttuneJoinGateOperator
 from attune_provider.runtime.operators import (
     MAP_INDEX_TEMPLATE,
@@ -167,6 +168,10 @@ def _dag_kwargs(spec: WorkflowSpec, params: Mapping[str, Any]) -> dict[str, Any]
             default_args["pool"] = settings.pool
         if settings.queue:
             default_args["queue"] = settings.queue
+        if settings.timer is not None:  # a timer rule's DAG (spec/rules.py)
+            kwargs.update(timer_dag_kwargs(settings.timer))
+        if settings.paused is not None:
+            kwargs["is_paused_upon_creation"] = settings.paused
     kwargs["default_args"] = default_args
     return kwargs
 
@@ -334,7 +339,7 @@ def compile_workflow(
     _check_supported(spec)
     actions = _resolve_actions(spec, registry if registry is not None else _registry_for(spec))
     plan = build_plan(spec, actions, max_map_length=max_map_length or _max_map_length())
-    if spec.airflow is not None and spec.airflow.schedule is not None:
+    if spec.airflow is not None and (spec.airflow.schedule is not None or spec.airflow.timer is not None):
         required = [n for n, p in spec.parameters.items() if p.required and not p.has_default]
         if required:
             raise CompileError(

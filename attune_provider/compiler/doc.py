@@ -19,6 +19,11 @@ def workflow_doc(spec: WorkflowSpec) -> str:
         lines.append(f"- source: `{spec.source_file}`")
     if spec.action_file:
         lines.append(f"- action metadata: `{spec.action_file}`")
+    timer = spec.airflow.timer if spec.airflow else None
+    if spec.rule_file and timer:
+        lines.append(
+            f"- attune rule: `{spec.rule_file}` ({timer.trigger_ref}; its action_params are the params' defaults)"
+        )
     if spec.cancellation_policy:
         lines.append(
             f"- cancellation_policy `{spec.cancellation_policy}`: "

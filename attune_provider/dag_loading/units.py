@@ -35,7 +35,7 @@ class SourceUnit:
         if self.kind == "file":
             return [self.path]
         found = [p for p in self.path.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES]
-        for sub in ("actions", "workflows"):
+        for sub in ("actions", "workflows", "rules", "triggers", "sensors"):  # rules: spec/rules.py
             folder = self.path / sub
             if folder.is_dir():
                 found.extend(p for p in folder.rglob("*") if p.is_file() and p.suffix in YAML_SUFFIXES)

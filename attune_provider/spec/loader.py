@@ -23,6 +23,7 @@ from attune_provider.spec.errors import LoadError, SpecError
 from attune_provider.spec.metadata import parse_action, parse_pack_metadata
 from attune_provider.spec.model import ActionSpec, Location, PackSpec, SpecWarning, WorkflowSpec
 from attune_provider.spec.report import Report
+from attune_provider.spec.rules import pack_rules
 from attune_provider.spec.workflow import build_workflow, ref_from_filename
 from attune_provider.spec.yaml_source import YamlDocument, read_yaml
 
@@ -142,6 +143,11 @@ def load_pack(path: str | Path) -> LoadedPack:
             add(lambda a=action, d=docs[ref]: _load_linked_workflow(a, d, pack), action.source_file)
     for file in _yaml_files(root / "workflows"):
         add(lambda f=file: _load_pack_standalone(f, pack), file)
+    scheduled, rule_errors, rule_warnings = pack_rules(pack, workflows)  # after the workflows they run
+    errors.extend(rule_errors)
+    warnings.extend(rule_warnings)
+    for workflow in scheduled:
+        add(lambda w=workflow: w, workflow.rule_file)
     linked = {(root / "actions" / a.workflow_file).resolve() for a in actions.values() if a.workflow_file}
     for file in _yaml_files(root / "actions" / "workflows"):
         if file.resolve() not in linked:
@@ -264,7 +270,7 @@ def enclosing_pack(file: Path) -> Path | None:
         if (folder / "pack.yaml").is_file():
             return folder
     for folder in file.parents:
-        if folder.name in ("actions", "workflows") and (folder.parent / "actions").is_dir():
+        if folder.name in ("actions", "workflows", "rules") and (folder.parent / "actions").is_dir():
             return folder.parent
     return None
 
@@ -314,9 +320,11 @@ def _add_pack_member(result: LoadResult, origins: dict[str, Path], loaded: Loade
                 relevant |= pair
     for workflow in loaded.workflows.values():
         members = {Path(p).resolve() for p in (workflow.source_file, workflow.action_file) if p}
+        if workflow.rule_file is not None:  # a rule's DAG belongs to its rule file only
+            members = {workflow.rule_file.resolve()}
         if file in members:
             relevant |= members
-            _add_workflow(result, origins, workflow, workflow.action_file or workflow.source_file)
+            _add_workflow(result, origins, workflow, workflow.rule_file or workflow.action_file or workflow.source_file)
     result.errors.extend(e for e in loaded.errors if _resolved(e.location.file) in relevant)
     result.warnings.extend(w for w in loaded.warnings if _resolved(w.location.file) in relevant)
 
@@ -334,7 +342,7 @@ def _add_pack(result: LoadResult, origins: dict[str, Path], loaded: LoadedPack) 
         return
     result.packs[loaded.pack.ref] = loaded.pack
     for workflow in loaded.workflows.values():
-        _add_workflow(result, origins, workflow, workflow.action_file or workflow.source_file)
+        _add_workflow(result, origins, workflow, workflow.rule_file or workflow.action_file or workflow.source_file)
 
 
 def _add_workflow(

@@ -20,6 +20,12 @@ ACTION_KEYS = frozenset(
         "parameters", "output", "tags", "workflow_file",
         # attune server concerns, accepted without effect
         "default_execution_permission_set_refs", "permission_set_refs",
+        # read by attune's pack loader (pack_registry/loader.rs, load_actions): worker placement,
+        # runtime version constraint, visibility and retention; no effect on Airflow
+        "runtime_version", "required_worker_runtimes", "worker_selector", "worker_tolerations",
+        "worker_affinity", "accesses_mcp", "reference_visibility", "reference_allowed_pack_refs",
+        "log_retention_policy", "log_retention_limit", "artifact_retention_policy",
+        "artifact_retention_limit",
     }
 )  # fmt: skip
 PACK_KEYS = frozenset(

@@ -143,8 +143,28 @@ class TaskSpec:
 
 
 @dataclass(frozen=True)
+class TimerSchedule:
+    """An attune timer trigger as an exact Airflow schedule (``spec/timers.py``).
+
+    ``kind`` is ``cron`` (5-field Airflow cron evaluated in ``timezone``), ``interval``
+    (``every``) or ``once`` (at ``start_date``). ``start_date``/``end_date`` bound the runs.
+    """
+
+    kind: str
+    cron: str | None = None
+    timezone: str = "UTC"
+    every: Any = None  # timedelta
+    start_date: Any = None  # pendulum DateTime
+    end_date: Any = None  # pendulum DateTime
+    trigger_ref: str = ""
+
+
+@dataclass(frozen=True)
 class AirflowSettings:
-    """The provider's ``airflow:`` extension block (reference 2); attune ignores it."""
+    """The provider's ``airflow:`` extension block (reference 2); attune ignores it.
+
+    ``timer`` and ``paused`` are set only for the DAG of a timer rule (``spec/rules.py``).
+    """
 
     schedule: Any = None  # cron text, preset ("@daily"), or a timedelta
     start_date: Any = None  # pendulum DateTime
@@ -156,6 +176,8 @@ class AirflowSettings:
     queue: str | None = None
     default_retries: int | None = None
     tags: tuple[str, ...] = ()
+    timer: TimerSchedule | None = None
+    paused: bool | None = None  # is_paused_upon_creation
 
 
 @dataclass(frozen=True)
@@ -206,6 +228,7 @@ class WorkflowSpec:
     # tasks no entry task can reach (only inside a cycle nothing leads into): they never run
     unreachable_tasks: tuple[str, ...] = ()
     content_hash: str = ""  # sha256 of the source bytes (graph + action file), for caches
+    rule_file: Path | None = None  # set for the DAG of a timer rule (rules/<name>.yaml)
 
     def task(self, name: str) -> TaskSpec:
         for task in self.tasks:
