@@ -44,6 +44,7 @@ def test_cron_exact_forms(attune: str, airflow: str) -> None:
         ("*/10 * * * * *", "minute resolution"),  # every 10 s
         ("30 0 9 * * *", "minute resolution"),  # 09:00:30
         ("0 9 * * MON", "6"),  # the 5-field form is not attune's
+        ("0 0 0 1 1 * 2030", "year"),
         ("0 0 9 1 * MON", "BOTH match"),  # croner ANDs the day fields, Airflow ORs them
         ("0 0 0 L * *", "differs"),
         ("0 0 0 * * 5#2", "differs"),
