@@ -112,6 +112,8 @@ def cron_to_airflow(expression: str) -> tuple[str | None, str | None]:
     if text.lower() in NICKNAMES:
         return NICKNAMES[text.lower()], None
     fields = text.split()
+    if len(fields) == 7:
+        return None, f"cron expression {expression!r} has a year field, which Airflow's cron has not"
     if len(fields) != 6:
         return None, (
             f"cron expression {expression!r} has {len(fields)} fields; attune's cron timer takes 6, "

@@ -44,6 +44,7 @@ def test_cron_exact_forms(attune: str, airflow: str) -> None:
         ("*/10 * * * * *", "minute resolution"),  # every 10 s
         ("30 0 9 * * *", "minute resolution"),  # 09:00:30
         ("0 9 * * MON", "6"),  # the 5-field form is not attune's
+        ("0 0 0 1 1 * 2030", "year"),
         ("0 0 9 1 * MON", "BOTH match"),  # croner ANDs the day fields, Airflow ORs them
         ("0 0 0 L * *", "differs"),
         ("0 0 0 * * 5#2", "differs"),
@@ -162,3 +163,34 @@ def test_rruletimer_inexact_forms_are_rejected(params: str, why: str) -> None:
     (error,) = report.errors
     assert why in error.message
     assert error.location.line == 2  # at the rule text
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYHOUR=9,17;BYMINUTE=30",
+        "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=8;BYMINUTE=0",
+        "FREQ=WEEKLY",
+        "FREQ=MONTHLY",
+        "FREQ=MONTHLY;BYMONTHDAY=1,15;BYHOUR=6;BYMINUTE=0",
+        "FREQ=MONTHLY;BYDAY=TU",
+        "FREQ=YEARLY;BYMONTH=3,9;BYMONTHDAY=31",
+        "FREQ=YEARLY",
+        "FREQ=HOURLY;BYMINUTE=0,45",
+        "FREQ=MINUTELY;BYHOUR=10",
+    ],
+)
+def test_translated_rrule_fires_at_the_same_instants(rule: str) -> None:
+    """The cron from an rrule gives the same next 40 instants as the RFC 5545 rule itself."""
+    from croniter import croniter
+    from dateutil.rrule import rrulestr
+
+    tz = "America/New_York"
+    params = f'  rule: "{rule}"\n  dtstart: "2026-01-31T14:20:00Z"\n  timezone: {tz}\n'
+    timer, report = _translate("core.rruletimer", params)
+    assert not report.errors, report.errors
+    start = timer.start_date.in_timezone(tz)
+    expected = list(rrulestr(rule, dtstart=start).xafter(start - timedelta(seconds=1), count=40, inc=True))
+    cron = croniter(timer.cron, start - timedelta(seconds=1))
+    got = [cron.get_next(type(start)) for _ in range(40)]
+    assert [t.isoformat() for t in got] == [t.isoformat() for t in expected]
