@@ -67,6 +67,12 @@ WARNING_CODES: dict[str, str] = {
     "back-edge": "a transition back into a cycle, dropped at compile time (each task runs once)",
     "unreachable": "a task no entry task can reach; it never runs",
     "join-unsatisfiable": "`join: N` with fewer than N inbound tasks; the task never starts",
+    "rule-not-translated": "a rule whose trigger is not one of attune's timers: no DAG (use sensors, Assets or "
+    "REST-triggered runs)",
+    "trigger-not-translated": "a pack trigger (triggers/*.yaml): not translated (Airflow sensors, Assets, REST triggers)",
+    "sensor-not-translated": "a pack sensor (sensors/*.yaml): not translated (Airflow sensors or deferrable triggers)",
+    "cron-timezone": "a core.crontimer `timezone` other than UTC: ignored, as attune's timer sensor ignores it",
+    "datetime-past": "a core.datetimetimer `fire_at` in the past (attune never fires it; the @once DAG runs when unpaused)",
 }
 
 ALL_CODES: frozenset[str] = frozenset(ERROR_CODES) | frozenset(WARNING_CODES)

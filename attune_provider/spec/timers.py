@@ -166,13 +166,16 @@ def _cron(report: Report, path: YamlPath, params: dict) -> TimerSchedule | None:
     if tz is None:
         return None
     if tz.upper() not in ("UTC", "ETC/UTC"):
+        # attune's code wins over its docs: the timer sensor (types.rs, TimerConfig::Cron) has no timezone
+        # and fires in UTC, so the DAG does too; a user who wants local time says so in `airflow: schedule`
         report.warn(
             (*path, "timezone"),
-            f"cron timer timezone {tz!r}: the DAG fires in {tz}; attune's timer sensor (types.rs, "
-            "TimerConfig::Cron) ignores 'timezone' and fires in UTC",
+            f"cron timer timezone {tz!r} is ignored, as attune's timer sensor (types.rs, TimerConfig::Cron) "
+            "ignores it: the DAG fires in UTC like attune does (for local times, drop the rule's timer and set "
+            "`airflow: schedule` with a timezone-aware start_date)",
             "cron-timezone",
         )
-    return TimerSchedule(kind="cron", cron=cron, timezone=tz, start_date=_epoch(), trigger_ref=CRON)
+    return TimerSchedule(kind="cron", cron=cron, timezone="UTC", start_date=_epoch(), trigger_ref=CRON)
 
 
 def _invalid_cron(cron: str) -> str | None:
