@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import re
 from pathlib import Path
 from types import MappingProxyType
@@ -16,7 +17,7 @@ from typing import Any
 
 from attune_provider.spec.action_checks import check_task_inputs
 from attune_provider.spec.airflow_block import parse_airflow_block
-from attune_provider.spec.codes import UNKNOWN_TASK, WAIT_FOR_IN_CYCLE
+from attune_provider.spec.codes import ATTUNE_REJECTS, UNKNOWN_TASK, WAIT_FOR_IN_CYCLE
 from attune_provider.spec.errors import LoadError, SpecError
 from attune_provider.spec.graph import analyse_graph
 from attune_provider.spec.model import EMPTY, ActionSpec, PackSpec, SpecWarning, TaskSpec, WorkflowSpec
@@ -226,9 +227,19 @@ def _output_map(report: Report, templates: TemplateChecker, data: dict[Any, Any]
             ("output_map",), f"'output_map' must be a mapping of result key to value, got {type_name(value)}"
         )
         return None
-    for key in value:
+    for key, item in value.items():
         if not isinstance(key, str):
             report.error(("output_map", key), f"output_map key {key!r} must be text", at_key=True)
+        elif not isinstance(item, str):
+            # attune: `output_map: Option<HashMap<String, String>>` (parser.rs); any other value
+            # fails its parser, so it is a located error here too
+            shown = json.dumps(item) if isinstance(item, (int, float, bool)) or item is None else None
+            report.error(
+                ("output_map", key),
+                f"output_map value of {key!r} must be text (a template or a string), got {type_name(item)}",
+                f"quote it: `{key}: '{shown}'`" if shown else f'render it: `{key}: "{{{{ ... }}}}"`',
+                code=ATTUNE_REJECTS,
+            )
     templates.collect(("output_map",), value)
     return value
 

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from attune_provider.spec import load_path
+from attune_provider.spec.codes import ALL_CODES
 
 SEED = 20261130
 TIME_LIMIT = 3.0  # seconds per file
@@ -286,7 +287,8 @@ def _located(item: Any, folder: Path) -> bool:
 
 
 def classify(case: Case, folder: Path) -> tuple[str, str]:
-    """(outcome, detail): outcome is error / warning / accepted / unlocated / traceback / hang / memory."""
+    """(outcome, detail): outcome is error / warning / accepted / unlocated / uncoded / traceback / hang /
+    memory."""
     path = case.build(folder)
     tracemalloc.reset_peak()
     signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
@@ -305,6 +307,11 @@ def classify(case: Case, folder: Path) -> tuple[str, str]:
         return "memory", f"{peak / 1e6:.0f} MB"
     if elapsed > TIME_LIMIT:
         return "hang", f"{elapsed:.1f}s"
+    # issue 21 point 5: every finding carries a stable code documented in docs/spec-loading.md
+    uncoded = [f"{getattr(x, 'code', None)!r}: {x}" for x in (*result.errors, *result.warnings)
+               if getattr(x, "code", None) not in ALL_CODES]  # fmt: skip
+    if uncoded:
+        return "uncoded", uncoded[0]
     if result.errors:
         bad = [str(e) for e in result.errors if not _located(e, folder)]
         return ("unlocated", bad[0]) if bad else ("error", str(result.errors[0]))

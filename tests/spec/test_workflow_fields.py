@@ -143,3 +143,10 @@ def test_variable_and_output_names_must_be_text(load_errors):
     ]
     error = load_errors("vars:\n  - 1: x\n" + MINIMAL_TASKS)
     assert "variable name 1 in 'vars' must be text" in str(error)
+
+
+def test_output_map_values_must_be_text_as_attunes_parser_reads_them(load_errors):
+    """attune: `output_map: Option<HashMap<String, String>>` (crates/common/src/workflow/parser.rs)."""
+    error = load_errors("output_map:\n  ok: done\n  count: 3\n  items: [a]\ntasks:\n  - name: a\n")
+    assert [(e.code, e.location.line) for e in error.errors] == [("attune-rejects", 3), ("attune-rejects", 4)]
+    assert "quote it: `count: '3'`" in (error.errors[0].hint or "")
