@@ -27,6 +27,15 @@ TASK_KEYS = frozenset(
 # attune server concerns: accepted silently into TaskSpec.extra (plus every ``worker_*`` key)
 EXTRA_KEYS = frozenset({"permission_set_refs", "permission_set_ref", "trace_tag_template", "__chart_meta__"})
 RETRY_KEYS = frozenset({"count", "delay", "backoff", "max_delay"})
+#: Airflow keeps ``retries`` in a 32-bit integer column; a larger count overflows at compile time
+MAX_RETRY_COUNT = 2**31 - 1
+#: the longest duration Python's ``timedelta`` (Airflow's retry delay, execution timeout) holds
+MAX_SECONDS = 86_399_999_999_999  # timedelta.max, in whole seconds (999999999 days)
+
+
+def _seconds_ok(value: Any) -> bool:
+    """A number of seconds >= 0 that a ``timedelta`` can hold (not inf, not nan, not 1e29)."""
+    return is_number(value) and 0 <= value <= MAX_SECONDS
 BACKOFFS = ("constant", "linear", "exponential")
 TASK_TYPES = ("workflow", "parallel")
 SHELL_ACTIONS = frozenset({"core.local", "core.shell"})
@@ -218,14 +227,15 @@ class TaskParser:
     def _timeout(self, path: YamlPath, name: str, value: Any) -> int | str | None:
         if value is None:
             return None
-        if is_int(value) and value > 0:
+        if is_int(value) and 0 < value <= MAX_SECONDS:
             return value
         if is_template(value):
             self.templates.collect(path, value)
             return value
         self.report.error(
             path,
-            f"task '{name}': 'timeout' must be a positive number of seconds or a template, got {value!r}",
+            f"task '{name}': 'timeout' must be a positive number of seconds or a template "
+            f"(at most {MAX_SECONDS} seconds), got {_shown(value)}",
             'e.g. `timeout: 300` or `timeout: "{{ parameters.timeout }}"`',
         )
         return None
@@ -241,16 +251,18 @@ class TaskParser:
         report.unknown_keys(path, value, RETRY_KEYS, "retry")
         ok = True
         count = value.get("count", 0)
-        if not (is_int(count) and count >= 0):
+        if not (is_int(count) and 0 <= count <= MAX_RETRY_COUNT):
             report.error(
-                (*path, "count"), f"task '{name}': retry 'count' must be an integer >= 0, got {count!r}"
+                (*path, "count"),
+                f"task '{name}': retry 'count' must be an integer from 0 to {MAX_RETRY_COUNT}, got {_shown(count)}",
             )
             ok = False
         delay = value.get("delay", 0)
-        if not (is_number(delay) and delay >= 0):
+        if not _seconds_ok(delay):
             report.error(
                 (*path, "delay"),
-                f"task '{name}': retry 'delay' must be a number of seconds >= 0, got {delay!r}",
+                f"task '{name}': retry 'delay' must be a number of seconds from 0 to {MAX_SECONDS}, "
+                f"got {_shown(delay)}",
             )
             ok = False
         backoff = value.get("backoff", "constant")
@@ -259,9 +271,10 @@ class TaskParser:
                          "use one of " + ", ".join(BACKOFFS))  # fmt: skip
             ok = False
         max_delay = value.get("max_delay")
-        if max_delay is not None and not (is_number(max_delay) and max_delay >= 0):
+        if max_delay is not None and not _seconds_ok(max_delay):
             report.error((*path, "max_delay"),
-                         f"task '{name}': retry 'max_delay' must be a number of seconds >= 0, got {max_delay!r}")  # fmt: skip
+                         f"task '{name}': retry 'max_delay' must be a number of seconds from 0 to "
+                         f"{MAX_SECONDS}, got {_shown(max_delay)}")  # fmt: skip
             ok = False
         if not ok:
             return None
@@ -329,3 +342,9 @@ class TaskParser:
         return None
 
     # --- transitions ---------------------------------------------------------------------
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of a value, long numbers shortened (a 5000-digit count must not flood the report)."""
+    text = repr(value) if not is_int(value) else str(value)
+    return text if len(text) <= 40 else f"{text[:16]}...{text[-8:]} ({len(text)} characters)"

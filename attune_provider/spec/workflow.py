@@ -107,7 +107,10 @@ def build_workflow(
     tasks = _tasks(report, parser, data)
     names = [task.name for task in tasks]
     _check_targets(report, parser, names)
-    templates.check(names)
+    published = {name for task in tasks for transition in task.next for name, _raw in transition.publish}
+    # a graph file without `parameters` may get them from an action file not loaded here: unchecked
+    declared = set(parameters or {}) if action is not None or "parameters" in data else None
+    templates.check(names, parameter_names=declared, variable_names=set(variables or {}) | published)
     if pack is not None:
         check_task_inputs(report, data.get("tasks"), pack.actions)
 
