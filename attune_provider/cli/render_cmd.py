@@ -236,15 +236,13 @@ def _masker(workflow: WorkflowSpec, params: Mapping[str, Any]) -> Any:
 def masked_preview(workflow: WorkflowSpec, spec: Any, params: Mapping[str, Any], out: dict[str, Any]) -> dict[str, Any]:
     """``out`` as it may be printed: secret texts replaced by ``***``, and an input key whose
     template reads a secret (``parameters.<secret>``, ``keystore``) masked whole."""
-    from attune_provider.runtime.secret_values import reads_secret, secret_parameter_names
+    from attune_provider.runtime.secret_values import secret_parameter_names
 
     masked = _masker(workflow, params).redact_value(out)
     secret_names = secret_parameter_names(workflow.parameters)
     raw_input = spec.input if isinstance(spec.input, Mapping) else {}
     if isinstance(masked.get("input"), dict):
-        for key, raw in raw_input.items():
-            if key in masked["input"] and reads_secret(raw, secret_names, ()):
-                masked["input"][key] = REDACTED
+        _mask_read_secrets(masked["input"], raw_input, secret_names)
     if isinstance(masked.get("parameters"), dict):
         for name in secret_names & set(masked["parameters"]):
             masked["parameters"][name] = REDACTED
@@ -252,6 +250,19 @@ def masked_preview(workflow: WorkflowSpec, spec: Any, params: Mapping[str, Any],
 
 
 REDACTED = "***"
+
+
+def _mask_read_secrets(rendered: dict[str, Any], raw: Mapping[str, Any], secret_names: frozenset[str]) -> None:
+    """Mask, in place, each rendered value whose template names a secret (mappings key by key)."""
+    from attune_provider.runtime.secret_values import reads_secret
+
+    for key, template in raw.items():
+        if key not in rendered:
+            continue
+        if isinstance(template, Mapping) and isinstance(rendered[key], dict):
+            _mask_read_secrets(rendered[key], template, secret_names)
+        elif reads_secret(template, secret_names, ()):
+            rendered[key] = REDACTED
 
 
 def run(args: argparse.Namespace) -> int:
