@@ -52,6 +52,16 @@ def workflow_parameters(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) 
     for name, spec in plan.workflow.parameters.items():
         if values.get(name) is None and spec.has_default:
             values[name] = copy.deepcopy(spec.default)  # the compiled spec's object stays untouched
+    return unsealed_parameters(plan, values)
+
+
+def unsealed_parameters(plan: WorkflowPlan, values: dict[str, Any]) -> dict[str, Any]:
+    """Secret parameters sealed in the run's conf (``plugins.secret_conf``) decrypted."""
+    from attune_provider.store.sealed import is_sealed_text, unseal_text
+
+    for name, spec in plan.workflow.parameters.items():
+        if getattr(spec, "secret", False) and is_sealed_text(values.get(name)):
+            values[name] = unseal_text(values[name])
     return values
 
 

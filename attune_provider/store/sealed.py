@@ -59,3 +59,23 @@ def unseal(value: Any) -> Any:
     except Exception as exc:  # cryptography's InvalidToken: another key, or a damaged token
         raise SealError(f"a sealed secret value cannot be decrypted with [core] fernet_key: {exc!r}") from None
     return json.loads(text)
+
+
+#: prefix of a sealed secret carried as text (a triggered run's conf: the Param stays a string)
+TEXT_PREFIX = "attune-sealed:v1:"
+
+
+def seal_text(value: Any) -> str:
+    """``value`` sealed into one string (it passes a ``type: string`` Param's validation)."""
+    return TEXT_PREFIX + seal(value)[TOKEN_KEY]
+
+
+def is_sealed_text(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(TEXT_PREFIX)
+
+
+def unseal_text(value: Any) -> Any:
+    """The value inside a sealed string (``value`` itself when it is not one)."""
+    if not is_sealed_text(value):
+        return value
+    return unseal({SEALED_KEY: 1, TOKEN_KEY: value[len(TEXT_PREFIX) :]})

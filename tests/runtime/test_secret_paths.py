@@ -59,7 +59,11 @@ def secret_run(dag_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     registry = ActionRegistry(packs_folders=[], entry_point_group=None, pack_entry_point_group=None)
     registry.register("test.check_auth", lambda auth: {"got_the_clear_value": auth == f"Bearer {TOKEN}"})
     dag = compile_text(tmp_path_factory.mktemp("secret_paths"), "secret_paths", FLOW, registry)
-    report = run_dag(dag, {"token": TOKEN})
+    from attune_provider.plugins.secret_conf import seal_secret_conf
+
+    # dag.test() callers seal the conf themselves (the trigger endpoint's middleware does it for
+    # the UI and the REST API: tests/plugins/test_secret_conf.py); the runtime unseals it
+    report = run_dag(dag, seal_secret_conf({"token": TOKEN}, ["token"]))
     assert report.state == "success", report.states
     return report
 
@@ -104,3 +108,16 @@ def test_keystore_reads_only_the_keys_a_template_names(secret_run: Any) -> None:
     stored = secret_run.result("dump_keystore")
     assert stored["data"] == {"message": {}}
     assert OTHER_VARIABLE[1] not in json.dumps(stored)
+
+
+def test_dag_run_conf_holds_the_secret_sealed(secret_run: Any) -> None:
+    """The Dag Run Conf view and the REST API show `dag_run.conf`; the `use` task still got the
+    clear value (published from it), so the runtime unsealed it."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        conf = session.scalar(select(DagRun.conf).where(DagRun.run_id == secret_run.run_id))
+    assert _clear_forms(json.dumps(conf)) == []
+    assert secret_run.result("use")["data"] == {"got_the_clear_value": True}
