@@ -25,6 +25,8 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
 os.environ.setdefault("AIRFLOW__ATTUNE__STORE_URL", (_HOME / "attune-store").as_uri())
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+# a test-only Fernet key: secrets published by test workflows are sealed with it (store/sealed.py)
+os.environ.setdefault("AIRFLOW__CORE__FERNET_KEY", "AuWtle8kC0KJ12JZtVdKfBk149XQDSb1pMBZTiC2STo=")
 (_HOME / "dags").mkdir(exist_ok=True)
 
 

@@ -6,7 +6,9 @@ ignored (a task without ``input`` receives the workflow's parameters).
 * ``core.echo``   message -> logs and prints it; data ``{"message": ...}``
 * ``core.noop``   does nothing; data None
 * ``core.local`` / ``core.shell``  cmd run by ``bash -c`` (cwd, env added to the worker's,
-  timeout); a real process in its own group like a pack action; exit 0 = succeeded;
+  timeout); a real process in its own group like a pack action; exit 0 = succeeded; a ``cmd``
+  holding a secret goes to bash through the environment (``ATTUNE_COMMAND``, run with
+  ``eval``), never on its command line, so ``ps`` cannot show the secret;
   data ``{"stdout", "stderr", "exit_code"}`` (attune's ``stdout``/``stderr`` also at top level)
 * ``core.http_request``  attune's parameter names (``query_params``, ``json_body``,
   ``auth_*``, ``verify_ssl``, ``follow_redirects``) plus ``params`` / ``json`` aliases and
@@ -72,7 +74,7 @@ def local(
     if cwd is not None and not os.path.isdir(cwd):
         return ActionResult.failure(f"action '{_run.ref}': cwd {cwd!r} is not a directory")
     outcome = run_process(
-        [shutil.which("bash") or "/bin/bash", "-c", cmd],
+        shell_argv(cmd, process_env, _run.masker.secrets),
         cwd=cwd,
         env=process_env,
         stdin_data=None,
@@ -85,6 +87,21 @@ def local(
     if failed is not None and from_default:
         failed = with_default_timeout_note(failed)
     return failed or ActionResult.success(data, **outcome.result_fields())
+
+
+#: environment variable carrying a ``cmd`` that holds a secret (see :func:`shell_argv`)
+COMMAND_ENV = "ATTUNE_COMMAND"
+
+
+def shell_argv(cmd: str, env: dict[str, str], secrets: tuple[str, ...]) -> list[str]:
+    """``bash -c cmd``; when ``cmd`` holds a secret, the command travels in ``env`` instead and
+    bash runs ``eval "$ATTUNE_COMMAND"``: a process's command line is readable by every user
+    (``ps``, /proc/<pid>/cmdline), its environment only by its owner."""
+    bash = shutil.which("bash") or "/bin/bash"
+    if not any(secret in cmd for secret in secrets):
+        return [bash, "-c", cmd]
+    env[COMMAND_ENV] = cmd
+    return [bash, "-c", f'__attune_cmd="${COMMAND_ENV}"; unset {COMMAND_ENV}; eval "$__attune_cmd"']
 
 
 def sleep(

@@ -28,6 +28,44 @@ MIN_SECRET_LENGTH = 3
 _log = logging.getLogger(__name__)
 
 
+#: every secret this process has seen (secret parameters, keystore values, decrypted secret
+#: variables): a task process serves one task instance, so this is that task's secrets
+_KNOWN_SECRETS: set[str] = set()
+
+
+def remember_secret(value: Any) -> None:
+    """Add the strings of ``value`` to this process's known secrets (masked by every
+    :class:`SecretMasker` built afterwards, and used by :func:`contains_secret`)."""
+    _KNOWN_SECRETS.update(s for s in _strings(value) if len(s) >= MIN_SECRET_LENGTH)
+
+
+def known_secrets() -> frozenset[str]:
+    return frozenset(_KNOWN_SECRETS)
+
+
+def contains_secret(value: Any) -> bool:
+    """True if any string, key or number text inside ``value`` holds a known secret: the value
+    is (derived from) a secret and must not be stored or shown in clear."""
+    if not _KNOWN_SECRETS:
+        return False
+    texts = _strings(value)
+    if isinstance(value, Mapping):
+        texts += [str(key) for key in _keys(value)]
+    return any(secret in text for text in texts for secret in _KNOWN_SECRETS)
+
+
+def _keys(value: Any) -> list[Any]:
+    found: list[Any] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found.append(key)
+            found.extend(_keys(item))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found.extend(_keys(item))
+    return found
+
+
 class SecretMasker:
     """Replace known secret strings in text, longest first so overlapping secrets both vanish."""
 

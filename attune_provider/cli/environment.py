@@ -37,7 +37,27 @@ def prepare(airflow_home: str | None = None) -> Path:
         os.environ.setdefault("AIRFLOW__CORE__XCOM_BACKEND", XCOM_BACKEND)
     if "core.load_examples" not in configured:
         os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    if not configured.get("core.fernet_key", "").strip() and not os.environ.get("AIRFLOW__CORE__FERNET_KEY"):
+        os.environ["AIRFLOW__CORE__FERNET_KEY"] = home_fernet_key(home)
     return home
+
+
+#: the home's own Fernet key, for homes whose airflow.cfg sets none (secrets are sealed with it)
+FERNET_KEY_FILE = "attune-fernet.key"
+
+
+def home_fernet_key(home: Path) -> str:
+    """The key in ``<home>/attune-fernet.key``, created (mode 0600) on first use. Airflow seals
+    Variables and Connections with ``[core] fernet_key`` and the provider seals secret values
+    with it (store/sealed.py); a fresh home has none, and without one secrets could not be kept."""
+    path = home / FERNET_KEY_FILE
+    if not path.is_file():
+        from cryptography.fernet import Fernet
+
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(Fernet.generate_key().decode("ascii"))
+    return path.read_text(encoding="ascii").strip()
 
 
 def _configured_in_cfg(home: Path) -> dict[str, str]:

@@ -212,14 +212,57 @@ def render_task_input(
                 f"references to task result(s) {', '.join(needed)} render as null here: "
                 "they exist only during a run"
             )
-    except CliError:
-        raise
+    except CliError as exc:
+        raise CliError(_masker(workflow, params).redact(str(exc))) from None
     except Exception as exc:
-        message = str(exc)
+        message = _masker(workflow, params).redact(str(exc))
         if "task" in message or "result" in message:
             message += " (results of other tasks do not exist before a run; render shows static input)"
         raise CliError(f"cannot render task {task.name!r}: {message}") from None
-    return out
+    return masked_preview(workflow, spec, params, out)
+
+
+def _masker(workflow: WorkflowSpec, params: Mapping[str, Any]) -> Any:
+    """A masker for the workflow's ``secret: true`` parameters (given values and defaults)."""
+    from attune_provider.actions.masking import SecretMasker, secret_strings
+
+    values = [*secret_strings(workflow.parameters, params)]
+    values += secret_strings(
+        workflow.parameters, {n: p.default for n, p in workflow.parameters.items() if p.has_default}
+    )
+    return SecretMasker(values)
+
+
+def masked_preview(workflow: WorkflowSpec, spec: Any, params: Mapping[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+    """``out`` as it may be printed: secret texts replaced by ``***``, and an input key whose
+    template reads a secret (``parameters.<secret>``, ``keystore``) masked whole."""
+    from attune_provider.runtime.secret_values import secret_parameter_names
+
+    masked = _masker(workflow, params).redact_value(out)
+    secret_names = secret_parameter_names(workflow.parameters)
+    raw_input = spec.input if isinstance(spec.input, Mapping) else {}
+    if isinstance(masked.get("input"), dict):
+        _mask_read_secrets(masked["input"], raw_input, secret_names)
+    if isinstance(masked.get("parameters"), dict):
+        for name in secret_names & set(masked["parameters"]):
+            masked["parameters"][name] = REDACTED
+    return masked
+
+
+REDACTED = "***"
+
+
+def _mask_read_secrets(rendered: dict[str, Any], raw: Mapping[str, Any], secret_names: frozenset[str]) -> None:
+    """Mask, in place, each rendered value whose template names a secret (mappings key by key)."""
+    from attune_provider.runtime.secret_values import reads_secret
+
+    for key, template in raw.items():
+        if key not in rendered:
+            continue
+        if isinstance(template, Mapping) and isinstance(rendered[key], dict):
+            _mask_read_secrets(rendered[key], template, secret_names)
+        elif reads_secret(template, secret_names, ()):
+            rendered[key] = REDACTED
 
 
 def run(args: argparse.Namespace) -> int:

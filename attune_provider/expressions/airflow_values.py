@@ -13,7 +13,11 @@ class AirflowVariableKeystore(Mapping[str, Any]):
 
     A value is fetched with ``airflow.sdk.Variable.get`` the first time a template reads it
     (so the secrets backends, env vars ``AIRFLOW_VAR_*`` included, are consulted) and is
-    added to Airflow's secrets masker so it never shows in task logs.
+    added to Airflow's secrets masker so it never shows in task logs, and remembered as a secret
+    (``masking.remember_secret``) so values derived from it are sealed or masked.
+
+    Only the keys a template names are ever read: iterating (``{{ keystore }}``,
+    ``keystore.items()``) yields the keys already read, never every Airflow Variable.
     """
 
     __slots__ = ("_cache",)
@@ -34,17 +38,15 @@ class AirflowVariableKeystore(Mapping[str, Any]):
             value = Variable.get(key)
         except AirflowRuntimeError as exc:
             raise KeyError(key) from exc
+        from attune_provider.actions.masking import remember_secret
+
         mask_secret(value, name=key)
+        remember_secret(value)
         self._cache[key] = value
         return value
 
     def _keys(self) -> list[str]:
-        from airflow.sdk import Variable
-
-        try:
-            return list(Variable.keys())
-        except Exception:  # outside a task there is no supervisor to list keys through
-            return list(self._cache)
+        return list(self._cache)  # never list Airflow's Variables: read only what is named
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys())

@@ -48,7 +48,25 @@ class LazyAttuneApp:
         await self.app(scope, receive, send)
 
 
+class LazySecretConfMiddleware:
+    """``plugins.secret_conf.SecretConfMiddleware``, imported on the api-server's first request
+    (task processes import this module too and must not pay for it)."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._middleware: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._middleware is None:
+            from attune_provider.plugins.secret_conf import SecretConfMiddleware
+
+            self._middleware = SecretConfMiddleware(self._app)
+        await self._middleware(scope, receive, send)
+
+
 class AttunePlugin(AirflowPlugin):
     name = "attune"
     fastapi_apps = [{"app": LazyAttuneApp(), "url_prefix": "/attune", "name": "attune"}]
+    # seals secret: true fields of a triggered run's conf before Airflow stores it
+    fastapi_root_middlewares = [{"middleware": LazySecretConfMiddleware, "name": "attune-secret-conf"}]
     external_views = [RESULT_VIEW, WORKFLOW_VIEW]

@@ -27,9 +27,20 @@ def run_variables(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> Any
 
 
 def current_variables(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> dict[str, Any]:
-    """``vars`` seed overlaid with everything published so far in this run."""
-    published = run_variables(plan, airflow_context).snapshot()
-    return {**plan.workflow.vars, **dict(published)}
+    """``vars`` seed overlaid with everything published so far in this run (sealed secret
+    values decrypted and remembered as secrets: ``runtime.secret_values``)."""
+    from attune_provider.runtime.secret_values import unseal_variables
+
+    published, _sealed = unseal_variables(run_variables(plan, airflow_context).snapshot())
+    return {**plan.workflow.vars, **published}
+
+
+def sealed_variable_names(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> frozenset[str]:
+    """Names of the run's variables stored sealed (their values are secrets)."""
+    from attune_provider.store.sealed import is_sealed
+
+    snapshot = run_variables(plan, airflow_context).snapshot()
+    return frozenset(name for name, value in snapshot.items() if is_sealed(value))
 
 
 def workflow_parameters(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) -> dict[str, Any]:
@@ -42,13 +53,27 @@ def workflow_parameters(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) 
     for name, spec in plan.workflow.parameters.items():
         if values.get(name) is None and spec.has_default:
             values[name] = copy.deepcopy(spec.default)  # the compiled spec's object stays untouched
+    return unsealed_parameters(plan, values)
+
+
+def unsealed_parameters(plan: WorkflowPlan, values: dict[str, Any]) -> dict[str, Any]:
+    """Secret parameters sealed in the run's conf (``plugins.secret_conf``) decrypted."""
+    from attune_provider.store.sealed import is_sealed_text, unseal_text
+
+    for name, spec in plan.workflow.parameters.items():
+        if getattr(spec, "secret", False) and is_sealed_text(values.get(name)):
+            values[name] = unseal_text(values[name])
     return values
 
 
 def mask_secret_parameters(plan: WorkflowPlan, parameters: Mapping[str, Any]) -> None:
-    """Register ``secret: true`` parameter values with Airflow's masker (task logs, this process)."""
+    """Register ``secret: true`` parameter values with Airflow's masker (task logs, this process)
+    and remember them as this process's secrets (``masking.remember_secret``)."""
     from airflow.sdk.log import mask_secret
 
+    from attune_provider.runtime.secret_values import remember_parameters
+
+    remember_parameters(plan.workflow.parameters, parameters)
     for name, spec in plan.workflow.parameters.items():
         value = parameters.get(name)
         if getattr(spec, "secret", False) and value not in (None, ""):

@@ -30,7 +30,10 @@ def render_timeout(task: TaskPlan, ctx: Any) -> float | None:
     value = render(raw, ctx, where=f"task '{task.name}' field 'timeout'") if isinstance(raw, str) else raw
     if value in (None, ""):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond float's range: a located error, like a bad value
+        raise ValueError(f"task '{task.name}' field 'timeout': {str(value)[:20]}... seconds is too large") from None
 
 
 def render_items(task: TaskPlan, ctx: Any) -> list[Any] | Sequence[Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
-from attune_provider.actions.masking import secret_strings
+from attune_provider.actions.masking import known_secrets, secret_strings
 from attune_provider.actions.result import ActionResult
 from attune_provider.expressions import ExpressionError
 from attune_provider.runtime.context import build_context
@@ -55,8 +55,9 @@ class AttuneStep(BaseOperator):
     def workflow_secrets(self, ctx: Any) -> list[str]:
         """Values of the workflow's ``secret: true`` parameters, defaults included, read from the
         built context (the compiled DAG keeps secret defaults off its params, so Airflow's task
-        context alone cannot name them)."""
-        return secret_strings(self.workflow_plan.workflow.parameters, ctx.parameters)
+        context alone cannot name them), plus every other secret this task process has read
+        (keystore values, decrypted secret variables: ``masking.remember_secret``)."""
+        return [*secret_strings(self.workflow_plan.workflow.parameters, ctx.parameters), *known_secrets()]
 
     def check_selected(self, context: Mapping[str, Any]) -> None:
         reason = selection(context["ti"], self.workflow_plan, self.task_plan)

@@ -32,14 +32,19 @@ ERROR_KEY = "attune_error"
 @dataclass(frozen=True)
 class RouteDecision:
     """What a finished attune task decided: its outcome, the targets its transitions started
-    (first-fired order, forward edges only) and its error text (None when it succeeded)."""
+    (first-fired order, forward edges only), its error text (None when it succeeded) and the
+    ``when``/``publish`` evaluation errors of its transitions (``problems``, in order)."""
 
     outcome: str
     selected: tuple[str, ...] = ()
     error: str | None = None
+    problems: tuple[str, ...] = ()
 
     def to_xcom(self) -> dict[str, Any]:
-        return {"outcome": self.outcome, "selected": list(self.selected), "error": self.error}
+        record: dict[str, Any] = {"outcome": self.outcome, "selected": list(self.selected), "error": self.error}
+        if self.problems:
+            record["problems"] = list(self.problems)
+        return record
 
     @classmethod
     def from_xcom(cls, value: Any) -> RouteDecision | None:
@@ -49,7 +54,12 @@ class RouteDecision:
         if isinstance(selected, str) or not all(isinstance(name, str) for name in selected):
             return None
         error = value.get("error")
-        return cls(value["outcome"], tuple(selected), None if error is None else str(error))
+        problems = value.get("problems") or ()
+        if isinstance(problems, str):
+            problems = (problems,)
+        return cls(
+            value["outcome"], tuple(selected), None if error is None else str(error), tuple(map(str, problems))
+        )
 
     def selects(self, task_name: str) -> bool:
         return task_name in self.selected

@@ -3,6 +3,13 @@
 The decision is pushed as XCom ``ROUTE_KEY`` by the step that routes; gates of the targets read
 it. Publishes are written to the run's variable store here, before this step ends, so every
 target (which starts only after this step) sees them.
+
+Evaluation errors follow attune's scheduler (crates/executor/src/scheduler.rs, the transition
+loop of ``advance_workflow``): a ``when`` that fails to evaluate is logged and the transition
+fires iff the task succeeded ("Defaulting to fire-on-success"); a ``publish`` that fails is
+logged and the transition's targets still start. attune never fails the task for either, so
+neither does this; each error is recorded in the decision (``problems``) and ``runtime.end``
+puts them in the run's result (``evaluation_errors``), so no error ends as a silent success.
 """
 
 from __future__ import annotations
@@ -10,17 +17,26 @@ from __future__ import annotations
 import json
 from collections import ChainMap
 from collections.abc import Mapping, MutableMapping
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from attune_provider.expressions import ExpressionError
 from attune_provider.expressions.conditions import evaluate_condition
 from attune_provider.expressions.context import WorkflowContext
 from attune_provider.expressions.engine import render
+from attune_provider.outcomes import SUCCEEDED
 from attune_provider.runtime.plan import TaskPlan, WorkflowPlan
 from attune_provider.runtime.records import ROUTE_KEY, RouteDecision
 from attune_provider.runtime.states import pull
 from attune_provider.runtime.task_log import TaskLog
 from attune_provider.runtime.values import plain
+
+
+class Transitions(NamedTuple):
+    """What ``evaluate_transitions`` decided."""
+
+    selected: list[str]
+    updates: dict[str, Any]
+    problems: list[str]
 
 
 def evaluate_transitions(
@@ -29,12 +45,14 @@ def evaluate_transitions(
     status: str,
     result: Any,
     log: TaskLog,
-) -> tuple[list[str], dict[str, Any]]:
-    """(selected targets in first-fired order, variable updates in publish order)."""
+) -> Transitions:
+    """Selected targets in first-fired order, variable updates in publish order, and one line
+    per ``when``/``publish`` that failed to evaluate (see the module docstring for the rule)."""
     name = task.name
     base_vars = ctx.variables
     updates: dict[str, Any] = {}
     selected: list[str] = []
+    problems: list[str] = []
     octx = ctx.with_outcome(status, result)
     for number, transition in enumerate(task.spec.next, start=1):
         where = f"task '{name}' next[{number}] when"
@@ -42,8 +60,10 @@ def evaluate_transitions(
             try:
                 fires = evaluate_condition(transition.when, octx, where=where)
             except ExpressionError as exc:
-                log.error("attune: %s: condition failed, treated as false: %s", where, exc)
-                continue
+                fires = status == SUCCEEDED  # attune: "Defaulting to fire-on-success"
+                rule = "fires because the task succeeded" if fires else "is not taken: the task did not succeed"
+                problems.append(f"{exc} (as in attune, the transition {rule})")
+                log.error("attune: %s", problems[-1])
             if not fires:
                 continue
         for variable, raw in transition.publish:
@@ -51,21 +71,24 @@ def evaluate_transitions(
             try:
                 value = render(raw, scope, where=f"task '{name}' next[{number}] publish '{variable}'")
             except ExpressionError as exc:
-                log.error("attune: publish of '%s' failed, variable left unchanged: %s", variable, exc)
+                problems.append(f"publish of '{variable}' failed, variable left unchanged: {exc}")
+                log.error("attune: %s", problems[-1])
                 continue
             value = plain(value)
             try:
                 json.dumps(value, allow_nan=False)
             except (TypeError, ValueError) as exc:
-                log.error(
-                    "attune: publish of '%s' is not JSON data, variable left unchanged: %s", variable, exc
+                problems.append(
+                    f"task '{name}' next[{number}] publish of '{variable}' is not JSON data, "
+                    f"variable left unchanged: {exc}"
                 )
+                log.error("attune: %s", problems[-1])
                 continue
             updates[variable] = value
         for target in transition.do:
             if target in task.targets and target not in selected:
                 selected.append(target)
-    return selected, updates
+    return Transitions(selected, updates, problems)
 
 
 def writable_view(variables: Mapping[str, Any]) -> MutableMapping[str, Any]:
@@ -84,13 +107,26 @@ def route(
     log: TaskLog,
 ) -> RouteDecision:
     """Evaluate, publish, push the decision; returns it."""
-    from attune_provider.runtime.context import run_variables
+    from attune_provider.runtime.context import run_variables, sealed_variable_names
+    from attune_provider.runtime.secret_values import seal_updates, secret_parameter_names
 
-    selected, updates = evaluate_transitions(task, ctx, status, result, log)
+    selected, updates, problems = evaluate_transitions(task, ctx, status, result, log)
     if updates:
-        run_variables(plan, airflow_context).publish(updates, writer=task.name)
-        log.info("attune: task '%s' published %s", task.name, ", ".join(updates))
-    decision = RouteDecision(status, tuple(selected), error)
+        templates = {name: raw for transition in task.spec.next for name, raw in transition.publish}
+        stored, sealed = seal_updates(
+            updates,
+            templates,
+            secret_parameter_names(plan.workflow.parameters),
+            sealed_variable_names(plan, airflow_context),
+        )
+        run_variables(plan, airflow_context).publish(stored, writer=task.name)
+        log.info(
+            "attune: task '%s' published %s%s",
+            task.name,
+            ", ".join(updates),
+            f" (sealed as secrets: {', '.join(sealed)})" if sealed else "",
+        )
+    decision = RouteDecision(status, tuple(selected), error, tuple(problems))
     airflow_context["ti"].xcom_push(key=ROUTE_KEY, value=decision.to_xcom())
     log.info("attune: task '%s' %s -> %s", task.name, status, ", ".join(selected) or "(no task selected)")
     return decision

@@ -67,6 +67,10 @@ WARNING_CODES: dict[str, str] = {
     "back-edge": "a transition back into a cycle, dropped at compile time (each task runs once)",
     "unreachable": "a task no entry task can reach; it never runs",
     "join-unsatisfiable": "`join: N` with fewer than N inbound tasks; the task never starts",
+    "unknown-parameter-reference": "a template reads `parameters.<x>` where x is not a declared parameter "
+    "(with --strict: an error)",
+    "unknown-variable-reference": "a template reads `workflow.<x>`/`vars.<x>` where x is neither in `vars` nor "
+    "published by any transition",
     "rule-not-translated": "a rule whose trigger is not one of attune's timers: no DAG (use sensors, Assets or "
     "REST-triggered runs)",
     "trigger-not-translated": "a pack trigger (triggers/*.yaml): not translated (Airflow sensors, Assets, REST triggers)",

@@ -12,6 +12,8 @@ from attune_provider.spec.report import Report, is_int, type_name
 from attune_provider.spec.templates import TemplateChecker
 from attune_provider.spec.yaml_source import YamlPath
 
+#: the longest duration Python's ``timedelta`` (Airflow's retry delay, execution timeout) holds
+MAX_SECONDS = 86_399_999_999_999  # timedelta.max, in whole seconds (999999999 days)
 RETRY_KEYS = frozenset({"count", "delay", "backoff", "max_delay", "on_error"})
 RETRY_COUNT = (1, 100)  # attune's RetryConfig: #[validate(range(min = 1, max = 100))]
 BACKOFFS = ("constant", "linear", "exponential")
@@ -51,11 +53,11 @@ def parse_retry(report: Report, templates: TemplateChecker, path: YamlPath, name
         )
         ok = False
     delay = value.get("delay", 0)
-    if not (is_int(delay) and delay >= 0):
+    if not (is_int(delay) and 0 <= delay <= MAX_SECONDS):
         report.error(
             (*path, "delay"),
-            f"task '{name}': retry 'delay' must be a whole number of seconds >= 0 (attune reads an "
-            f"unsigned integer), got {delay!r}",
+            f"task '{name}': retry 'delay' must be a whole number of seconds from 0 to {MAX_SECONDS} (attune "
+            f"reads an unsigned integer; Airflow a timedelta), got {delay!r}",
             code=ATTUNE_REJECTS,
         )
         ok = False
@@ -65,9 +67,10 @@ def parse_retry(report: Report, templates: TemplateChecker, path: YamlPath, name
                      "use one of " + ", ".join(BACKOFFS))  # fmt: skip
         ok = False
     max_delay = value.get("max_delay")
-    if max_delay is not None and not (is_int(max_delay) and max_delay >= 0):
+    if max_delay is not None and not (is_int(max_delay) and 0 <= max_delay <= MAX_SECONDS):
         report.error((*path, "max_delay"),
-                     f"task '{name}': retry 'max_delay' must be a whole number of seconds >= 0, got {max_delay!r}",
+                     f"task '{name}': retry 'max_delay' must be a whole number of seconds from 0 to {MAX_SECONDS}, "
+                     f"got {max_delay!r}",
                      code=ATTUNE_REJECTS)  # fmt: skip
         ok = False
     on_error = retry_on_error(report, templates, (*path, "on_error"), name, value)

@@ -14,7 +14,7 @@ from typing import Any
 from attune_provider.spec.codes import ATTUNE_REJECTS
 from attune_provider.spec.model import EMPTY, TaskSpec, WaitFor
 from attune_provider.spec.report import Report, is_int, is_template, type_name
-from attune_provider.spec.task_options import parse_iterate_cache, parse_retry
+from attune_provider.spec.task_options import MAX_SECONDS, parse_iterate_cache, parse_retry
 from attune_provider.spec.templates import TemplateChecker, unquoted_expressions
 from attune_provider.spec.transitions import TransitionParser
 from attune_provider.spec.yaml_source import YamlPath
@@ -245,14 +245,15 @@ class TaskParser:
     def _timeout(self, path: YamlPath, name: str, value: Any) -> int | str | None:
         if value is None:
             return None
-        if is_int(value) and value > 0:
+        if is_int(value) and 0 < value <= MAX_SECONDS:
             return value
         if is_template(value):
             self.templates.collect(path, value)
             return value
         self.report.error(
             path,
-            f"task '{name}': 'timeout' must be a positive number of seconds or a template, got {value!r}",
+            f"task '{name}': 'timeout' must be a positive number of seconds or a template "
+            f"(at most {MAX_SECONDS} seconds), got {_shown(value)}",
             'e.g. `timeout: 300` or `timeout: "{{ parameters.timeout }}"`',
         )
         return None
@@ -304,3 +305,9 @@ class TaskParser:
         return None
 
     # --- transitions ---------------------------------------------------------------------
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of a value, long numbers shortened (a 5000-digit count must not flood the report)."""
+    text = repr(value) if not is_int(value) else str(value)
+    return text if len(text) <= 40 else f"{text[:16]}...{text[-8:]} ({len(text)} characters)"

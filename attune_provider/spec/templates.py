@@ -3,7 +3,9 @@
 Every template string is parsed when the file loads, so a syntax error surfaces as a load
 error with the file and line of the YAML scalar instead of a failed task hours later. A
 ``task.<x>`` reference to a task that does not exist is a warning (it renders as an error at
-run time). Results are memoised: workflow files repeat the same templates (``{{ succeeded() }}``)
+run time), and so is a ``parameters.<x>`` not among the declared parameters and a
+``vars.<x>`` / ``variables.<x>`` / ``workflow.<x>`` neither in ``vars`` nor published by any
+transition (``validate --strict`` fails on them, with file and line). Results are memoised: workflow files repeat the same templates (``{{ succeeded() }}``)
 and Jinja's parser costs ~0.1 ms per template, which adds up over a DAG folder.
 """
 
@@ -131,6 +133,40 @@ def unquoted_expressions(text: str) -> tuple[int, ...]:
     return tuple(lines)
 
 
+#: namespaces whose keys ``validate`` checks against the workflow's declarations
+PARAMETER_NAMESPACES = frozenset({"parameters"})
+VARIABLE_NAMESPACES = frozenset({"vars", "variables", "workflow"})
+_CHECKED_NAMESPACES = PARAMETER_NAMESPACES | VARIABLE_NAMESPACES
+
+
+@lru_cache(maxsize=8192)
+def namespace_references(text: str) -> frozenset[tuple[str, str]]:
+    """``(namespace, key)`` for each ``parameters.x`` / ``vars.x`` (``['x']`` too) in ``text``."""
+    if not any(namespace in text for namespace in _CHECKED_NAMESPACES):
+        return frozenset()
+    try:
+        tree = _PARSER.parse(text)
+    except jinja2.TemplateSyntaxError:
+        return frozenset()  # reported by check_template
+    shadowed = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    found: set[tuple[str, str]] = set()
+    node: Any
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        base = node.node
+        if not (isinstance(base, nodes.Name) and base.name in _CHECKED_NAMESPACES) or base.name in shadowed:
+            continue
+        if isinstance(node, nodes.Getattr):
+            found.add((base.name, node.attr))
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            found.add((base.name, node.arg.value))
+    return frozenset(found)
+
+
+def _did_you_mean(name: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 class TemplateChecker:
     """Checks the templates of one workflow document once the task names are known."""
 
@@ -150,8 +186,14 @@ class TemplateChecker:
             for index, item in enumerate(value):
                 self.collect((*path, index), item)
 
-    def check(self, task_names: Collection[str]) -> None:
-        """Parse every collected template; report syntax errors and unknown task references."""
+    def check(
+        self,
+        task_names: Collection[str],
+        parameter_names: Collection[str] | None = None,
+        variable_names: Collection[str] | None = None,
+    ) -> None:
+        """Parse every collected template; report syntax errors and references to tasks,
+        parameters and variables the workflow does not declare (None: that check is skipped)."""
         names = frozenset(task_names)
         for path, text in self._pending:
             message, _lineno, referenced = template_facts(text)
@@ -168,4 +210,29 @@ class TemplateChecker:
                     path,
                     f"'{format_path(path)}' references task '{name}', which is not a task of this workflow",
                     "unknown-task-reference",
+                )
+            self._check_names(path, text, parameter_names, variable_names)
+
+    def _check_names(
+        self,
+        path: YamlPath,
+        text: str,
+        parameter_names: Collection[str] | None,
+        variable_names: Collection[str] | None,
+    ) -> None:
+        for namespace, key in sorted(namespace_references(text)):
+            if namespace in PARAMETER_NAMESPACES:
+                if parameter_names is not None and key not in parameter_names:
+                    self.report.warn(
+                        path,
+                        f"'{format_path(path)}' reads parameters.{key}, which is not a declared parameter"
+                        + _did_you_mean(key, parameter_names),
+                        "unknown-parameter-reference",
+                    )
+            elif variable_names is not None and key not in variable_names:
+                self.report.warn(
+                    path,
+                    f"'{format_path(path)}' reads {namespace}.{key}, which is neither in vars nor "
+                    "published by a transition" + _did_you_mean(key, variable_names),
+                    "unknown-variable-reference",
                 )

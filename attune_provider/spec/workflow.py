@@ -109,7 +109,12 @@ def build_workflow(
     tasks = _tasks(report, parser, data)
     names = _written_task_names(data.get("tasks")) or [task.name for task in tasks]
     _check_targets(report, parser, names)  # a task with its own error is still a known target
-    templates.check(names)
+    published = {name for task in tasks for transition in task.next for name, _raw in transition.publish}
+    # a graph file without `parameters` may get them from an action file not loaded here: unchecked
+    # ... nor one whose `parameters` did not parse (its own error says so; every reference would warn)
+    parsed = action is not None or isinstance(data.get("parameters"), dict)
+    declared = set(parameters or {}) if parsed else None
+    templates.check(names, parameter_names=declared, variable_names=set(variables or {}) | published)
     if pack is not None:
         check_task_inputs(report, data.get("tasks"), pack.actions)
 

@@ -250,7 +250,13 @@ class _Builder:
     def _scalar(self, node: ScalarNode) -> Any:
         """int/float/bool/null/timestamp via PyYAML's safe constructors; unknown tags raise."""
         construct: Any = _SCALAR_CONSTRUCTORS.get(node.tag, _UNDEFINED)
-        return construct(self._constructor, node)
+        try:
+            return construct(self._constructor, node)
+        except (ValueError, OverflowError) as exc:  # a 5000-digit integer: Python refuses to parse it
+            shown = node.value if len(node.value) <= 24 else f"{node.value[:12]}...{node.value[-6:]}"
+            raise ConstructorError(
+                None, None, f"cannot read the number {shown} ({len(node.value)} characters): {exc}", node.start_mark
+            ) from None
 
     def _mapping(self, node: MappingNode, path: YamlPath, depth: int) -> dict[Any, Any]:
         pairs = node.value

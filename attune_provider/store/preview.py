@@ -82,7 +82,7 @@ def _full_limits() -> _Limits:
 
 def _redact(value: Any) -> Any:
     try:
-        from airflow.sdk._shared.secrets_masker import redact
+        from airflow.sdk.log import redact
     except ImportError:  # pragma: no cover - Airflow without the task SDK masker
         return value
     return redact(value)

@@ -8,7 +8,8 @@ write. ``snapshot()`` lists the records and merges them in name order: the recor
 writes a fixed-name record that sorts first, only if absent, so seeding is idempotent.
 
 Values are stored plain (views are converted with ``to_plain``): a variable never pins a store
-object, so XCom purge/GC need not look inside variable records.
+object, so XCom purge/GC need not look inside variable records. A value derived from a secret
+arrives here already sealed (``runtime.secret_values``, ``store.sealed``): never in clear.
 """
 
 from __future__ import annotations

@@ -92,3 +92,21 @@ def test_workflow_parameters_marked_secret_are_masked_from_the_task_context(capt
     result = action.run({"message": f"{TOKEN} in eu-west-1"}, context=context, log=log)
     assert result.data == {"message": f"{REPLACEMENT} in eu-west-1"}
     assert TOKEN not in json.dumps(result.to_dict()) and TOKEN not in handler.text
+
+
+def test_core_local_never_puts_a_secret_on_bash_command_line():
+    """Issue 22 point 2: `ps` (/proc/<pid>/cmdline) is readable by every user; a `cmd` holding a
+    secret reaches bash through its environment. The command line is printed base64-encoded so
+    the output masker cannot hide a leak, and the command still sees the value."""
+    import base64
+
+    from attune_provider.actions.core_actions import core_action
+
+    secret = "cmdline-SECRET-7171"
+    cmd = f"test {secret!r} = '{secret}' && tr '\\0' ' ' < /proc/$$/cmdline | base64 -w0"
+    result = core_action("core.local").run({"cmd": cmd}, secrets=[secret])
+    assert result.succeeded, result.error
+    cmdline = base64.b64decode(result.stdout.strip()).decode()
+    assert "bash" in cmdline and secret not in cmdline
+    plain = core_action("core.local").run({"cmd": "tr '\\0' ' ' < /proc/$$/cmdline | base64 -w0"})
+    assert "base64" in base64.b64decode(plain.stdout.strip()).decode()  # no secret: plain bash -c

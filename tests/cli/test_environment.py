@@ -42,3 +42,20 @@ def test_another_backend_in_the_cfg_is_kept_and_warned_about(clean_env):
 def test_no_warning_for_the_attune_backend():
     assert environment.xcom_backend_warning(environment.XCOM_BACKEND) is None
     assert "BaseXCom" in (environment.xcom_backend_warning(DEFAULT_SPELLED_OUT) or "")
+
+
+def test_a_home_without_a_fernet_key_gets_its_own_private_one(clean_env):
+    """Secrets are sealed with [core] fernet_key (store/sealed.py); a fresh CLI home has none."""
+    environment.prepare(str(clean_env))
+    key = os.environ["AIRFLOW__CORE__FERNET_KEY"]
+    key_file = clean_env / environment.FERNET_KEY_FILE
+    assert key_file.read_text() == key and (key_file.stat().st_mode & 0o777) == 0o600
+    del os.environ["AIRFLOW__CORE__FERNET_KEY"]
+    environment.prepare(str(clean_env))
+    assert os.environ["AIRFLOW__CORE__FERNET_KEY"] == key  # the same key on the next run
+
+
+def test_a_fernet_key_in_the_cfg_is_kept(clean_env):
+    (clean_env / "airflow.cfg").write_text("[core]\nfernet_key = from-the-cfg\n")
+    environment.prepare(str(clean_env))
+    assert "AIRFLOW__CORE__FERNET_KEY" not in os.environ

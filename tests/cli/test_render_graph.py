@@ -126,3 +126,38 @@ def test_graph_of_a_broken_file_reports_the_error(tmp_path: Path):
     result = run_cli("graph", str(path))
     assert result.returncode == 2
     assert f"{path}:3:" in result.stderr and "does not load" in result.stderr
+
+
+SECRET_INPUT = """
+ref: clitest.secret_input
+version: "1.0.0"
+parameters:
+  token: {type: string, secret: true}
+  fallback: {type: string, secret: true, default: dflt-SECRET-3030}
+tasks:
+  - name: call
+    action: core.local
+    input:
+      cmd: "curl -H 'Authorization: Bearer {{ parameters.token }}' https://example.invalid"
+      env:
+        SHOUT: "{{ parameters.token | upper }}"
+        OTHER: "{{ parameters.fallback }}"
+"""
+
+
+def test_render_task_masks_secret_parameters_and_inputs(tmp_path: Path):
+    """Issue 22 point 2: `render --task` printed secret parameters, and inputs made from them,
+    in clear (the upper-cased form too). In-process: the function `render --task` prints."""
+    import json
+
+    from attune_provider.cli.render_cmd import render_task_input
+    from attune_provider.spec.loader import load_workflow_file
+
+    workflow = load_workflow_file(write(tmp_path / "secret_input.yaml", SECRET_INPUT))
+    rendered = render_task_input(workflow, "call", {"token": "tok-SECRET-4040"}, None)
+    printed = json.dumps(rendered)
+    for clear in ("tok-SECRET-4040", "TOK-SECRET-4040", "dflt-SECRET-3030"):
+        assert clear not in printed, printed
+    assert rendered["input"]["cmd"] == "***"  # its template names the secret: masked whole
+    assert rendered["input"]["env"] == {"SHOUT": "***", "OTHER": "***"}
+    assert rendered["parameters"]["token"] == "***"

@@ -160,3 +160,33 @@ def test_literal_inputs_for_another_packs_action_are_checked(tmp_path: Path):
     assert len(lines) == 2, lines
     assert all(line.startswith(f"{flow}:4:5: error: task 'scale'") for line in lines), lines
     assert "'replicas' is string 'three'" in result.stdout and "'zone' is required" in result.stdout
+
+
+UNRESOLVED = """
+ref: clitest.unresolved
+version: "1.0.0"
+parameters:
+  token: {type: string, secret: true}
+vars:
+  count: 0
+tasks:
+  - name: only
+    action: core.echo
+    input:
+      message: "{{ parameters.tokn }} {{ vars.cont }} {{ vars.count }} {{ vars.seen }}"
+    next:
+      - publish:
+          - seen: "{{ parameters.token | length }}"
+"""
+
+
+def test_strict_reports_names_that_resolve_to_no_parameter_or_variable(tmp_path: Path):
+    """Issue 22 point 4: `parameters.tokn` when only `token` is declared, `vars.cont` when only
+    `count` is in vars (published names count too), each with file and line."""
+    path = write(tmp_path / "unresolved.yaml", UNRESOLVED)
+    strict = run_cli("validate", str(path), "--no-compile", "--strict")
+    assert strict.returncode == 1
+    assert f"{path}:11:16: warning:" in strict.stdout  # the message line
+    assert "parameters.tokn, which is not a declared parameter; did you mean 'token'?" in strict.stdout
+    assert "vars.cont, which is neither in vars nor published by a transition; did you mean 'count'?" in strict.stdout
+    assert "vars.count," not in strict.stdout and "vars.seen," not in strict.stdout

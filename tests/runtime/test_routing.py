@@ -116,13 +116,15 @@ def test_handled_failure_all_match_publish_join_and_skips(dag_env, routing_dag):
         "handler.run": "success",
         "joined.gate": "success",  # join: polls the decisions (5.4)
         "joined.run": "success",
-        "never.run": "skipped",  # 5.2 nothing selected it
+        "never.run": "success",  # selected by a's erroring when: attune fires it on success
         "second_entry.run": "success",  # 5.1 second entry task
         "end": "success",
     }
-    # 4.1 all-match: both succeeded() transitions fired; the erroring when counted as false;
-    # 5.6 the back edge d -> a was dropped, so a ran once
-    assert report.decision("a") == {"outcome": "succeeded", "selected": ["b", "c", "d"], "error": None}
+    # 4.1 all-match: both succeeded() transitions fired; the erroring when fired because a
+    # succeeded (attune's rule) and is recorded; 5.6 the back edge d -> a was dropped, so a ran once
+    decision_a = report.decision("a")
+    assert decision_a["selected"] == ["b", "c", "d", "never"] and decision_a["error"] is None
+    assert len(decision_a["problems"]) == 1 and "no_such_name" in decision_a["problems"][0]
     assert calls.count("ok:1") == 1
     decision_b = report.decision("b")
     assert decision_b["outcome"] == "failed" and decision_b["selected"] == ["handler"]
@@ -137,8 +139,15 @@ def test_handled_failure_all_match_publish_join_and_skips(dag_env, routing_dag):
     # 5.4 join: 2 -- b and c completed, c selected it
     assert report.result("joined")["data"] == {"value": [3, False]}
     assert "ok:RuntimeError: b was told to fail" in calls
-    # 8 output_map rendered against the final context; the failing key is left out
-    assert report.output == {"from_a": 1, "doubled": 2, "joined": [3, False], "succeeded": True}
+    # 8 output_map rendered against the final context; the failing key is left out; every
+    # evaluation error (a's when, b's publish, the output_map key) is listed in the result
+    output = dict(report.output)
+    errors = output.pop("evaluation_errors")
+    assert output == {"from_a": 1, "doubled": 2, "joined": [3, False], "succeeded": True}
+    assert len(errors) == 3
+    assert "task 'a' next[4] when" in errors[0] and "no_such_name" in errors[0]
+    assert "publish of 'untouched' failed" in errors[1] and "unknown_thing" in errors[1]
+    assert "output_map key 'broken' left out" in errors[2]
 
 
 def test_success_path_takes_other_branch(dag_env, routing_dag):

@@ -35,9 +35,9 @@ def test_every_matching_transition_fires_in_order_and_targets_are_unique() -> No
         Transition(do=("d", "b")),  # no when: fires on any outcome
         Transition(when="{{ succeeded() }}", do=("e",)),
     )
-    selected, _ = evaluate_transitions(plan, _ctx(), "succeeded", {"v": 1}, LOG)
+    selected, _, _ = evaluate_transitions(plan, _ctx(), "succeeded", {"v": 1}, LOG)
     assert selected == ["b", "c", "d", "e"]
-    selected, _ = evaluate_transitions(plan, _ctx(), "failed", None, LOG)
+    selected, _, _ = evaluate_transitions(plan, _ctx(), "failed", None, LOG)
     assert selected == ["never", "d", "b"]
 
 
@@ -57,21 +57,30 @@ def test_outcome_functions_select_by_status(status: str, expected: list[str]) ->
         Transition(when="{{ cancelled() }}", do=("on_cancel",)),
         Transition(when="{{ succeeded() or failed() or timed_out() }}", do=("always",)),
     )
-    selected, _ = evaluate_transitions(plan, _ctx(), status, None, LOG)
+    selected, _, _ = evaluate_transitions(plan, _ctx(), status, None, LOG)
     assert selected == expected
 
 
-def test_failing_condition_is_logged_on_the_routing_step_and_false(caplog: pytest.LogCaptureFixture) -> None:
+def test_failing_condition_follows_attunes_fire_on_success_rule_and_is_recorded(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """attune's scheduler (advance_workflow): a ``when`` that fails to evaluate is logged and the
+    transition fires iff the task succeeded; the task is not failed. The error is returned as a
+    problem so the run's result lists it (issue 22, point 4)."""
     plan = _plan(
-        Transition(when="{{ no_such_name.attr }}", publish=(("touched", "yes"),), do=("never",)),
+        Transition(when="{{ no_such_name.attr }}", publish=(("touched", "yes"),), do=("on_error",)),
         Transition(when="{{ 'yes' }}", do=("text_true",)),
         Transition(when="{{ 'no' }}", do=("text_false",)),
     )
     with caplog.at_level(logging.ERROR, logger=LOG.name):
-        selected, updates = evaluate_transitions(plan, _ctx(), "succeeded", None, LOG)
-    assert selected == ["text_true"]
-    assert updates == {}  # the failed transition's publish never ran
+        selected, updates, problems = evaluate_transitions(plan, _ctx(), "succeeded", None, LOG)
+    assert selected == ["on_error", "text_true"]
+    assert updates == {"touched": "yes"}
+    assert len(problems) == 1 and "task 'src' next[1] when" in problems[0] and "no_such_name" in problems[0]
     assert "task 'src' next[1] when" in caplog.text and "no_such_name" in caplog.text
+    selected, updates, problems = evaluate_transitions(plan, _ctx(), "failed", None, LOG)
+    assert selected == ["text_true"] and updates == {}  # the task failed: not taken
+    assert "the transition is not taken: the task did not succeed" in problems[0]
 
 
 def test_publish_renders_in_order_and_a_failing_item_leaves_the_variable(
@@ -91,8 +100,9 @@ def test_publish_renders_in_order_and_a_failing_item_leaves_the_variable(
         Transition(when="{{ succeeded() }}", publish=(("third", "{{ second + first }}"),)),
     )
     with caplog.at_level(logging.ERROR, logger=LOG.name):
-        selected, updates = evaluate_transitions(plan, _ctx(kept="old"), "succeeded", {"value": 4}, LOG)
+        selected, updates, problems = evaluate_transitions(plan, _ctx(kept="old"), "succeeded", {"value": 4}, LOG)
     assert selected == ["next_task"]
+    assert len(problems) == 1 and "publish of 'kept' failed" in problems[0] and "missing_name" in problems[0]
     assert updates == {"first": 4, "second": 40, "literal": "text", "third": 44}
     assert "kept" not in updates
     assert "publish of 'kept' failed, variable left unchanged" in caplog.text

@@ -83,7 +83,7 @@ def test_publish_of_a_value_that_is_not_json_data_is_logged_and_skipped(caplog) 
     plan = TaskPlan(spec=spec, inbound=(), targets=("u",), mapped=False, nested=False)
     ctx = WorkflowContext(parameters={}, variables={"fn": "old"}, results={}, system={})
     with caplog.at_level(logging.ERROR):
-        selected, updates = evaluate_transitions(plan, ctx, "succeeded", None, logging.getLogger("t"))
+        selected, updates, _ = evaluate_transitions(plan, ctx, "succeeded", None, logging.getLogger("t"))
     assert selected == ["u"]
     assert updates == {"ok": 2}
     assert "publish of 'fn' is not JSON data" in caplog.text
