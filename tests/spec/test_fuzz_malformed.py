@@ -325,6 +325,14 @@ def test_fuzz_corpus_gets_located_errors_or_warnings(tmp_path, monkeypatch):
     monkeypatch.setenv("AIRFLOW__ATTUNE__MAX_DOCUMENT_BYTES", str(SMALL_DOCUMENT_LIMIT))
     cases = all_cases()
     assert len(cases) >= 200
+    # one-time, per-process costs are no case's hang: the actions package import and the verification
+    # commands of the runtimes the cases name (cached per process by attune_provider.actions.runtimes)
+    from attune_provider.actions.runtimes import runtime_for, unavailable_reason
+
+    for runner in ("python", "shell", "python-script", "local-shell-script"):
+        runtime = runtime_for(runner)
+        if runtime is not None:
+            unavailable_reason(runtime)
     previous = signal.signal(signal.SIGALRM, _alarm)
     tracemalloc.start()
     outcomes: Counter[str] = Counter()
