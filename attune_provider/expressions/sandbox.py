@@ -178,7 +178,7 @@ class AttuneEnvironment(ImmutableSandboxedEnvironment):
 def _finalize(value: Any) -> str:
     if isinstance(value, Undefined):
         value._fail_with_undefined_error()
-    return to_text(value)
+    return to_text(limits.check_built(value, "rendered value"))
 
 
 def _dumps(obj: Any, **kwargs: Any) -> str:
@@ -213,7 +213,7 @@ def _format(value: str, *args: Any, **kwargs: Any) -> str:
 @jinja2.pass_eval_context
 def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
     parts = list(value)
-    size = sum(map(len, map(str, parts))) if attribute is None else 0
+    size = sum(limits.measure(part, "join element") for part in parts) if attribute is None else 0
     limits.check_length(size + len(str(d)) * max(len(parts) - 1, 0), "join result")
     return jinja_filters.sync_do_join(eval_ctx, parts, d, attribute)
 
@@ -232,6 +232,7 @@ def _replace(eval_ctx: Any, s: str, old: str, new: str, count: int | None = None
 def _tojson(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
     if indent is not None and is_int(indent) and indent > MAX_JSON_INDENT:
         raise ExpressionError(f"tojson indent {indent} exceeds the limit {MAX_JSON_INDENT}")
+    limits.check_built(value, "tojson input")
     return jinja_filters.do_tojson(eval_ctx, value, indent)
 
 
@@ -261,9 +262,12 @@ def _wordwrap(environment: Any, s: str, width: int = 79, *args: Any, **kwargs: A
 
 
 def _checked(value: Any) -> Any:
-    """``{% set x = ... %}``: an assigned value must stay within the length limit."""
-    if isinstance(value, (str, list, tuple)):
+    """``{% set x = ... %}`` and list/tuple/dict literals: the value, measured as it would be
+    materialised (repeated references counted), must stay within the length limit."""
+    if isinstance(value, str):
         limits.check_length(len(value), "assigned value")
+    else:
+        limits.check_built(value, "built value")
     return value
 
 
@@ -275,9 +279,55 @@ def _buffered(value: Any) -> Any:
 
 def _concat(*values: Any) -> str:
     """``a ~ b``: Jinja's string concatenation, bounded."""
-    texts = [str(value) for value in values]
+    texts = [str(limits.check_built(value, "~ operand")) for value in values]
     limits.check_length(sum(len(text) for text in texts), "~ concatenation result")
     return "".join(texts)
+
+
+def _bounded_filter(name: str, function: Any) -> Any:
+    """A built-in filter whose input is measured first: ``[big] * 20 | string`` is refused before
+    ``str()`` builds it (a filter's input may be small in references and huge in text)."""
+
+    def check(args: tuple[Any, ...]) -> None:
+        for arg in args[:2]:
+            if isinstance(arg, (list, tuple, Mapping)) or hasattr(type(arg), "attune_reference"):
+                limits.measure(arg, f"input of the {name} filter")
+
+    if getattr(function, "jinja_pass_arg", None) is not None:
+
+        def passing(first: Any, *args: Any, **kwargs: Any) -> Any:
+            check(args)
+            return function(first, *args, **kwargs)
+
+        bounded = passing
+    else:
+
+        def plain(*args: Any, **kwargs: Any) -> Any:
+            check(args)
+            return function(*args, **kwargs)
+
+        bounded = plain
+    pass_arg = getattr(function, "jinja_pass_arg", None)
+    if pass_arg is not None:
+        bounded.jinja_pass_arg = pass_arg  # type: ignore[attr-defined]  # context/environment
+    bounded.__name__ = getattr(function, "__name__", name)
+    return bounded
+
+
+def _batch(value: Any, linecount: int, fill_with: Any = None) -> Any:
+    if is_int(linecount):
+        limits.check_length(max(linecount, 0), "batch size")
+        if fill_with is not None:
+            limits.check_length(limits.measure(fill_with) * max(linecount, 0), "batch fill")
+    return jinja_filters.do_batch(value, linecount, fill_with)
+
+
+def _slice(value: Any, slices: int, fill_with: Any = None) -> Any:
+    if is_int(slices):
+        limits.check_length(max(slices, 0), "slice count")
+        if fill_with is not None:
+            limits.check_length(limits.measure(fill_with) * max(slices, 0), "slice fill")
+    return jinja_filters.sync_do_slice(value, slices, fill_with)
 
 
 class _ScopeContext(Context):
@@ -293,7 +343,10 @@ class _ScopeContext(Context):
 ENV = AttuneEnvironment(undefined=_StrictUndefined, finalize=_finalize, autoescape=False)
 ENV.policies["json.dumps_function"] = _dumps
 ENV.context_class = _ScopeContext
+ENV.filters.update({name: _bounded_filter(name, f) for name, f in ENV.filters.items()})
 ENV.filters.update(
+    batch=_batch,
+    slice=_slice,
     center=_center,
     indent=_indent,
     format=_format,
@@ -383,6 +436,14 @@ class _Rewriter(NodeTransformer):
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
         return _guard("attune.concat", *node.nodes, lineno=node.lineno)
+
+    def _visit_literal(self, node: nodes.Node) -> nodes.Node:
+        self.generic_visit(node)
+        if getattr(node, "ctx", "load") != "load":
+            return node
+        return _guard("attune.checked", node, lineno=node.lineno)
+
+    visit_List = visit_Tuple = visit_Dict = _visit_literal
 
     def visit_Assign(self, node: nodes.Assign) -> nodes.Node:
         self.generic_visit(node)
