@@ -111,8 +111,14 @@ class AttuneXComBackend(BaseXCom):
                 return inline
         if holder:  # the hold comes before the write: see store.holders for why
             key, data = store.encode_object(value)
-            Holders(store).add(key, holder, label)
-            store.write_object(key, data)
+            holders = Holders(store)
+            holders.add(key, holder, label)
+            try:
+                store.write_object(key, data)
+            except BaseException:  # a full disk: no row will reference it, so no marker may stay
+                with contextlib.suppress(OSError):
+                    holders.drop(key, holder)
+                raise
             stored = StoredObject(key, len(data))
         else:
             stored = store.put_object(value)
