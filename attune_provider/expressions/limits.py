@@ -15,9 +15,11 @@ import functools
 import string
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from attune_provider.expressions.errors import ExpressionError
+from attune_provider.expressions.result_view import ResultListView, ResultView
 
 __all__ = [
     "TemplateLimitError",
@@ -101,6 +103,7 @@ def check_length(size: int, what: str = "rendered value") -> None:
 
 
 _CONTAINERS = (list, tuple, Mapping, set, frozenset)
+_PLAIN = (list, tuple, dict, set, frozenset, MappingProxyType)
 _VIEW_SIZES: dict[tuple[str, str], int] = {}
 
 
@@ -125,20 +128,21 @@ def measure(value: Any, what: str = "value") -> int:
             return 24
         if isinstance(item, str):
             return len(item) + 2
-        if not isinstance(item, _CONTAINERS):
-            return _view_size(item) if hasattr(type(item), "attune_reference") else 64
+        if hasattr(type(item), "attune_reference"):  # a stored list/dict: never read it to measure it
+            return _view_size(item)
+        if isinstance(item, (ResultView, ResultListView)):
+            return walk(item.stored)
+        if not isinstance(item, _PLAIN):
+            return 64  # a scope object (context, keystore): enumerating it would read all of it
         known = memo.get(id(item))
         if known is not None:
             return known
-        if hasattr(type(item), "attune_reference"):  # a stored list/dict: never read it to measure it
-            size = _view_size(item)
-        else:
-            size = 2
-            pairs = item.items() if isinstance(item, Mapping) else ((None, element) for element in item)
-            for key, element in pairs:
-                size += walk(element) + 2 + (0 if key is None else walk(key))
-                if size > limit:
-                    _too_big(size, what)
+        size = 2
+        pairs = item.items() if isinstance(item, Mapping) else ((None, element) for element in item)
+        for key, element in pairs:
+            size += walk(element) + 2 + (0 if key is None else walk(key))
+            if size > limit:
+                _too_big(size, what)
         memo[id(item)] = size
         return size
 

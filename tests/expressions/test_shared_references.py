@@ -73,3 +73,23 @@ def test_measure_counts_repeated_references_without_building() -> None:
 def test_ordinary_values_still_render() -> None:
     assert render("{% set a = ['x'] * 3 %}{{ [a, a] | tojson }}", {}) == '[["x", "x", "x"], ["x", "x", "x"]]'
     assert render("{{ {'a': [1, 2]} }}", {}) == {"a": [1, 2]}
+
+
+def test_measuring_never_enumerates_scope_objects() -> None:
+    """The keystore (every Airflow Variable) or a task's lazy result is never read to be measured."""
+    from collections.abc import Iterator, Mapping
+
+    from attune_provider.expressions import WorkflowContext
+
+    class Unlistable(Mapping):
+        def __getitem__(self, key: str) -> str:
+            raise KeyError(key)
+
+        def __iter__(self) -> Iterator[str]:
+            raise AssertionError("the keystore was enumerated")
+
+        def __len__(self) -> int:
+            return 10**6
+
+    ctx = WorkflowContext(parameters={}, results={}, config={}, keystore=Unlistable())
+    assert render("{{ [keystore, keystore] | length }}", ctx) == 2
