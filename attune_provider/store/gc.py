@@ -292,7 +292,7 @@ def _sweep_leftovers(
     A trashed object that is referenced or held is put back (a purge or collection died between
     its two steps); any other leftover is removed once older than the grace period.
     """
-    for area in ("objects", "holders", "vars", "trash"):
+    for area in ("objects", "holders", "vars", "trash", "registry"):
         for info in store.files.find(store.files.path(area)):
             if area == "trash":
                 key = info.name.split(".", 1)[0]
