@@ -109,7 +109,9 @@ def _seconds(option: str, default: float) -> float:
     return value
 
 
+@functools.cache
 def heartbeat_seconds() -> float:
+    """Read once per process: it is consulted on every task write."""
     return _seconds("store_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
 
 
