@@ -53,6 +53,24 @@ CONFIG_SECTION: dict[str, Any] = {
             "4096",
             type_="integer",
         ),
+        "store_registrant": _option(
+            "Name of this deployment's metadata database in the result store (letters, digits, - _ .). "
+            "Empty means a hash of [database] sql_alchemy_conn without its password. Set it when two "
+            "deployments sharing one store have identical database URLs.",
+            "",
+            example="production",
+        ),
+        "store_heartbeat_seconds": _option(
+            "A process renews its deployment's lease in the result store at most this often (on a task write).",
+            "300",
+            type_="float",
+        ),
+        "store_lease_seconds": _option(
+            "A registrant not seen for this long is reported by gc as expired; what it holds is still "
+            "kept until gc --forget-registrant names it.",
+            "604800",
+            type_="float",
+        ),
         "workflows_folder": _option(
             "Folder of attune workflow YAML files (standalone or packs) compiled into DAGs. Empty "
             "means $AIRFLOW_HOME/attune.",

@@ -49,3 +49,30 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"attune corpus not found at {CORPUS}")
     return CORPUS
+
+
+class CorpusCounts:
+    """Counts of the corpora (fault reads, fuzz files, abuse templates, ...), printed at the end of
+    every run -- CI's log shows how many cases ran and how many ended wrong (always 0: each corpus
+    test asserts it)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def record(self, corpus: str, tried: int, wrong_label: str, wrong: int) -> None:
+        self.lines.append(f"{corpus}: {tried}, {wrong_label}: {wrong}")
+
+
+_CORPUS_COUNTS = CorpusCounts()
+
+
+@pytest.fixture(scope="session")
+def corpus_counts() -> CorpusCounts:
+    return _CORPUS_COUNTS
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if _CORPUS_COUNTS.lines:
+        terminalreporter.section("corpus counts")
+        for line in _CORPUS_COUNTS.lines:
+            terminalreporter.write_line(line)

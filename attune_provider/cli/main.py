@@ -173,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep objects younger than this, so results of tasks still running survive (default 3600)",
     )
     gc.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    gc.add_argument(
+        "--forget-registrant",
+        action="append",
+        metavar="ID",
+        help="treat this registrant (another metadata DB sharing the store) as gone; refused unless "
+        "its lease expired (repeatable)",
+    )
     gc.set_defaults(handler="attune_provider.cli.store_cmd:run_gc")
 
     show = commands.add_parser(

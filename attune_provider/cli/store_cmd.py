@@ -49,9 +49,16 @@ def run_gc(args: argparse.Namespace) -> int:
     environment.ensure_database()
     from attune_provider.store import ResultStore
 
-    report = collect(ResultStore.from_settings(), dry_run=args.dry_run, grace_seconds=grace)
+    forget = tuple(args.forget_registrant or ())
+    try:
+        report = collect(
+            ResultStore.from_settings(), dry_run=args.dry_run, grace_seconds=grace, forget=forget
+        )
+    except ValueError as exc:  # forgetting a live or unknown registrant
+        raise CliError(f"gc: {exc}", exit_code=2) from None
     report.requested_grace_seconds = args.grace
-    report.notes = [note] if note else []
+    if note:
+        report.notes.insert(0, note)
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
     else:

@@ -72,6 +72,7 @@ class NativeExpr:
         value = context.vars["result"]
         if isinstance(value, Undefined):
             value._fail_with_undefined_error()
+        limits.check_built(value, "expression value")
         if isinstance(value, str) and type(value) is not str:
             value = str(value)  # Markup from |tojson etc.: plain text for actions and XCom
         return value

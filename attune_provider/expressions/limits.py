@@ -15,18 +15,22 @@ import functools
 import string
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from attune_provider.expressions.errors import ExpressionError
+from attune_provider.expressions.result_view import ResultListView, ResultView
 
 __all__ = [
     "TemplateLimitError",
     "TemplateLimits",
+    "check_built",
     "check_format",
     "check_length",
     "check_power",
     "check_repeat",
     "loop_budget",
+    "measure",
     "template_limits",
 ]
 
@@ -98,18 +102,108 @@ def check_length(size: int, what: str = "rendered value") -> None:
         raise limit_error(f"{what} of {size} characters", limit, "template_max_length")
 
 
+_CONTAINERS = (list, tuple, Mapping, set, frozenset)
+_PLAIN = (list, tuple, dict, set, frozenset, MappingProxyType)
+_VIEW_SIZES: dict[tuple[str, str], int] = {}
+
+
+def measure(value: Any, what: str = "value") -> int:
+    """Characters ``value`` takes once materialised (rendered as text, JSON, stored), without
+    building it: every repeated reference counts (``[b] * 1000`` holding a list ``b`` of 1000
+    references to one string is 10**6 times that string), each distinct container is visited once.
+
+    Raises the ``template_max_length`` error as soon as the count passes the limit, so a value
+    of a billion characters made of shared references is refused in microseconds.
+    """
+    limit = template_limits().max_length
+    memo: dict[int, int] = {}
+
+    def walk(item: Any) -> int:
+        kind = type(item)
+        if kind is str or kind is bytes:
+            return len(item) + 2
+        if kind is int:
+            return item.bit_length() // 3 + 2
+        if kind is float or kind is bool or item is None:
+            return 24
+        if isinstance(item, str):
+            return len(item) + 2
+        if hasattr(type(item), "attune_reference"):  # a stored list/dict: never read it to measure it
+            return _view_size(item)
+        if isinstance(item, (ResultView, ResultListView)):
+            return walk(item.stored)
+        if not isinstance(item, _PLAIN):
+            return 64  # a scope object (context, keystore): enumerating it would read all of it
+        known = memo.get(id(item))
+        if known is not None:
+            return known
+        size = 2
+        pairs = item.items() if isinstance(item, Mapping) else ((None, element) for element in item)
+        for key, element in pairs:
+            size += walk(element) + 2 + (0 if key is None else walk(key))
+            if size > limit:
+                _too_big(size, what)
+        memo[id(item)] = size
+        return size
+
+    try:
+        total = walk(value)
+    except RecursionError:
+        raise ExpressionError(f"{what} is nested too deeply to be rendered") from None
+    if total > limit:
+        _too_big(total, what)
+    return total
+
+
+def _too_big(size: int, what: str) -> None:
+    limit = template_limits().max_length
+    raise limit_error(
+        f"{what} of more than {size} characters once built (repeated references counted)",
+        limit,
+        "template_max_length",
+    )
+
+
+def _view_size(view: Any) -> int:
+    """A stored value's size: its object's size in the store (an upper bound for a part of it)."""
+    store, ref, _path = view.attune_reference
+    key = (str(getattr(store, "url", "")), ref)
+    size = _VIEW_SIZES.get(key)
+    if size is None:
+        object_size = getattr(store, "object_size", None)
+        size = int(object_size(ref)) if callable(object_size) else len(view)
+        _VIEW_SIZES[key] = size
+    return size
+
+
+def check_built(value: Any, what: str = "value") -> Any:
+    """``value`` itself when its materialised size is within the limit (containers measured)."""
+    if isinstance(value, _CONTAINERS) or hasattr(type(value), "attune_reference"):
+        measure(value, what)
+    return value
+
+
 def _sized(value: Any) -> int | None:
-    if isinstance(value, (str, bytes, list, tuple)):
+    """Materialised size of text, bytes and sequences (None for anything else)."""
+    if isinstance(value, (str, bytes)):
         return len(value)
+    if isinstance(value, (list, tuple)):
+        return measure(value, "repeated or concatenated list")
     return None
 
 
 def check_repeat(left: Any, right: Any) -> None:
-    """``text * n`` / ``list * n``: refuse before allocating; big integer products too."""
+    """``text * n`` / ``list * n``: refuse before allocating; big integer products too.
+
+    A list's size is what it holds once materialised (``measure``), not its length, so
+    ``[big] * 100`` is charged 100 times ``big``.
+    """
     for value, times in ((left, right), (right, left)):
         size = _sized(value)
         if size is not None and isinstance(times, int):
             check_length(size * max(times, 0), "repetition result")
+            if isinstance(value, (list, tuple)):
+                check_length(len(value) * max(times, 0), "repetition result")
             return
     if isinstance(left, int) and isinstance(right, int):
         bits = abs(left).bit_length() + abs(right).bit_length()
@@ -186,6 +280,8 @@ def _text_size(value: Any) -> int:
         return value.bit_length() // 3 + 2
     if isinstance(value, float):
         return 32
+    if isinstance(value, _CONTAINERS) or hasattr(type(value), "attune_reference"):
+        return measure(value, "formatted argument")
     try:
         return len(value)
     except TypeError:

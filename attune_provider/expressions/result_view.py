@@ -112,6 +112,11 @@ class ResultListView(Sequence[Any]):
     def __init__(self, items: Sequence[Any]) -> None:
         self._items = items
 
+    @property
+    def stored(self) -> Sequence[Any]:
+        """The underlying stored results, unchanged."""
+        return self._items
+
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             return [as_result_view(v) for v in self._items[index]]

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 import jinja2
-from jinja2 import filters as jinja_filters
 from jinja2 import nodes
 from jinja2.runtime import Context, Undefined, missing
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
@@ -32,7 +31,7 @@ from attune_provider.expressions import limits
 from attune_provider.expressions.arithmetic import divide, is_int, remainder
 from attune_provider.expressions.context import CALL_PREFIX, OUTCOME_FUNCTIONS
 from attune_provider.expressions.equality import COMPARE_GUARDS, rewrite_compare
-from attune_provider.expressions.errors import ExpressionError
+from attune_provider.expressions.filter_bounds import BOUNDED_FILTERS, bound_builtin_filters
 from attune_provider.expressions.functions import FUNCTIONS, shell_quote, to_text
 from attune_provider.store.lazy import to_plain
 
@@ -41,7 +40,6 @@ __all__ = ["ENV", "UnknownName", "rewrite"]
 _CALLABLE_NAMES = frozenset(FUNCTIONS) | OUTCOME_FUNCTIONS
 # str methods whose result can be much larger than the string: name -> size bound
 _WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
-MAX_JSON_INDENT = 64
 _SMALL_NUMBERS = frozenset({int, float})
 _SMALL = 2**64  # products and sums of integers below this stay far below any size limit
 _PLAIN_NUMBER_OPS = {"+": _op.add, "*": _op.mul}
@@ -178,7 +176,7 @@ class AttuneEnvironment(ImmutableSandboxedEnvironment):
 def _finalize(value: Any) -> str:
     if isinstance(value, Undefined):
         value._fail_with_undefined_error()
-    return to_text(value)
+    return to_text(limits.check_built(value, "rendered value"))
 
 
 def _dumps(obj: Any, **kwargs: Any) -> str:
@@ -191,79 +189,13 @@ def _set_as_list(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# --------------------------------------------------------------- bounded filters
-def _center(value: str, width: int = 80) -> str:
-    if is_int(width):
-        limits.check_length(max(len(str(value)), width), "center result")
-    return jinja_filters.do_center(value, width)
-
-
-def _indent(s: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
-    pad_size = len(width) if isinstance(width, str) else (width if is_int(width) else 0)
-    text = str(s)
-    limits.check_length(len(text) + (text.count("\n") + 1) * max(pad_size, 0), "indent result")
-    return jinja_filters.do_indent(s, width, first, blank)
-
-
-def _format(value: str, *args: Any, **kwargs: Any) -> str:
-    limits.check_format(str(value), [*args, *kwargs.values()], printf=True)
-    return jinja_filters.do_format(value, *args, **kwargs)
-
-
-@jinja2.pass_eval_context
-def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
-    parts = list(value)
-    size = sum(map(len, map(str, parts))) if attribute is None else 0
-    limits.check_length(size + len(str(d)) * max(len(parts) - 1, 0), "join result")
-    return jinja_filters.sync_do_join(eval_ctx, parts, d, attribute)
-
-
-@jinja2.pass_eval_context
-def _replace(eval_ctx: Any, s: str, old: str, new: str, count: int | None = None) -> str:
-    text, old, new = str(s), str(old), str(new)
-    occurrences = len(text) + 1 if old == "" else text.count(old)
-    if count is not None and is_int(count) and count >= 0:
-        occurrences = min(occurrences, count)
-    limits.check_length(len(text) + occurrences * len(new), "replace result")
-    return jinja_filters.do_replace(eval_ctx, s, old, new, count)
-
-
-@jinja2.pass_eval_context
-def _tojson(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
-    if indent is not None and is_int(indent) and indent > MAX_JSON_INDENT:
-        raise ExpressionError(f"tojson indent {indent} exceeds the limit {MAX_JSON_INDENT}")
-    return jinja_filters.do_tojson(eval_ctx, value, indent)
-
-
-@jinja2.pass_environment
-def _sum(environment: Any, iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
-    """``|sum(start=[])`` concatenates lists in linear time (Python's sum is quadratic)."""
-    if not isinstance(start, (list, tuple)):
-        return jinja_filters.sync_do_sum(environment, iterable, attribute, start)
-    if attribute is not None:
-        getter = jinja_filters.make_attrgetter(environment, attribute)
-        iterable = map(getter, iterable)
-    parts = [start, *iterable]
-    limits.check_length(sum(len(part) if isinstance(part, (list, tuple)) else 1 for part in parts), "sum result")
-    result: list[Any] = []
-    for part in parts:
-        result.extend(part)  # TypeError for a non-list element, as sum() would raise
-    return type(start)(result) if isinstance(start, tuple) else result
-
-
-@jinja2.pass_environment
-def _wordwrap(environment: Any, s: str, width: int = 79, *args: Any, **kwargs: Any) -> str:
-    wrapstring = kwargs.get("wrapstring") or (args[1] if len(args) > 1 else None) or "\n"
-    text = str(s)
-    if is_int(width) and width > 0:
-        limits.check_length(len(text) + (len(text) // width + 1) * len(str(wrapstring)), "wordwrap result")
-    return jinja_filters.do_wordwrap(environment, s, width, *args, **kwargs)
-
-
 def _checked(value: Any) -> Any:
-    """``{% set x = ... %}``: an assigned value must stay within the length limit."""
-    if isinstance(value, (str, list, tuple)):
+    """``{% set x = ... %}`` and list/tuple/dict literals: the value, measured as it would be
+    materialised (repeated references counted), must stay within the length limit."""
+    if isinstance(value, str):
         limits.check_length(len(value), "assigned value")
+    else:
+        limits.check_built(value, "built value")
     return value
 
 
@@ -275,7 +207,7 @@ def _buffered(value: Any) -> Any:
 
 def _concat(*values: Any) -> str:
     """``a ~ b``: Jinja's string concatenation, bounded."""
-    texts = [str(value) for value in values]
+    texts = [str(limits.check_built(value, "~ operand")) for value in values]
     limits.check_length(sum(len(text) for text in texts), "~ concatenation result")
     return "".join(texts)
 
@@ -293,18 +225,8 @@ class _ScopeContext(Context):
 ENV = AttuneEnvironment(undefined=_StrictUndefined, finalize=_finalize, autoescape=False)
 ENV.policies["json.dumps_function"] = _dumps
 ENV.context_class = _ScopeContext
-ENV.filters.update(
-    center=_center,
-    indent=_indent,
-    format=_format,
-    join=_join,
-    replace=_replace,
-    tojson=_tojson,
-    wordwrap=_wordwrap,
-    sum=_sum,
-    shell_quote=shell_quote,
-    quote=shell_quote,
-)
+bound_builtin_filters(ENV.filters)
+ENV.filters.update(BOUNDED_FILTERS, shell_quote=shell_quote, quote=shell_quote)
 # guards the AST pass inserts (names no template can spell: they contain a dot)
 ENV.filters.update(
     {
@@ -383,6 +305,14 @@ class _Rewriter(NodeTransformer):
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
         return _guard("attune.concat", *node.nodes, lineno=node.lineno)
+
+    def _visit_literal(self, node: nodes.Node) -> nodes.Node:
+        self.generic_visit(node)
+        if getattr(node, "ctx", "load") != "load":
+            return node
+        return _guard("attune.checked", node, lineno=node.lineno)
+
+    visit_List = visit_Tuple = visit_Dict = _visit_literal
 
     def visit_Assign(self, node: nodes.Assign) -> nodes.Node:
         self.generic_visit(node)

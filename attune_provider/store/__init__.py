@@ -20,6 +20,7 @@ from attune_provider.store.errors import (
     InvalidReferenceError,
     ObjectNotFoundError,
     StoreError,
+    StoreWriteError,
 )
 from attune_provider.store.files import FileInfo
 from attune_provider.store.gc import GCReport, collect
@@ -47,6 +48,7 @@ __all__ = [
     "RunVariables",
     "StoreError",
     "StoreStats",
+    "StoreWriteError",
     "StoredObject",
     "collect",
     "is_reference",

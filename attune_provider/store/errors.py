@@ -27,3 +27,16 @@ class CorruptObjectError(StoreError):
         super().__init__(f"attune result store: object {ref} is corrupt: {detail}")
         self.ref = ref
         self.detail = detail
+
+
+class StoreWriteError(StoreError, OSError):
+    """Writing to the store failed (disk full, permission, network); names the store and the file.
+
+    Keeps the ``errno`` of the underlying ``OSError`` (``ENOSPC`` for a full disk).
+    """
+
+    def __init__(self, url: str, path: str, error: OSError) -> None:
+        reason = error.strerror or str(error) or type(error).__name__
+        super().__init__(error.errno, f"attune result store {url}: cannot write {path}: {reason}")
+        self.url = url
+        self.path = path

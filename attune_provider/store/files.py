@@ -17,7 +17,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from attune_provider.local_files import write_atomically
-from attune_provider.store.errors import InvalidReferenceError
+from attune_provider.store.errors import InvalidReferenceError, StoreWriteError
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class StoreFiles:
     """Files under one root URL (``file://``, ``memory://``, ``s3://``...)."""
 
     def __init__(self, url: str, conn_id: str = "") -> None:
+        self.url = url
         self.fs, root = _filesystem(url, conn_id)
         self.root = root.rstrip("/")
         self.is_local = isinstance(self.fs, LocalFileSystem)
@@ -52,11 +53,20 @@ class StoreFiles:
     # ------------------------------------------------------------------ writing
 
     def write_atomic(self, path: str, data: bytes) -> None:
-        """No reader ever sees a partial file: temp + rename locally, one put elsewhere."""
-        if not self.is_local:
-            self.fs.pipe_file(path, data)
-            return
-        write_atomically(path, data)
+        """No reader ever sees a partial file: temp + rename locally, one put elsewhere.
+
+        A failed write (a full disk) leaves no temp file and raises ``StoreWriteError`` naming the
+        store and the file.
+        """
+        try:
+            if not self.is_local:
+                self.fs.pipe_file(path, data)
+                return
+            write_atomically(path, data)
+        except StoreWriteError:
+            raise
+        except OSError as exc:
+            raise StoreWriteError(self.url, path, exc) from exc
 
     def write_if_absent(self, path: str, data: bytes) -> bool:
         """Create ``path`` unless it exists (idempotent seeds); True when this call wrote it."""

@@ -25,24 +25,42 @@ from attune_provider.store.result_store import ResultStore
 log = logging.getLogger(__name__)
 
 
-def holder_id(dag_id: str, run_id: str, task_id: str, map_index: int | None) -> str:
-    """Stable marker name of one XCom row (dag, run, task, map index)."""
+def holder_id(
+    dag_id: str, run_id: str, task_id: str, map_index: int | None, registrant: str | None = None
+) -> str:
+    """Stable marker name of one XCom row (dag, run, task, map index) of one registrant.
+
+    The registrant (metadata DB, ``store.registry``) is part of the name: two deployments running
+    the same DAG and run id on one store must not share (and purge) each other's markers.
+    """
     text = f"{dag_id}\x00{run_id}\x00{task_id}\x00{-1 if map_index is None else map_index}"
+    if registrant:
+        text += f"\x00{registrant}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
 
-def holder_label(dag_id: str | None, run_id: str | None, task_id: str | None, map_index: int | None) -> str:
-    """The marker's content: the row it stands for (dag and task ids never contain '/')."""
-    return f"{dag_id}/{run_id}/{task_id}/{map_index}"
+def holder_label(
+    dag_id: str | None,
+    run_id: str | None,
+    task_id: str | None,
+    map_index: int | None,
+    registrant: str | None = None,
+) -> str:
+    """The marker's content: the row it stands for (dag and task ids never contain '/'), then on a
+    second line the registrant whose database holds that row (none: written before registrants)."""
+    label = f"{dag_id}/{run_id}/{task_id}/{map_index}"
+    return f"{label}\n{registrant}" if registrant else label
 
 
 @dataclass(frozen=True)
 class Marker:
-    """One holder marker: its file, and the DAG run named by its label (None when unlabelled)."""
+    """One holder marker: its file, the DAG run named by its label (None when unlabelled) and the
+    registrant (metadata DB) that run belongs to (None: a marker written before registrants)."""
 
     file: FileInfo
     dag_id: str | None
     run_id: str | None
+    registrant: str | None = None
 
 
 class Holders:
@@ -78,11 +96,12 @@ class Holders:
                 label = self.files.read(info.path).decode("utf-8")
             except (FileNotFoundError, UnicodeDecodeError):
                 label = ""
+            label, _, registrant = label.partition("\n")
             parts = label.split("/")
             if len(parts) >= 4:
-                found.append(Marker(info, parts[0], "/".join(parts[1:-2])))
+                found.append(Marker(info, parts[0], "/".join(parts[1:-2]), registrant or None))
             else:
-                found.append(Marker(info, None, None))
+                found.append(Marker(info, None, None, registrant or None))
         return found
 
     def release(self, key: str, holder: str) -> bool:

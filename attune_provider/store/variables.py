@@ -52,7 +52,7 @@ class RunVariables:
 
     def seed(self, initial: Mapping[str, Any]) -> bool:
         """Write the initial ``vars`` once per run; True if this call created them."""
-        data = _dump({"writer": "seed", "updates": to_plain(dict(initial))})
+        data = _dump({"writer": "seed", "updates": to_plain(dict(initial)), **_registrant()})
         return self.store.files.write_if_absent(f"{self.dir}/{SEED_NAME}", data)
 
     def publish(self, updates: Mapping[str, Any], writer: str) -> str:
@@ -61,7 +61,8 @@ class RunVariables:
             return ""
         plain = to_plain(dict(updates))
         name = f"{time.time_ns():020d}-{_component(writer)}-{uuid.uuid4().hex[:12]}.json"
-        self.store.files.write_atomic(f"{self.dir}/{name}", _dump({"writer": writer, "updates": plain}))
+        record = _dump({"writer": writer, "updates": plain, **_registrant()})
+        self.store.files.write_atomic(f"{self.dir}/{name}", record)
         return name
 
     def record_names(self) -> list[str]:
@@ -109,7 +110,17 @@ def iter_run_stores(store: ResultStore) -> Iterator[RunStore]:
     files = store.files
     for dag_dir in files.list_dir(files.path(VARS_DIR)):
         for run_dir in files.list_dir(dag_dir.path):
-            yield RunStore(unquote(dag_dir.name), unquote(run_dir.name), run_dir.path, files.find(run_dir.path))
+            yield RunStore(
+                unquote(dag_dir.name), unquote(run_dir.name), run_dir.path, files.find(run_dir.path)
+            )
+
+
+def _registrant() -> dict[str, str]:
+    """Which metadata DB the run belongs to (``store.registry``): gc of another DB keeps the record."""
+    from attune_provider.store.registry import current_registrant
+
+    registrant = current_registrant()
+    return {"registrant": registrant} if registrant else {}
 
 
 def _dump(obj: Any) -> bytes:

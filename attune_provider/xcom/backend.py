@@ -39,6 +39,7 @@ from attune_provider.store.reference import (
     make_reference,
     parse_reference,
 )
+from attune_provider.store.registry import current_registrant, heartbeat
 from attune_provider.store.result_store import ResultStore, StoredObject
 from attune_provider.xcom.consumers import for_airflow_or_user
 from attune_provider.xcom.scope import offloads_current_task, views_for_current_task
@@ -89,8 +90,11 @@ class AttuneXComBackend(BaseXCom):
         if key != BaseXCom.XCOM_RETURN_KEY or not offloads_current_task():
             return BaseXCom.serialize_value(value, key=key, task_id=task_id, dag_id=dag_id, run_id=run_id)
         store = _store()
-        holder = holder_id(dag_id, run_id, task_id, map_index) if dag_id and run_id and task_id else None
-        label = holder_label(dag_id, run_id, task_id, map_index)  # gc reads the run from it
+        registrant = heartbeat(store)  # this deployment's lease on the (maybe shared) store
+        holder = (
+            holder_id(dag_id, run_id, task_id, map_index, registrant) if dag_id and run_id and task_id else None
+        )
+        label = holder_label(dag_id, run_id, task_id, map_index, registrant)  # gc reads the run from it
         if is_view(value):
             vstore, ref, path = value.attune_reference
             if vstore.url == store.url:
@@ -107,8 +111,14 @@ class AttuneXComBackend(BaseXCom):
                 return inline
         if holder:  # the hold comes before the write: see store.holders for why
             key, data = store.encode_object(value)
-            Holders(store).add(key, holder, label)
-            store.write_object(key, data)
+            holders = Holders(store)
+            holders.add(key, holder, label)
+            try:
+                store.write_object(key, data)
+            except BaseException:  # a full disk: no row will reference it, so no marker may stay
+                with contextlib.suppress(OSError):
+                    holders.drop(key, holder)
+                raise
             stored = StoredObject(key, len(data))
         else:
             stored = store.put_object(value)
@@ -159,7 +169,7 @@ class AttuneXComBackend(BaseXCom):
         store = _store()
         row = _DELETING.get()
         holders = Holders(store)
-        holder = holder_id(row[2], row[3], row[1], row[4]) if row is not None else None
+        holder = holder_id(row[2], row[3], row[1], row[4], current_registrant()) if row is not None else None
         for ref in sorted(keys):
             others = other_references(ref, row)
             if others is not None:

@@ -101,6 +101,30 @@ EXHAUSTION = [
     "{% filter upper %}{% for i in range(100000) %}{{ 'y' * 20000 }}{% endfor %}{% endfilter %}",
 ]
 
+# Issue 22: values small in references but huge once materialised (each step is small, the value
+# built is not). Each is refused before anything is materialised.
+SHARED_REFERENCES = [
+    "{% set s = 'x' * 30000000 %}{% set l = [s] * 18 %}{{ l }}",  # 540 M characters
+    "{% set s = 'x' * 30000000 %}{{ [s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s] }}",
+    "{% set s = 'x' * 1000000 %}{% set a = [s] * 100 %}{% set b = [a] * 100 %}{{ b }}",  # 1 MB seed
+    "{% set s = 'x' * 1000000 %}{{ [[s] * 100] * 100 }}",
+    "{% set ns = namespace(x=['y' * 1000]) %}{% for i in range(40) %}{% set ns.x = [ns.x, ns.x] %}"
+    "{% endfor %}{{ ns.x | length }}",
+    "{% set ns = namespace(x={'k': 'y' * 1000}) %}{% for i in range(40) %}"
+    "{% set ns.x = {'a': ns.x, 'b': ns.x} %}{% endfor %}{{ ns.x | tojson }}",
+    "{% set s = 'x' * 10000000 %}{% set l = [s, s, s] %}{{ [l, l, l] | string }}",
+    "{% set s = 'x' * 20000000 %}{{ {'a': s, 'b': s} | tojson }}",
+    "{% set s = 'x' * 20000000 %}{{ [[s]] * 2 }}",
+    "{% set s = 'x' * 20000000 %}{{ [s] + [s] }}",
+    "{% set s = 'x' * 20000000 %}{{ [1] | batch(3, s) | list }}",
+    "{% set s = 'x' * 20000000 %}{{ (s, s) | join }}",
+    "{% set s = 'x' * 20000000 %}{{ '%s' % ([s, s],) }}",
+    "{% set s = 'x' * 20000000 %}{{ (s, s) ~ 'tail' }}",
+    "{% set s = 'x' * 20000000 %}{{ dict(a=s, b=s) | pprint }}",
+    "{{ [1] | batch(10**9) | list }}",
+    "{{ [1] | slice(10**9) | list }}",
+]
+
 
 @pytest.fixture(scope="module")
 def ctx() -> WorkflowContext:
@@ -123,24 +147,30 @@ def _attempt(payload: str, ctx: WorkflowContext) -> tuple[bool, float, int, str]
     return blocked, cpu, grown, outcome
 
 
-def test_template_abuse_corpus(ctx: WorkflowContext) -> None:
-    payloads = ESCAPES + EXHAUSTION
+def test_template_abuse_corpus(ctx: WorkflowContext, corpus_counts) -> None:
+    payloads = ESCAPES + EXHAUSTION + SHARED_REFERENCES
     assert len(payloads) >= 30
     failures = []
     blocked_count = 0
+    accepted = set()
     for payload in payloads:
         blocked, cpu, grown, outcome = _attempt(payload, ctx)
         blocked_count += blocked
+        if not blocked:
+            accepted.add(payload)
         if not blocked or cpu > CPU_BOUND_S or grown > MEMORY_BOUND_KB:
             failures.append(f"{payload!r}: {outcome} (cpu {cpu:.2f} s, +{grown // 1024} MB)")
     print(
-        f"\ntemplate abuse: tried {len(payloads)} ({len(ESCAPES)} escapes, {len(EXHAUSTION)} exhaustion), "
-        f"blocked {blocked_count}"
+        f"\ntemplate abuse: tried {len(payloads)} ({len(ESCAPES)} escapes, {len(EXHAUSTION)} exhaustion, "
+        f"{len(SHARED_REFERENCES)} shared references), blocked {blocked_count}"
     )
+    corpus_counts.record("abuse templates", len(payloads), "not blocked", len(payloads) - blocked_count)
+    shared_open = sum(1 for payload in SHARED_REFERENCES if payload in accepted)
+    corpus_counts.record("shared-reference templates", len(SHARED_REFERENCES), "not blocked", shared_open)
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("payload", EXHAUSTION)
+@pytest.mark.parametrize("payload", EXHAUSTION + SHARED_REFERENCES)
 def test_exhaustion_errors_name_the_limit_or_the_problem(payload: str, ctx: WorkflowContext) -> None:
     """A bound breach names the [attune] setting that raises it (or the sandbox rule that applies)."""
     with pytest.raises(ExpressionError) as info:

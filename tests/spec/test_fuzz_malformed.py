@@ -321,7 +321,7 @@ def classify(case: Case, folder: Path) -> tuple[str, str]:
     return "accepted", "no error and no warning"
 
 
-def test_fuzz_corpus_gets_located_errors_or_warnings(tmp_path, monkeypatch):
+def test_fuzz_corpus_gets_located_errors_or_warnings(tmp_path, monkeypatch, corpus_counts):
     monkeypatch.setenv("AIRFLOW__ATTUNE__MAX_DOCUMENT_BYTES", str(SMALL_DOCUMENT_LIMIT))
     cases = all_cases()
     assert len(cases) >= 200
@@ -360,6 +360,8 @@ def test_fuzz_corpus_gets_located_errors_or_warnings(tmp_path, monkeypatch):
         f"accepted {outcomes['accepted']} / unlocated {outcomes['unlocated']} / traceback {outcomes['traceback']} / "
         f"hang {outcomes['hang']} / memory {outcomes['memory']} in {elapsed:.1f}s"
     )
+    corpus_counts.record("fuzz files", len(cases), "silently accepted", outcomes["accepted"])
+    corpus_counts.record("fuzz files", len(cases), "wrong outcomes", len(failures))
     assert failures == [], "\n".join(failures)
 
 

@@ -98,10 +98,11 @@ class Tally:
 
 
 @pytest.fixture(scope="module")
-def tally() -> Tally:
+def tally(corpus_counts) -> Tally:
     t = Tally()
     yield t
     print("\n" + t.report())
+    corpus_counts.record("fault reads", sum(t.counts.values()), "wrong values", t.counts[BAD])
 
 
 @pytest.fixture
