@@ -86,7 +86,7 @@ class AttuneXComBackend(BaseXCom):
         run_id: str | None = None,
         map_index: int | None = None,
     ) -> Any:
-        if key != BaseXCom.XCOM_RETURN_KEY or not offloads_current_task():
+        if key != BaseXCom.XCOM_RETURN_KEY or not offloads_current_task(dag_id):
             return BaseXCom.serialize_value(value, key=key, task_id=task_id, dag_id=dag_id, run_id=run_id)
         store = _store()
         holder = holder_id(dag_id, run_id, task_id, map_index) if dag_id and run_id and task_id else None
