@@ -154,8 +154,7 @@ def _number(name: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        what = "a whole number" if option.type == "integer" else "a number"
-        raise ConfigError(f"[{SECTION}] {name} must be {what}, got {text!r} (environment {env_name(name)})") from None
+        raise ConfigError(f"[{SECTION}] {name} must be a number, got {text!r} (environment {env_name(name)})") from None
     if option.type == "integer" and not value.is_integer():
         raise ConfigError(f"[{SECTION}] {name} must be a whole number, got {text!r} (environment {env_name(name)})")
     if value != value or (option.minimum is not None and value < option.minimum):

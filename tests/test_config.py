@@ -72,7 +72,7 @@ def test_environment_wins_over_airflow_cfg_and_empty_means_default(monkeypatch) 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("cache_size", "lots", "[attune] cache_size must be a whole number, got 'lots'"),
+        ("cache_size", "lots", "[attune] cache_size must be a number, got 'lots'"),
         ("max_yaml_depth", "1.5", "[attune] max_yaml_depth must be a whole number"),
         ("max_yaml_depth", "0", "[attune] max_yaml_depth must be positive"),
         ("default_action_timeout", "-1", "[attune] default_action_timeout must be 0 or more"),
