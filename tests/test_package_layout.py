@@ -124,3 +124,13 @@ def test_only_the_cli_imports_the_cli() -> None:
         if not name.startswith("attune_provider.cli")
     }
     assert {name: targets for name, targets in outside.items() if targets} == {}
+
+
+def test_the_old_dag_loader_path_is_a_re_export_nothing_in_the_package_imports() -> None:
+    """``compiler/dag_loader.py`` only keeps DAG files copied from older versions working: it
+    re-exports ``dag_loading`` and no module of the package depends on it (no compiler <->
+    dag_loading cycle through it)."""
+    graph = import_graph(_modules())
+    shim = "attune_provider.compiler.dag_loader"
+    assert sorted(name for name, targets in graph.items() if shim in targets) == []
+    assert graph[shim] <= {m for m in graph if m.startswith("attune_provider.dag_loading")}
