@@ -10,7 +10,7 @@ on the machine disturbs it less). Per-task times are printed with their ratio to
 smallest size (the baseline of this run): ~1.0 everywhere means linear.
 
 ``--stock-sizes`` compiles again with Airflow's own DAG hashing during the build (what the
-compiler did before ``compiler.build._hashed_by_identity``), to show the quadratic part it
+compiler did before ``compiler.build.hashed_by_identity``), to show the quadratic part it
 removes: Airflow hashes the DAG, including the list of all task ids, on every ``>>``.
 """
 
@@ -39,7 +39,7 @@ def measure(spec, *, stock: bool) -> float:
     patch = (
         contextlib.ExitStack()
         if not stock
-        else _patched(build, "_hashed_by_identity", lambda dag: contextlib.nullcontext(dag))
+        else _patched(build, "hashed_by_identity", lambda dag: contextlib.nullcontext(dag))
     )
     with patch:
         started = time.perf_counter()

@@ -55,16 +55,6 @@ def derived_task_id(context: Mapping[str, Any] | None, operator: type) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{base}.{operator.__name__}")
 
 
-def _execute(op: Any, context: Mapping[str, Any]) -> Any:
-    """``op.execute(context)`` as the task runner calls it (with the ExecutorSafeguard sentinel):
-    the action IS executed by the running task, so Airflow's "outside the Task Runner" guard
-    does not apply."""
-    from airflow.sdk.bases.operator import ExecutorSafeguard
-
-    sentinel = {f"{type(op).__name__}__sentinel": ExecutorSafeguard.sentinel_value}
-    return op.execute(context, **sentinel)
-
-
 class OperatorAction(Action):
     """Instantiate and execute an operator inside the current task."""
 
@@ -82,6 +72,10 @@ class OperatorAction(Action):
         started = time.monotonic()
         kwargs = dict(values)
         kwargs.setdefault("task_id", derived_task_id(run.context, self.operator))
+        # Airflow's public way to execute an operator inside a running task: its guard then logs
+        # one "cannot be called outside of the Task Runner!" warning (an operator given
+        # allow_nested_operators: false in its input refuses, as Airflow documents)
+        kwargs.setdefault("allow_nested_operators", True)
         try:
             op = self.operator(**kwargs)
         except Exception as exc:
@@ -90,7 +84,7 @@ class OperatorAction(Action):
                 duration_ms=elapsed_ms(started),
             )
         context = run.context if run.context is not None else {}
-        outcome = call_with_timeout(lambda: _execute(op, context), run.timeout, op.task_id)
+        outcome = call_with_timeout(lambda: op.execute(context), run.timeout, op.task_id)
         if not outcome.finished:
             try:
                 op.on_kill()

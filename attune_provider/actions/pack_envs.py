@@ -90,9 +90,9 @@ class PackEnvironment:
 
 def env_folder() -> Path:
     """``[attune] pack_env_folder``."""
-    from attune_provider.config import settings
+    from attune_provider.config import pack_env_folder
 
-    return settings().pack_env_folder
+    return pack_env_folder()
 
 
 # -- identities ----------------------------------------------------------------------------

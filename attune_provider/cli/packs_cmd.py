@@ -10,7 +10,6 @@ A failure recorded by an earlier try is retried here (an explicit rebuild).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -51,8 +50,7 @@ def pack_ref(folder: Path) -> str:
 
 def run_install(args: argparse.Namespace) -> int:
     environment.prepare(args.airflow_home)
-    if args.env_folder:
-        os.environ["AIRFLOW__ATTUNE__PACK_ENV_FOLDER"] = str(Path(args.env_folder).resolve())
+    root = Path(args.env_folder).resolve() if args.env_folder else None  # else [attune] pack_env_folder
     from attune_provider.actions.pack_envs import (
         PackEnvironmentError,
         ensure_environment,
@@ -85,7 +83,7 @@ def run_install(args: argparse.Namespace) -> int:
         for identity in filter(None, identities):
             started = time.monotonic()
             try:
-                env = ensure_environment(identity, folder, retry_failed=True)
+                env = ensure_environment(identity, folder, root=root, retry_failed=True)
             except PackEnvironmentError as exc:
                 print(f"{ref}: error: {exc}", file=sys.stderr)
                 failures += 1

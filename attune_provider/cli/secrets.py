@@ -52,7 +52,7 @@ def register(workflows: list[Any], params: Mapping[str, Any]) -> int:
 
 def redact(value: Any) -> Any:
     """``value`` with every registered secret replaced by ``***`` (Airflow's masker)."""
-    from airflow.sdk.log import redact as airflow_redact  # public: airflow.sdk.log re-exports the masker
+    from attune_provider._airflow_compat.secrets_masker import redact as airflow_redact
 
     return airflow_redact(value)
 
@@ -61,6 +61,6 @@ def redact_text(text: str) -> str:
     """A log line with registered secrets masked (before Airflow is imported: unchanged)."""
     import sys
 
-    if "airflow.sdk.log" not in sys.modules:
+    if "airflow.sdk.log" not in sys.modules:  # nothing was registered with the masker yet
         return text
     return str(redact(text))

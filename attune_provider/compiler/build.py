@@ -19,7 +19,7 @@ from typing import Any
 from airflow.sdk import BaseOperator, Label, TaskGroup
 from airflow.sdk.definitions.param import ParamsDict
 
-from attune_provider.compiler.dag_class import AttuneDAG
+from attune_provider.compiler.dag_class import AttuneDAG, hashed_by_identity
 from attune_provider.compiler.doc import workflow_doc
 from attune_provider.compiler.errors import CompileError
 from attune_provider.compiler.params import build_params
@@ -37,6 +37,7 @@ from attune_provider.runtime.retry import operator_retry_kwargs
 from attune_provider.spec.codes import UNSUPPORTED
 from attune_provider.spec.graph import transition_label
 from attune_provider.spec.model import Location, TaskSpec, WorkflowSpec
+from attune_provider.xcom.scope import mark_compiled
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +125,9 @@ def _check_runtime(spec: WorkflowSpec, task: TaskSpec, action: Any) -> None:
 
 
 def _join_poke_interval() -> float:
-    from airflow.configuration import conf
+    from attune_provider import config
 
-    from attune_provider.runtime.gate import DEFAULT_JOIN_POKE_INTERVAL
-
-    return conf.getfloat("attune", "join_poke_interval", fallback=DEFAULT_JOIN_POKE_INTERVAL)
+    return config.join_poke_interval()
 
 
 def _max_map_length() -> int:
@@ -174,30 +173,6 @@ def _dag_kwargs(spec: WorkflowSpec, params: Mapping[str, Any]) -> dict[str, Any]
             kwargs["is_paused_upon_creation"] = settings.paused
     kwargs["default_args"] = default_args
     return kwargs
-
-
-class _IdentityHashDAG(AttuneDAG):
-    """The DAG being built, hashed by identity.
-
-    Airflow hashes the DAG on every ``>>`` (``DependencyMixin._set_relatives`` collects the
-    tasks' DAGs in a set) and ``DAG.__hash__`` hashes the list of all task ids, so wiring a
-    workflow cost O(edges x tasks): 4,000 tasks compiled in 8 s, 20,000 in over a minute
-    (benchmarks/compile_scaling.py). Within one build every task belongs to this one DAG
-    object, so identity is the right answer there.
-    """
-
-    __hash__ = object.__hash__
-
-
-@contextmanager
-def _hashed_by_identity(dag: AttuneDAG) -> Iterator[AttuneDAG]:
-    """Swap the DAG's class for the build only; the caller gets its ``AttuneDAG`` back."""
-    built_as = type(dag)
-    dag.__class__ = _IdentityHashDAG
-    try:
-        yield dag
-    finally:
-        dag.__class__ = built_as
 
 
 @contextmanager
@@ -357,7 +332,7 @@ def compile_workflow(
         raise CompileError(f"workflow '{spec.ref}': {exc}", _where(spec)) from exc
     builder = _Builder(plan)
     try:
-        with _gc_paused(), _hashed_by_identity(dag), dag:
+        with _gc_paused(), hashed_by_identity(dag), dag:
             for task in plan.tasks.values():
                 builder.add(task)
             builder.wire()
@@ -371,4 +346,5 @@ def compile_workflow(
     except Exception as exc:
         raise CompileError(f"workflow '{spec.ref}': cannot build the DAG: {exc}", _where(spec)) from exc
     dag.attune_plan = plan  # type: ignore[attr-defined]
+    mark_compiled(dag.dag_id)
     return dag

@@ -12,19 +12,22 @@ and dict values) out of any run's reach.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from airflow.sdk import DAG
-from airflow.sdk.definitions._internal.types import NOTSET
 from airflow.sdk.definitions.param import Param, ParamsDict
 
 _STORE = "_attune_params"
+_BUILDING = "_attune_building"
 
 
 def _copy(param: Param) -> Param:
-    """A deep copy that keeps Airflow's NOTSET sentinel itself (``has_value`` tests identity)."""
-    return copy.deepcopy(param, memo={id(NOTSET): NOTSET})
+    """A deep copy that keeps a param without a value without one: its value is Airflow's "not
+    set" sentinel, which ``has_value`` tests by identity, so the sentinel itself is kept."""
+    memo = {} if param.has_value else {id(param.value): param.value}
+    return copy.deepcopy(param, memo=memo)
 
 
 class ParamsCopy(ParamsDict):
@@ -42,7 +45,20 @@ class ParamsCopy(ParamsDict):
 
 
 class AttuneDAG(DAG):
-    """An ``airflow.sdk.DAG`` whose ``params`` every reader gets as fresh ``Param`` copies."""
+    """An ``airflow.sdk.DAG`` whose ``params`` every reader gets as fresh ``Param`` copies.
+
+    While the compiler builds it (``hashed_by_identity``) it hashes by identity: Airflow hashes
+    the DAG on every ``>>`` (``DependencyMixin._set_relatives`` collects the tasks' DAGs in a
+    set) and ``DAG.__hash__`` hashes the list of all task ids, so wiring a workflow cost
+    O(edges x tasks): 4,000 tasks compiled in 8 s, 20,000 in over a minute
+    (benchmarks/compile_scaling.py). Within one build every task belongs to this one DAG
+    object, so identity is the right answer there; afterwards Airflow's own hash applies.
+    """
+
+    def __hash__(self) -> int:
+        if self.__dict__.get(_BUILDING):
+            return object.__hash__(self)
+        return super().__hash__()
 
     @property
     def params(self) -> ParamsDict:
@@ -57,3 +73,13 @@ class AttuneDAG(DAG):
         # values are copied in too: the caller's Param objects stay theirs
         source = value if isinstance(value, ParamsDict) else ParamsDict(dict(value or {}))
         self.__dict__[_STORE] = ParamsDict({name: _copy(source.get_param(name)) for name in source})
+
+
+@contextmanager
+def hashed_by_identity(dag: AttuneDAG) -> Iterator[AttuneDAG]:
+    """Hash ``dag`` by identity for the duration of the build (see ``AttuneDAG``)."""
+    dag.__dict__[_BUILDING] = True
+    try:
+        yield dag
+    finally:
+        del dag.__dict__[_BUILDING]

@@ -3,8 +3,8 @@
 Import errors are per ``.py`` file in Airflow 3.3: the processor runs
 ``DagBag.process_file(loader.py)`` and stores ``DagBag.import_errors`` as ``ParseImportError``
 rows (the UI's "Import errors" panel, ``airflow dags list-import-errors``). Each broken YAML
-file is recorded in the ``import_errors`` of the DagBag importing us (found on the call stack:
-the ``self`` of ``DagBag.process_file``), **keyed by the YAML file's path** -- keyed by the
+file is recorded in the ``import_errors`` of the DagBag importing us
+(``_airflow_compat.dagbag_import_errors``), **keyed by the YAML file's path** -- keyed by the
 loader's path, Airflow would mark every good DAG of the loader stale. Airflow drops errors of
 files it does not list (only ``.py``) at each bundle refresh and writes them back at the next
 parse, so there is also one **placeholder DAG per broken file** (``attune_load_error.<path>``,
@@ -16,12 +16,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
+from attune_provider._airflow_compat.dagbag_import_errors import importing_dagbag
 from attune_provider.dag_loading.units import Problem
 
 log = logging.getLogger(__name__)
@@ -44,27 +43,13 @@ def record_import_errors(problems: dict[str, list[Problem]]) -> bool:
     Returns False when no DagBag is on the stack (plain ``import``); the errors are then only
     logged (and still shown by the placeholder DAGs).
     """
-    bag = _importing_dagbag()
+    bag = importing_dagbag()
     for file, items in problems.items():
         text = format_problems(file, items)
         log.error("%s", text)
         if bag is not None:
             bag.import_errors[_bag_key(bag, file)] = text
     return bag is not None
-
-
-def _importing_dagbag() -> Any:
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-    except ImportError:  # pragma: no cover
-        return None
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        candidate = frame.f_locals.get("self")
-        if isinstance(candidate, DagBag):
-            return candidate
-        frame = frame.f_back
-    return None
 
 
 def _bag_key(bag: Any, file: str) -> str:

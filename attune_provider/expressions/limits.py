@@ -34,15 +34,6 @@ __all__ = [
     "template_limits",
 ]
 
-DEFAULTS = {
-    "template_max_length": 33_554_432,  # characters of one rendered or intermediate value
-    "template_max_loop_iterations": 1_000_000,  # loop iterations of one template evaluation
-    "template_max_exponent": 1024,  # right operand of **
-    "template_max_integer_bits": 65_536,  # size of an integer result of ** or *
-    "template_regex_timeout": 1.0,  # seconds one match() may run
-}
-
-
 class TemplateLimitError(ExpressionError):
     """A template exceeded a resource bound; ``setting`` is the ``[attune]`` option to raise it."""
 
@@ -75,24 +66,14 @@ class TemplateLimits:
 @functools.cache
 def template_limits() -> TemplateLimits:
     """The configured bounds (``[attune] template_*``), read once per process."""
-    from attune_provider.config import _get
-
-    def number(option: str) -> float:
-        raw = _get(option, str(DEFAULTS[option])) or str(DEFAULTS[option])
-        try:
-            value = float(raw)
-        except ValueError as exc:
-            raise ValueError(f"[attune] {option} must be a number, got {raw!r}") from exc
-        if value <= 0:
-            raise ValueError(f"[attune] {option} must be positive, got {raw!r}")
-        return value
+    from attune_provider import config
 
     return TemplateLimits(
-        max_length=int(number("template_max_length")),
-        max_loop_iterations=int(number("template_max_loop_iterations")),
-        max_exponent=int(number("template_max_exponent")),
-        max_integer_bits=int(number("template_max_integer_bits")),
-        regex_timeout=number("template_regex_timeout"),
+        max_length=config.template_max_length(),
+        max_loop_iterations=config.template_max_loop_iterations(),
+        max_exponent=config.template_max_exponent(),
+        max_integer_bits=config.template_max_integer_bits(),
+        regex_timeout=config.template_regex_timeout(),
     )
 
 

@@ -108,7 +108,9 @@ def instance_label(dag_id: str, run_id: str, task_id: str, map_index: int) -> st
 
     with create_session() as session:
         return session.scalar(
-            select(TaskInstance._rendered_map_index).where(
+            # the stored column (None until rendered); the public ``rendered_map_index`` falls
+            # back to str(map_index)
+            select(TaskInstance.__table__.c.rendered_map_index).where(
                 TaskInstance.dag_id == dag_id,
                 TaskInstance.run_id == run_id,
                 TaskInstance.task_id == task_id,

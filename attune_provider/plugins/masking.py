@@ -55,7 +55,7 @@ class Masker:
     def value(self, value: Any, name: str | None = None) -> Any:
         """``value`` with sensitive keys masked (Airflow's rule) and known secrets replaced."""
         try:
-            from airflow.sdk.log import redact
+            from attune_provider._airflow_compat.secrets_masker import redact
 
             value = redact(value, name)
         except Exception:  # pragma: no cover - masker unavailable: known secrets still masked

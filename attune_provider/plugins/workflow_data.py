@@ -64,7 +64,7 @@ def workflow_info(dag_id: str) -> WorkflowInfo:
     from airflow.models.serialized_dag import SerializedDagModel
     from airflow.utils.session import create_session
 
-    from attune_provider.cli.render_cmd import describe_dag
+    from attune_provider.compiler.describe import describe_dag
 
     info = WorkflowInfo(dag_id)
     with create_session() as session:
@@ -205,7 +205,7 @@ def _configured_folders() -> list[Path]:
 def _candidate_sources(dag_id: str, fileloc: str | None) -> list[Path]:
     candidates: list[Path] = []
     if fileloc and Path(fileloc).is_file() and Path(fileloc).suffix == ".py":
-        from attune_provider.cli.loader_files import workflows_in  # a loader file written by the CLI
+        from attune_provider.dag_loading.published import workflows_in  # a loader file written by the CLI
 
         source = workflows_in(Path(fileloc)).get(dag_id)
         if source:

@@ -14,6 +14,7 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from attune_provider.config import OPTIONS
 from attune_provider.expressions import ExpressionError
 from attune_provider.runtime.context import build_context
 from attune_provider.runtime.inputs import render_items
@@ -23,7 +24,7 @@ from attune_provider.runtime.records import ERROR_KEY, ITEMS_KEY, ItemsMeta
 from attune_provider.runtime.selection import SKIP, START, arrivals, verdict
 
 #: seconds between two pokes of a join gate (``[attune] join_poke_interval``)
-DEFAULT_JOIN_POKE_INTERVAL = 1.0
+DEFAULT_JOIN_POKE_INTERVAL = float(OPTIONS["join_poke_interval"].default)
 
 
 def map_items(step: AttuneStep, context: Any) -> list[Any] | None:

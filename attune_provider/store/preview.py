@@ -82,10 +82,11 @@ def _full_limits() -> _Limits:
 
 def _redact(value: Any) -> Any:
     try:
-        from airflow.sdk.log import redact
+        from attune_provider._airflow_compat.secrets_masker import redact
+
+        return redact(value)
     except ImportError:  # pragma: no cover - Airflow without the task SDK masker
         return value
-    return redact(value)
 
 
 def _ordered(value: dict[Any, Any]) -> Iterator[Any]:

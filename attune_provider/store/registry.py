@@ -35,8 +35,6 @@ from attune_provider.store.result_store import ResultStore
 log = logging.getLogger(__name__)
 
 REGISTRY_DIR = "registry"
-DEFAULT_HEARTBEAT_SECONDS = 300.0
-DEFAULT_LEASE_SECONDS = 7 * 24 * 3600.0
 
 _LAST_BEAT: dict[tuple[str, str], float] = {}
 _BEAT_LOCK = threading.Lock()
@@ -58,10 +56,10 @@ def registrant_for(conn: str) -> str:
     return "db-" + hashlib.sha256(sanitized_db_url(conn).encode("utf-8")).hexdigest()[:20]
 
 
-def _option(name: str, section: str = "attune") -> str:
-    """An option from the environment, or from Airflow's config when this process loaded it (task
-    processes, the CLI, gc); a process without Airflow (a plain store client) does not pay for it."""
-    env = os.environ.get(f"AIRFLOW__{section.upper()}__{name.upper()}")
+def _database_option(name: str) -> str:
+    """A ``[database]`` option from the environment, or from Airflow's config when this process loaded it
+    (task processes, the CLI, gc); a process without Airflow (a plain store client) does not pay for it."""
+    env = os.environ.get(f"AIRFLOW__DATABASE__{name.upper()}")
     if env is not None:
         return env
     if "airflow.configuration" not in sys.modules:
@@ -69,13 +67,13 @@ def _option(name: str, section: str = "attune") -> str:
     from airflow.configuration import conf
 
     try:
-        return conf.get(section, name, fallback="") or ""
+        return conf.get("database", name, fallback="") or ""
     except Exception:
         return ""
 
 
 def _configured_conn() -> str:
-    return _option("sql_alchemy_conn", "database")
+    return _database_option("sql_alchemy_conn")
 
 
 @functools.cache
@@ -85,7 +83,9 @@ def current_registrant() -> str | None:
     Read once per process (``cache_clear()`` in tests). A registrant name may hold letters,
     digits, ``-``, ``_`` and ``.``.
     """
-    explicit = _option("store_registrant").strip()
+    from attune_provider import config
+
+    explicit = config.store_registrant()
     if explicit:
         if not all(c.isalnum() or c in "-_." for c in explicit) or explicit.startswith("."):
             raise ValueError(
@@ -96,27 +96,21 @@ def current_registrant() -> str | None:
     return registrant_for(conn) if conn else None
 
 
-def _seconds(option: str, default: float) -> float:
-    from attune_provider.config import _get
+def _seconds(option: str) -> float:
+    """``store_heartbeat_seconds`` or ``store_lease_seconds`` through the one config surface."""
+    from attune_provider import config
 
-    raw = _get(option, "") or str(default)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"[attune] {option} must be a number of seconds, got {raw!r}") from None
-    if not value > 0:
-        raise ValueError(f"[attune] {option} must be positive, got {raw!r}")
-    return value
+    return float(getattr(config, option)())
 
 
 @functools.cache
 def heartbeat_seconds() -> float:
     """Read once per process: it is consulted on every task write."""
-    return _seconds("store_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
+    return _seconds("store_heartbeat_seconds")
 
 
 def lease_seconds() -> float:
-    return _seconds("store_lease_seconds", DEFAULT_LEASE_SECONDS)
+    return _seconds("store_lease_seconds")
 
 
 @dataclass(frozen=True)

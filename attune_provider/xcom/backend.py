@@ -87,7 +87,7 @@ class AttuneXComBackend(BaseXCom):
         run_id: str | None = None,
         map_index: int | None = None,
     ) -> Any:
-        if key != BaseXCom.XCOM_RETURN_KEY or not offloads_current_task():
+        if key != BaseXCom.XCOM_RETURN_KEY or not offloads_current_task(dag_id):
             return BaseXCom.serialize_value(value, key=key, task_id=task_id, dag_id=dag_id, run_id=run_id)
         store = _store()
         registrant = heartbeat(store)  # this deployment's lease on the (maybe shared) store

@@ -11,64 +11,20 @@ only measured (``len``) and indexed (``value[map_index]``):
 * a dict must be a real ``dict`` (``_expand_mapped_field`` checks ``isinstance(value, dict)``,
   map/zip/concat check ``(Sequence, dict)``), so it is materialised.
 
-The caller is recognised by the code objects on the stack; values pulled one by one from a mapped
-upstream (``LazyXComSequence``) or indexed inside ``_expand_mapped_field`` are plain.
+The caller is recognised by ``_airflow_compat.mapped_expansion`` (Airflow has no public way to
+tell); values pulled one by one from a mapped upstream (``LazyXComSequence``) or indexed inside
+``_expand_mapped_field`` are plain.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
 from collections.abc import Iterator, Sequence
-from types import FrameType
 from typing import Any
 
+from attune_provider._airflow_compat.mapped_expansion import pulled_for_expansion
 from attune_provider.store.lazy import LazySequence, to_plain
 
-log = logging.getLogger(__name__)
-MAX_FRAMES = 60
-
-
-def _codes() -> tuple[frozenset, frozenset, str | None]:
-    try:
-        from airflow.sdk.definitions._internal import expandinput
-
-        expanding = frozenset(
-            {expandinput.DictOfListsExpandInput.resolve.__code__, expandinput.ListOfDictsExpandInput.resolve.__code__}
-        )
-        element = frozenset({expandinput.DictOfListsExpandInput._expand_mapped_field.__code__})
-    except (ImportError, AttributeError) as exc:  # a new Airflow moved them: plain values, still correct
-        log.warning("attune XCom: mapped expansion not recognised (%s); every value is read whole", exc)
-        return frozenset(), frozenset(), None
-    try:
-        from airflow.sdk.execution_time import lazy_sequence
-
-        lazy_file: str | None = lazy_sequence.__file__
-    except ImportError:
-        lazy_file = None
-    return expanding, element, lazy_file
-
-
-_CODES: tuple[frozenset, frozenset, str | None] | None = None
-
-
-def pulled_for_expansion() -> bool:
-    """Whether the value being deserialized is an expand input Airflow will only index."""
-    global _CODES
-    if _CODES is None:
-        _CODES = _codes()
-    expanding, element, lazy_file = _CODES
-    frame: FrameType | None = sys._getframe(1)
-    for _ in range(MAX_FRAMES):
-        if frame is None:
-            return False
-        code = frame.f_code
-        if code in expanding:
-            return True
-        if code in element or code.co_filename == lazy_file:
-            return False
-        frame = frame.f_back
-    return False
+__all__ = ["PlainItems", "for_airflow_or_user", "pulled_for_expansion"]
 
 
 class PlainItems(Sequence):

@@ -14,10 +14,7 @@ from ``BaseXCom`` (``consumers`` keeps Airflow's own per-item reads of mapped ex
 
 from __future__ import annotations
 
-import functools
 import logging
-import sys
-from types import FrameType
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -29,46 +26,34 @@ VIEWS_TAG = "attune:views"
 
 def offload_scope() -> str:
     """``[attune] offload``; anything but ``all`` / ``attune`` is a configuration error."""
-    from attune_provider.config import _get
+    from attune_provider import config
 
-    raw = (_get("offload", "all") or "all").strip().lower()
-    if raw not in OFFLOAD_CHOICES:
-        raise ValueError(
-            f"[attune] offload = {raw!r} (AIRFLOW__ATTUNE__OFFLOAD): expected one of {', '.join(OFFLOAD_CHOICES)}"
-        )
-    return raw
+    return config.offload()
+
+
+#: dag ids of the DAGs compiled from attune YAML in this process (``compiler.build`` adds them).
+#: A task process parses its DAG file before it runs, and ``dag.test()`` compiles in-process, so
+#: the pushing task's DAG is always here when it is an attune DAG.
+_COMPILED_DAG_IDS: set[str] = set()
+
+
+def mark_compiled(dag_id: str) -> None:
+    """Record that ``dag_id`` is a DAG compiled from attune YAML (``offload = attune`` offloads it)."""
+    _COMPILED_DAG_IDS.add(dag_id)
+
+
+def is_compiled_dag(dag_id: str | None) -> bool:
+    return dag_id is not None and dag_id in _COMPILED_DAG_IDS
 
 
 def running_task_instance() -> Any | None:
-    """The task instance this process is running, or None (API server, CLI, direct calls).
-
-    Inside ``execute`` and template rendering Airflow sets the current context. The return value
-    is pushed after that context is closed, from ``task_runner._xcom_push(ti, ...)``, so that
-    frame's ``ti`` is used there.
-    """
+    """The task instance whose ``execute`` or template rendering runs now, or None (API server,
+    CLI, direct calls, and the return-value push, which Airflow makes after the context closed)."""
     try:
         from airflow.sdk import get_current_context
 
         return get_current_context()["ti"]
     except Exception:  # no context: not inside a task's execution
-        pass
-    push_code = _xcom_push_code()
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code is push_code:
-            return frame.f_locals.get("ti")
-        frame = frame.f_back
-    return None
-
-
-@functools.cache
-def _xcom_push_code() -> Any:
-    try:
-        from airflow.sdk.execution_time import task_runner
-
-        return task_runner._xcom_push.__code__
-    except (ImportError, AttributeError) as exc:  # a new Airflow moved it: the compat suite turns red
-        log.warning("attune XCom: task_runner._xcom_push not found (%s); offload = attune offloads nothing", exc)
         return None
 
 
@@ -83,12 +68,14 @@ def is_attune_task(ti: Any) -> bool:
     return getattr(dag, "attune_plan", None) is not None
 
 
-def offloads_current_task() -> bool:
-    """Whether a ``return_value`` pushed now goes to the result store."""
+def offloads_current_task(dag_id: str | None) -> bool:
+    """Whether a ``return_value`` pushed now by a task of ``dag_id`` goes to the result store.
+
+    Airflow pushes the return value after the task's context is closed and tells the backend
+    only the ids (``serialize_value(..., dag_id=...)``), so the DAG is recognised by its id."""
     if offload_scope() == "all":
         return True
-    ti = running_task_instance()
-    return ti is not None and is_attune_task(ti)
+    return is_compiled_dag(dag_id)
 
 
 def views_for_current_task() -> bool:

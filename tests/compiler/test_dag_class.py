@@ -52,3 +52,22 @@ def test_changing_a_read_value_in_place_leaves_the_default():
     dag = _dag()
     dag.params.get_param("regions").value.append("c")
     assert dag.params["regions"] == ["a", "b"]
+
+
+def test_a_param_without_default_stays_without_one_in_every_copy():
+    """Airflow's "not set" sentinel is kept by identity (``has_value``), not copied."""
+    dag = AttuneDAG(dag_id="t.params4", schedule=None)
+    dag.params = {"required": Param(type="string")}
+    copy = dag.params.get_param("required")
+    assert not copy.has_value and copy is not dag.params.get_param("required")
+
+
+def test_the_dag_hashes_by_identity_only_while_it_is_built():
+    from airflow.sdk import DAG
+
+    from attune_provider.compiler.dag_class import hashed_by_identity
+
+    dag = _dag()
+    with hashed_by_identity(dag):
+        assert hash(dag) == object.__hash__(dag)
+    assert hash(dag) == DAG.__hash__(dag) and type(dag) is AttuneDAG

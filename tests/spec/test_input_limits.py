@@ -107,11 +107,3 @@ def test_a_bad_setting_value_is_a_loud_error(monkeypatch):
     with pytest.raises(ValueError, match=r"\[attune\] max_yaml_depth"):
         LoaderLimits.current()
 
-
-def test_every_loader_limit_is_a_registered_attune_setting_with_the_same_default():
-    from attune_provider.provider_info import CONFIG_SECTION
-    from attune_provider.spec.limits import DEFAULTS
-
-    for option, default in DEFAULTS.items():
-        registered = CONFIG_SECTION["options"][option]
-        assert registered["default"] == str(default) and registered["type"] == "integer"
