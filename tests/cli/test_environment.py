@@ -42,3 +42,11 @@ def test_another_backend_in_the_cfg_is_kept_and_warned_about(clean_env):
 def test_no_warning_for_the_attune_backend():
     assert environment.xcom_backend_warning(environment.XCOM_BACKEND) is None
     assert "BaseXCom" in (environment.xcom_backend_warning(DEFAULT_SPELLED_OUT) or "")
+
+
+def test_load_examples_spelled_out_by_airflow_counts_as_unset(clean_env):
+    """Airflow writes `load_examples = True` into a new airflow.cfg; a CLI run's scheduler then
+    parsed and ran Airflow's ~75 example DAGs beside the workflow."""
+    (clean_env / "airflow.cfg").write_text("[core]\nload_examples = True\n")
+    environment.prepare(str(clean_env))
+    assert os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
