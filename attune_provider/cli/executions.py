@@ -12,6 +12,7 @@ Each returns the final DAG run state. Each touches only the run id it was given,
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -206,11 +207,10 @@ def with_components(
             timings["api_server_ready_s"] = time.monotonic() - started
             if on_api is not None:
                 on_api(api)
-            since = datetime.now(UTC)
             for dag_id in dag_ids:  # parsed by this run's dag-processor (not an older file version)
                 _wait_for(
                     f"the dag-processor to parse {dag_id}",
-                    lambda d=dag_id: _parsed_since(api, d, since),
+                    functools.partial(_parsed_since, api, dag_id, since),
                     180,
                     alive,
                 )
