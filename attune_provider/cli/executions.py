@@ -12,6 +12,7 @@ Each returns the final DAG run state. Each touches only the run id it was given,
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -119,6 +120,7 @@ def in_process(dag: Any, params: Mapping[str, Any], record: RunRecord, home: Pat
     watcher = threading.Thread(target=release_when_created, name="attune-first-use", daemon=True)
     watcher.start()
     interrupted: list[str] = []
+    returned = threading.Event()
 
     def stop(signum: int, _frame: object) -> None:
         # dag.test() turns an exception inside a task into that task's failure and goes on with
@@ -129,6 +131,7 @@ def in_process(dag: Any, params: Mapping[str, Any], record: RunRecord, home: Pat
             interrupted.append(name)
             reason = _reason(KeyboardInterrupt(name))
             threading.Thread(target=fail_run, args=(dag.dag_id, run_id, reason), daemon=True).start()
+            threading.Thread(target=_stop_actions, args=(returned,), daemon=True).start()
         raise KeyboardInterrupt(name)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -139,6 +142,7 @@ def in_process(dag: Any, params: Mapping[str, Any], record: RunRecord, home: Pat
             print(f"run {run_id} marked failed: {_reason(exc)}", file=sys.stderr, flush=True)
         raise
     finally:
+        returned.set()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if not released.is_set():
@@ -153,6 +157,19 @@ def in_process(dag: Any, params: Mapping[str, Any], record: RunRecord, home: Pat
         fail_run(dag.dag_id, run_id, "attune-airflow run: dag.test() returned before the run finished")
         state = "failed"
     return run_id, state
+
+
+def _stop_actions(returned: threading.Event) -> None:
+    """After an interrupt, until ``dag.test()`` returns: kill every process this one started.
+    An instance ``dag.test()`` had already picked before it saw the run failed would otherwise
+    start its action anyway and wait for it."""
+    import psutil
+
+    me = psutil.Process()
+    while not returned.wait(0.2):
+        for child in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
 
 
 # -- (b) Airflow's own processes ----------------------------------------------------------------
