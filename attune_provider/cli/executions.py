@@ -173,6 +173,10 @@ def _stop_actions(returned: threading.Event) -> None:
 
 
 # -- (b) Airflow's own processes ----------------------------------------------------------------
+#: how long the api-server may take to answer, and the dag-processor to parse the DAGs (a loaded
+#: 2-core machine took over 180 s for the api-server); a component that exits ends it at once
+STARTUP_WAIT_S = 900.0
+
 def cli_run_id() -> str:
     """A run id no other run can have: time to the microsecond and this CLI's pid."""
     return f"attune_cli__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}_{os.getpid()}"
@@ -216,7 +220,7 @@ def with_components(
     paused: list[str] = []
     try:
         with interrupts_raise():
-            api.wait_ready(180, alive)
+            api.wait_ready(STARTUP_WAIT_S, alive)
             api.login()
             # the execution API builds its versioned routes on its first request (seconds of CPU):
             # start that now, beside the DAG parse, not in the first task
@@ -228,7 +232,7 @@ def with_components(
                 _wait_for(
                     f"the dag-processor to parse {dag_id}",
                     functools.partial(_parsed_since, api, dag_id, since),
-                    180,
+                    STARTUP_WAIT_S,
                     alive,
                 )
                 if (api.dag(dag_id) or {}).get("is_paused"):
