@@ -254,12 +254,12 @@ def with_components(
             print(f"run {run_id} marked failed: {_reason(exc)}", file=sys.stderr, flush=True)
         raise
     finally:
+        wait_for_guests(record)
         for dag_id in paused:  # as they were: no other scheduler picks up their runs later
             try:
                 api.set_paused(dag_id, True)
             except Exception as exc:
                 print(f"warning: could not pause {dag_id} again: {exc}", file=sys.stderr)
-        wait_for_guests(record)
         stopping = time.monotonic()
         components.stop()
         timings["stop_s"] = time.monotonic() - stopping
