@@ -223,7 +223,7 @@ def _alive(pid: int) -> bool:
 
 
 def _wait_for_lines(path: Path, count: int, runs: list) -> list[int]:
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900  # Airflow's processes start slowly on a loaded machine
     while not (path.exists() and len(path.read_text().split()) >= count):
         assert time.monotonic() < deadline, "the actions never started"
         for run in runs:
