@@ -116,7 +116,7 @@ def test_nested_workflows_run_for_real_to_any_depth(cli_home: Path, nested_folde
 
 def test_serial_cannot_run_child_workflows_and_says_so(cli_home: Path, nested_folder: Path):
     result = run_cli("run", str(nested_folder / "parent.yaml"), "--no-progress", "--serial", home=cli_home)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error, like other argument problems
     assert "--serial cannot run clinest.parent: it runs child workflows" in result.stderr
 
 
