@@ -2,7 +2,8 @@
 # The README's main job: install into ./.venv, then run the health-check scenario for real on
 # embedded defaults -- SQLite metadata DB and file result store under ./.airflow-home, a local HTTP
 # server on 127.0.0.1 standing in for the fleet, the workflow compiled and executed by Airflow
-# (dag.test() in-process via `attune-airflow run`), live progress, then the result and the numbers.
+# (`attune-airflow run`: in-process dag.test() by default for its 1,000 quick items, Airflow's own
+# processes with RUN_ARGS=--parallel), live progress, then the result and the numbers.
 #
 # Environment: SERVER_COUNT (default 1000), AIRFLOW_HOME (default ./.airflow-home),
 # SKIP_BOOTSTRAP=1 (use ./.venv as it is), RUN_ARGS (extra `attune-airflow run` options, e.g. RUN_ARGS=--serial or RUN_ARGS=--parallel).

@@ -35,7 +35,8 @@ def prepare(airflow_home: str | None = None) -> Path:
         os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home}/airflow.db?timeout=60")
     if configured.get("core.xcom_backend", "").strip() in DEFAULT_XCOM_BACKENDS:
         os.environ.setdefault("AIRFLOW__CORE__XCOM_BACKEND", XCOM_BACKEND)
-    if "core.load_examples" not in configured:
+    # Airflow writes its default (True) into a new airflow.cfg: that counts as unset too
+    if configured.get("core.load_examples", "True").strip().lower() == "true":
         os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     if not configured.get("core.fernet_key", "").strip() and not os.environ.get("AIRFLOW__CORE__FERNET_KEY"):
         os.environ["AIRFLOW__CORE__FERNET_KEY"] = home_fernet_key(home)
@@ -98,12 +99,25 @@ def ensure_database() -> None:
     if url.startswith("sqlite:///"):
         db_file = Path(url[len("sqlite:///") :].split("?", 1)[0])
         if db_file.is_file() and db_file.stat().st_size > 0 and _has_schema():
+            wal_journal(db_file)
             return
     elif _has_schema():
         return
     from airflow.utils import db
 
     db.initdb()
+    if url.startswith("sqlite:///"):
+        wal_journal(Path(url[len("sqlite:///") :].split("?", 1)[0]))
+
+
+def wal_journal(db_file: Path) -> None:
+    """SQLite in WAL mode (kept in the file): readers never wait for the writer, which the
+    scheduler, dag-processor, triggerer and api-server of a run -- and concurrent runs -- need."""
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db_file, timeout=60)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
 
 
 def _has_schema() -> bool:

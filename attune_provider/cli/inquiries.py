@@ -1,25 +1,27 @@
-"""Inquiries (``wait_for``) during ``attune-airflow run``: show them, time them out, answer them.
+"""Inquiries (``wait_for``) during ``attune-airflow run``: show them and answer them.
 
-``dag.test()`` parks a Human-in-the-loop task in AWAITING_INPUT and waits for a response from
-outside; it has no scheduler, so nobody would enforce the inquiry's ``timeout`` either. The
-:class:`InquiryWatcher` side thread prints each new inquiry with the command that answers it,
-asks on the terminal when stdin is one, and runs the scheduler's own timeout sweep
-(``SchedulerJobRunner.check_awaiting_input_timeouts``) so ``timed_out()`` transitions fire.
+Airflow parks a Human-in-the-loop task in AWAITING_INPUT until an answer arrives through the
+REST API (or the UI); the scheduler enforces the inquiry's ``timeout`` itself. The
+:class:`InquiryWatcher` side thread prints each new inquiry of the runs this CLI started (and of
+their child runs) with the command that answers it, and asks on the terminal when stdin is one,
+answering through the run's own api-server.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import shlex
 import sys
 import threading
 from collections.abc import Mapping
-from typing import Any, TextIO, cast
+from datetime import UTC
+from typing import Any, TextIO
+
+from attune_provider.cli.errors import CliError
 
 
-def waiting(dag_ids: set[str], after_row_id: int) -> list[dict[str, Any]]:
-    """Inquiries of runs of ``dag_ids`` (run row id > ``after_row_id``) parked in AWAITING_INPUT."""
+def waiting(dag_ids: set[str], since: Any) -> list[dict[str, Any]]:
+    """Inquiries parked in AWAITING_INPUT in runs of ``dag_ids`` that started after ``since``."""
     from airflow import settings
     from airflow.models.dagrun import DagRun
     from airflow.models.hitl import HITLDetail
@@ -36,7 +38,7 @@ def waiting(dag_ids: set[str], after_row_id: int) -> list[dict[str, Any]]:
             .where(
                 TaskInstance.dag_id.in_(dag_ids),
                 TaskInstance.state == TaskInstanceState.AWAITING_INPUT,
-                DagRun.id > after_row_id,
+                DagRun.run_after >= since,
             )
         ).all()
         return [
@@ -53,6 +55,25 @@ def waiting(dag_ids: set[str], after_row_id: int) -> list[dict[str, Any]]:
             }
             for ti, detail in rows
         ]
+
+
+def split_answer(answer: Mapping[str, Any], options: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """``{"choice": "approve", "note": "x"}`` -> (chosen options, params_input); validated."""
+    fields = dict(answer)
+    chosen = fields.pop("chosen_options", None)
+    choice = fields.pop("choice", None)
+    if chosen is None:
+        chosen = [choice] if choice is not None else []
+    if isinstance(chosen, str):
+        chosen = [chosen]
+    if not chosen and len(options) == 1:
+        chosen = list(options)
+    if not chosen:
+        raise CliError(f'the answer names no option: add "choice": one of {", ".join(options)}', exit_code=2)
+    unknown = [str(c) for c in chosen if str(c) not in options]
+    if unknown:
+        raise CliError(f"unknown option(s) {', '.join(unknown)}; the inquiry offers {', '.join(options)}", 2)
+    return [str(c) for c in chosen], fields
 
 
 def respond_command(inquiry: Mapping[str, Any]) -> str:
@@ -79,7 +100,11 @@ def describe(inquiry: Mapping[str, Any]) -> str:
 
 
 def ask_on_terminal(
-    subject: str, body: str | None, options: list[str], fields: Mapping[str, Any], stream: TextIO | None = None
+    subject: str,
+    body: str | None,
+    options: list[str],
+    fields: Mapping[str, Any],
+    stream: TextIO | None = None,
 ) -> dict[str, Any]:
     """Ask for an answer interactively: the option, then each response field (YAML values)."""
     from attune_provider.cli.workflows import parse_value
@@ -104,67 +129,63 @@ def ask_on_terminal(
     return answer
 
 
-def expire_timed_out() -> None:
-    """The scheduler's AWAITING_INPUT timeout sweep, once (Airflow's code, not ours)."""
-    from types import SimpleNamespace
-
-    from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
-
-    # the sweep reads only ``self.log``: a stand-in runner is all it needs
-    runner = cast(SchedulerJobRunner, SimpleNamespace(log=logging.getLogger("attune.inquiry")))
-    SchedulerJobRunner.check_awaiting_input_timeouts(runner)
-
-
 class InquiryWatcher:
-    """Side thread: announce new inquiries, answer them on a TTY, apply their timeouts."""
+    """Side thread: announce new inquiries, answer them on a TTY through the run's api-server."""
 
     def __init__(
-        self, dag_ids: set[str], *, interactive: bool = False, stream: TextIO | None = None, interval: float = 0.5
+        self,
+        dag_ids: set[str],
+        *,
+        interactive: bool = False,
+        stream: TextIO | None = None,
+        interval: float = 0.5,
     ) -> None:
+        from datetime import datetime
+
         self.dag_ids = set(dag_ids)
         self.interactive = interactive
         self.stream = stream or sys.stderr
         self.interval = interval
-        self.after_row_id = 0
+        self.since = datetime.now(UTC)
+        self.api: Any = None
         self.seen: set[tuple[str, str, str, int]] = set()
         self.errors: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="attune-inquiries", daemon=True)
 
     def start(self) -> InquiryWatcher:
-        from attune_provider.cli.child_runs import newest_run_row_id
-
-        self.after_row_id = newest_run_row_id()
         self._thread.start()
         return self
 
+    def use_api(self, api: Any) -> None:
+        """The api-server that answers (set once the run's own api-server is up)."""
+        self.api = api
+
     def _announce(self, inquiry: dict[str, Any]) -> None:
         print("\n" + describe(inquiry), file=self.stream, flush=True)
-        if self.interactive:
+        if self.interactive and self.api is not None:
             threading.Thread(target=self._ask, args=(inquiry,), daemon=True).start()
 
     def _ask(self, inquiry: dict[str, Any]) -> None:
-        from attune_provider.cli.respond_cmd import record_answer, split_answer, waiting_inquiry
-
         try:
             answer = ask_on_terminal(
                 inquiry["subject"], None, inquiry["options"], dict.fromkeys(inquiry["fields"]), self.stream
             )
             chosen, params = split_answer(answer, inquiry["options"])
-            ti, _ = waiting_inquiry(inquiry["run_id"], inquiry["task_id"], inquiry["dag_id"], inquiry["map_index"])
-            record_answer(ti, chosen, params, "attune-airflow run")
+            self.api.answer_inquiry(
+                inquiry["dag_id"], inquiry["run_id"], inquiry["task_id"], inquiry["map_index"], chosen, params
+            )
         except Exception as exc:  # answered elsewhere, timed out, stdin closed: say so, keep running
             print(f"inquiry {inquiry['task_id']}: not answered here: {exc}", file=self.stream, flush=True)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                for inquiry in waiting(self.dag_ids, self.after_row_id):
+                for inquiry in waiting(self.dag_ids, self.since):
                     key = (inquiry["dag_id"], inquiry["run_id"], inquiry["task_id"], inquiry["map_index"])
                     if key not in self.seen:
                         self.seen.add(key)
                         self._announce(inquiry)
-                expire_timed_out()
             except Exception as exc:  # SQLite busy for a moment: try again on the next poll
                 self.errors.append(f"{type(exc).__name__}: {exc}")
 

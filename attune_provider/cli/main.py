@@ -136,10 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         parents=[common],
-        help="run a workflow once through Airflow (dag.test) and print its result",
-        description="Compile the workflow and run it in this process with Airflow's dag.test() "
-        "(SQLite metadata DB under AIRFLOW_HOME unless configured otherwise). Shows live progress on "
-        "stderr and prints the run's result as JSON on stdout. Exit status 1 when the run failed.",
+        help="run a workflow once through Airflow and print its result",
+        description="Compile the workflow and hand one run of it to Airflow: in this process with "
+        "dag.test(), or through Airflow's own scheduler, dag-processor, triggerer and api-server started "
+        "for the run (parallel items, child workflows, inquiries), or -- when a scheduler already runs on "
+        "the metadata DB -- through that scheduler (docs/running.md). SQLite metadata DB under AIRFLOW_HOME "
+        "unless configured otherwise. Shows live progress on stderr and prints the run's result as JSON "
+        "on stdout. Exit status 1 when the run failed, 130 when interrupted.",
     )
     _add_workflow_arguments(run)
     run.add_argument("--no-progress", action="store_true", help="do not show the progress display")
@@ -151,9 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--task-logs", action="store_true", help="let Airflow print task logs (quiet by default)"
     )
     mode = run.add_mutually_exclusive_group()
-    mode.add_argument("--serial", action="store_true", help="run task instances one at a time, in-process")
     mode.add_argument(
-        "--parallel", action="store_true", help="use the LocalExecutor even when concurrency is 1"
+        "--serial",
+        action="store_true",
+        help="run in this process with dag.test(), one task instance at a time",
+    )
+    mode.add_argument(
+        "--parallel",
+        action="store_true",
+        help="run through Airflow's own processes (scheduler with LocalExecutor, dag-processor, triggerer, "
+        "api-server) started for this run",
     )
     run.set_defaults(handler="attune_provider.cli.run_cmd:run")
 

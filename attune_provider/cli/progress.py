@@ -1,7 +1,7 @@
 """Live progress of a DAG run, read from the metadata DB by a side thread.
 
-``dag.test()`` blocks the main thread, so a daemon thread polls the task-instance table (its own
-DB session) and redraws one status line on stderr: on a terminal in place, otherwise a new line
+The main thread waits for the run, so a daemon thread polls the task-instance table of this
+CLI's own run id (its own DB session) and redraws one status line on stderr: on a terminal in place, otherwise a new line
 whenever the counts change (at most every few seconds), so CI logs stay readable.
 """
 
@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 FINISHED = {"success", "failed", "skipped", "upstream_failed", "removed"}
 
@@ -33,35 +33,14 @@ class Snapshot:
         return sum(n for state, n in self.states.items() if state in FINISHED)
 
 
-def newest_run_row_id(dag_id: str) -> int:
-    """Row id of the newest run of ``dag_id`` (0 when none): runs after it are the ones we start."""
+def snapshot(dag_id: str, run_id: str) -> Snapshot:
+    """Task-instance counts of the run ``run_id`` of ``dag_id``."""
     from airflow import settings
-    from airflow.models.dagrun import DagRun
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import Session
-
-    with Session(settings.engine) as session:
-        return session.scalar(select(func.max(DagRun.id)).where(DagRun.dag_id == dag_id)) or 0
-
-
-def snapshot(dag_id: str, run_id: str | None, after_row_id: int = 0) -> Snapshot | None:
-    """Task-instance counts of the run (``run_id``, else the newest run newer than ``after_row_id``)."""
-    from airflow import settings
-    from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import TaskInstance
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     with Session(settings.engine) as session:
-        if run_id is None:
-            run_id = session.scalar(
-                select(DagRun.run_id)
-                .where(DagRun.dag_id == dag_id, DagRun.id > after_row_id)
-                .order_by(DagRun.id.desc())
-                .limit(1)
-            )
-            if run_id is None:
-                return None
         rows = session.execute(
             select(TaskInstance.task_id, TaskInstance.map_index, TaskInstance.state).where(
                 TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id
@@ -110,16 +89,15 @@ class ProgressDisplay:
     (SQLite may be busy for a moment while ``dag.test()`` commits)."""
 
     def __init__(
-        self, dag_id: str, run_id: str | None = None, *, stream: TextIO | None = None, interval: float = 0.5
+        self, dag_id: str, *, record: Any, stream: TextIO | None = None, interval: float = 0.5
     ) -> None:
         self.dag_id = dag_id
-        self.run_id = run_id
+        self.record = record
         self.stream = stream or sys.stderr
         self.interval = interval
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.started = time.monotonic()
         self.last: Snapshot | None = None
-        self.after_row_id = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="attune-progress", daemon=True)
         self._printed = ""
@@ -127,21 +105,17 @@ class ProgressDisplay:
 
     def start(self) -> ProgressDisplay:
         self.started = time.monotonic()
-        if self.run_id is None:
-            try:
-                self.after_row_id = newest_run_row_id(self.dag_id)
-            except Exception:  # no DB yet: every run is new
-                self.after_row_id = 0
         self._thread.start()
         return self
 
     def _poll(self) -> None:
+        run_id = next((r for d, r in self.record.data["runs"] if d == self.dag_id), None)
+        if run_id is None:  # not triggered yet
+            return
         try:
-            snap = snapshot(self.dag_id, self.run_id, self.after_row_id)
+            self.last = snapshot(self.dag_id, run_id)
         except Exception:
             return
-        if snap is not None:
-            self.last = snap
 
     def _draw(self, final: bool = False) -> None:
         if self.last is None:

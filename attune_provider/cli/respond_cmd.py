@@ -1,8 +1,10 @@
 """``attune-airflow respond RUN TASK --json '{...}'``: answer a waiting inquiry (``wait_for``).
 
-The answer is recorded through the same code Airflow's Human-in-the-loop REST endpoint runs
-(``PATCH .../hitlDetails``), against the metadata DB of AIRFLOW_HOME, so a run waiting in
-another terminal (``attune-airflow run``) or under a scheduler continues. ``choice`` (or
+The answer goes through Airflow's public Human-in-the-loop REST endpoint (``PATCH
+.../hitlDetails``) of an api-server on the metadata DB of AIRFLOW_HOME: the one a live
+``attune-airflow run`` started (found in its run record), else ``--api-url`` (default
+``[api] base_url``, token from ``AIRFLOW_API_TOKEN``), so a run waiting in another terminal or
+under a deployment's scheduler continues. ``choice`` (or
 ``chosen_options``) picks the option; every other key fills the inquiry's response fields.
 """
 
@@ -16,25 +18,7 @@ from typing import Any
 
 from attune_provider.cli import environment
 from attune_provider.cli.errors import CliError
-
-
-def split_answer(answer: Mapping[str, Any], options: list[str]) -> tuple[list[str], dict[str, Any]]:
-    """``{"choice": "approve", "note": "x"}`` -> (chosen options, params_input); validated."""
-    fields = dict(answer)
-    chosen = fields.pop("chosen_options", None)
-    choice = fields.pop("choice", None)
-    if chosen is None:
-        chosen = [choice] if choice is not None else []
-    if isinstance(chosen, str):
-        chosen = [chosen]
-    if not chosen and len(options) == 1:
-        chosen = list(options)
-    if not chosen:
-        raise CliError(f"the answer names no option: add \"choice\": one of {', '.join(options)}", exit_code=2)
-    unknown = [str(c) for c in chosen if str(c) not in options]
-    if unknown:
-        raise CliError(f"unknown option(s) {', '.join(unknown)}; the inquiry offers {', '.join(options)}", 2)
-    return [str(c) for c in chosen], fields
+from attune_provider.cli.inquiries import ask_on_terminal, split_answer
 
 
 def waiting_inquiry(run_id: str, task: str, dag_id: str | None, map_index: int) -> tuple[Any, Any]:
@@ -47,7 +31,9 @@ def waiting_inquiry(run_id: str, task: str, dag_id: str | None, map_index: int) 
     task_ids = [task] if task.endswith(".inquiry") else [task, f"{task}.inquiry"]
     with create_session() as session:
         query = select(TaskInstance).where(
-            TaskInstance.run_id == run_id, TaskInstance.task_id.in_(task_ids), TaskInstance.map_index == map_index
+            TaskInstance.run_id == run_id,
+            TaskInstance.task_id.in_(task_ids),
+            TaskInstance.map_index == map_index,
         )
         if dag_id:
             query = query.where(TaskInstance.dag_id == dag_id)
@@ -62,41 +48,29 @@ def waiting_inquiry(run_id: str, task: str, dag_id: str | None, map_index: int) 
     return found[0]
 
 
-def _user(name: str) -> Any:
-    """The answering user as Airflow's auth model (imported here: the CLI starts without FastAPI)."""
-    from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
+def api_for(home: Any, api_url: str | None) -> Any:
+    """The api-server that records the answer (see the module doc)."""
+    from attune_provider.cli.api_client import AirflowApi
+    from attune_provider.cli.run_records import live_api_url
 
-    class CliUser(BaseUser):
-        def get_id(self) -> str:
-            return name
+    url = api_url or live_api_url(home)
+    if url is not None:
+        api = AirflowApi(url)
+        if api.token is None:
+            api.login()
+        return api
+    from airflow.configuration import conf
 
-        def get_name(self) -> str:
-            return name
-
-    return CliUser()
-
-
-def record_answer(ti: Any, chosen: list[str], params_input: Mapping[str, Any], user: str) -> None:
-    from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
-    from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
-    from airflow.utils.session import create_session
-    from fastapi import HTTPException
-
-    try:
-        with create_session() as session:
-            update_hitl_detail(
-                dag_id=ti.dag_id,
-                dag_run_id=ti.run_id,
-                task_id=ti.task_id,
-                update_hitl_detail_payload=UpdateHITLDetailPayload(
-                    chosen_options=chosen, params_input=dict(params_input)
-                ),
-                user=_user(user),
-                session=session,
-                map_index=ti.map_index,
-            )
-    except HTTPException as exc:
-        raise CliError(f"{ti.dag_id} / {ti.run_id} / {ti.task_id}: {exc.detail}") from None
+    base = conf.get("api", "base_url", fallback="") or ""
+    if not base:
+        raise CliError(
+            "no api-server to answer through: no `attune-airflow run` with Airflow's processes is running "
+            "on this home, and neither --api-url nor [api] base_url names one"
+        )
+    api = AirflowApi(base)
+    if api.token is None:
+        api.login()
+    return api
 
 
 def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -112,8 +86,12 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     respond.add_argument("task", metavar="TASK", help="attune task name or its '<name>.inquiry' task id")
     respond.add_argument("--json", metavar="ANSWER", help='e.g. \'{"choice": "approve", "note": "ok"}\'')
     respond.add_argument("--dag", metavar="DAG_ID", help="DAG id, when the run id is not unique")
-    respond.add_argument("--map-index", type=int, default=-1, metavar="N", help="mapped instance (default -1)")
-    respond.add_argument("--user", default="attune-airflow", help="recorded as the responder")
+    respond.add_argument(
+        "--map-index", type=int, default=-1, metavar="N", help="mapped instance (default -1)"
+    )
+    respond.add_argument(
+        "--api-url", help="api-server to answer through (default: the run's own, else [api] base_url)"
+    )
     respond.set_defaults(handler="attune_provider.cli.respond_cmd:run")
 
 
@@ -123,18 +101,21 @@ def run(args: argparse.Namespace) -> int:
     except json.JSONDecodeError as exc:
         raise CliError(f"--json: not JSON: {exc}", exit_code=2) from None
     if answer is not None and not isinstance(answer, Mapping):
-        raise CliError("--json: expected an object, e.g. '{\"choice\": \"approve\"}'", exit_code=2)
-    environment.prepare(args.airflow_home)
+        raise CliError('--json: expected an object, e.g. \'{"choice": "approve"}\'', exit_code=2)
+    home = environment.prepare(args.airflow_home)
     environment.quiet_airflow_logging()
+    from attune_provider.cli.run_records import settle_dead_runs
+
+    settle_dead_runs(home)
     ti, detail = waiting_inquiry(args.run_id, args.task, args.dag, args.map_index)
     options = [str(o) for o in detail.options]
     if answer is None:
         if not sys.stdin.isatty():
             raise CliError("pass the answer with --json (stdin is not a terminal)", exit_code=2)
-        from attune_provider.cli.inquiries import ask_on_terminal
-
         answer = ask_on_terminal(detail.subject, detail.body, options, dict(detail.params or {}))
     chosen, params_input = split_answer(answer, options)
-    record_answer(ti, chosen, params_input, args.user)
+    api_for(home, args.api_url).answer_inquiry(
+        ti.dag_id, ti.run_id, ti.task_id, ti.map_index, chosen, params_input
+    )
     print(f"answered {ti.dag_id} / {ti.run_id} / {ti.task_id}: {', '.join(chosen)}", file=sys.stderr)
     return 0

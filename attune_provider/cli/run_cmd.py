@@ -1,10 +1,11 @@
-"""``attune-airflow run``: one real Airflow run of a workflow in this process (``dag.test()``).
+"""``attune-airflow run``: a thin client that hands one run of a workflow to Airflow.
 
 Steps: load the workflow (no Airflow yet) -> set AIRFLOW_HOME/DB/XCom backend -> put a loader
-file into the DAGs folder (``dag.test()`` serializes DAGs from a bundle, and the UI and a
-scheduler can then see the DAG) -> run with a progress display on stderr while Airflow's own
-output goes to a log file -> print the run's result (the leaf task's return value, resolved
-from the store) as JSON on stdout, exit 1 if the run failed.
+file into the DAGs folder (Airflow runs DAGs from a bundle; the UI and a scheduler see it too)
+-> hand the run to Airflow the way :mod:`attune_provider.cli.modes` picks (in-process
+``dag.test()``, Airflow's own processes, or a scheduler already running), with a progress display
+on stderr while Airflow's output goes to a log file of this run -> print the run's result (the
+leaf task's return value, resolved from the store) as JSON on stdout, exit 1 if it failed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from attune_provider.cli import environment
-from attune_provider.cli.errors import CliError
 from attune_provider.cli.workflows import apply_defaults, load_workflow, parse_params, to_json
 from attune_provider.store.lazy import to_plain
 
@@ -180,85 +180,78 @@ def format_stats(stats: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     workflow = load_workflow(args.workflow, args.ref)
     params = apply_defaults(workflow, parse_params(args.params, args.params_file))
-    from attune_provider.cli import parallel
-
-    args.mode, why = parallel.choose_mode(
-        workflow, getattr(args, "serial", False), getattr(args, "parallel", False), params
-    )
-    if args.mode == "parallel":
-        parallel.prepare_environment(parallel.workflow_concurrency(workflow))
     home = environment.prepare(args.airflow_home)
     log_dir = home / "logs" / "attune-cli"
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_file = log_dir / f"{workflow.ref}-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    # one file per run: two runs started in the same second never share one (issue 22)
+    log_file = log_dir / f"{workflow.ref}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
     print(f"running {workflow.ref} in {home} (Airflow log: {log_file})", file=sys.stderr)
-    print(f"mode: {args.mode} ({why})", file=sys.stderr)
-    # Airflow prints logs and warnings on stdout from import on; stdout is reserved for the result.
-    with stdout_to(None if args.task_logs else log_file):
-        dag, dag_run, store, before, wall = _execute(workflow, params, args, home)
-        state = run_state(dag_run)
-        result = run_result(dag, dag_run.run_id, store)
-        stats = statistics(dag, dag_run.run_id, store, before, wall)
-        if result is None:
-            failed = sorted(
-                f"{t}[{m}]" if m >= 0 else t
-                for t, m, s in task_instances(dag.dag_id, dag_run.run_id)
-                if s in ("failed", "upstream_failed")
-            )
-            result = {"succeeded": state == "success", "state": state, "failed_tasks": failed}
+    from attune_provider.cli.run_records import RunRecord
+
+    record = RunRecord(home)
+    try:
+        # Airflow prints logs and warnings on stdout from import on; stdout is reserved for the result.
+        with stdout_to(None if args.task_logs else log_file):
+            dag, run_id, state, store, before, wall, mode, timings = _execute(workflow, params, args, home, record)
+            result = run_result(dag, run_id, store)
+            stats = statistics(dag, run_id, store, before, wall)
+            if result is None:
+                failed = sorted(
+                    f"{t}[{m}]" if m >= 0 else t
+                    for t, m, s in task_instances(dag.dag_id, run_id)
+                    if s in ("failed", "upstream_failed")
+                )
+                result = {"succeeded": state == "success", "state": state, "failed_tasks": failed}
+    finally:
+        record.close()
     from attune_provider.cli.secrets import redact
 
     print(to_json(redact(to_plain(result))), flush=True)
     stats["state"] = state
-    stats["mode"] = args.mode
+    stats["mode"] = mode
+    if timings:
+        stats["airflow_components_s"] = {k: round(v, 2) for k, v in timings.items()}
     if args.stats:
         print(format_stats(stats), file=sys.stderr)
     if args.stats_json:
         Path(args.stats_json).write_text(json.dumps(stats, indent=2), encoding="utf-8")
     if state != "success":
-        print(f"run {dag_run.run_id} ended {state}; task logs in {log_file}", file=sys.stderr)
+        print(f"run {run_id} ended {state}; task logs in {log_file}", file=sys.stderr)
         return 1
     return 0
 
 
-def _execute(workflow: Any, params: dict[str, Any], args: argparse.Namespace, home: Path) -> tuple:
-    """Compile, register the DAG file, and run it once with dag.test() under a progress display."""
-    api = _start_execution_api() if args.mode == "parallel" else None
-    try:
-        return _compile_and_run(workflow, params, args, api)
-    finally:
-        if api is not None:
-            api.stop()
-
-
-def _start_execution_api() -> Any:
-    """The CLI's own execution API for executor workers, started first so it warms up during start-up."""
-    from attune_provider.cli.execution_api import ExecutionApiProcess, serves_locally
-
-    url = os.environ.get("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "")
-    return ExecutionApiProcess(url).start() if serves_locally(url) else None
-
-
-def _compile_and_run(workflow: Any, params: dict[str, Any], args: argparse.Namespace, api: Any) -> tuple:
+def _execute(
+    workflow: Any, params: dict[str, Any], args: argparse.Namespace, home: Path, record: Any
+) -> tuple:
+    """Compile, register the DAG file, and hand the run to Airflow under a progress display."""
     from airflow.configuration import conf
+
+    from attune_provider.cli import executions, loader_files, modes
+    from attune_provider.cli.child_workflows import closure
+    from attune_provider.cli.dags import compile_dag
+    from attune_provider.cli.run_records import home_lock, settle_dead_runs
 
     environment.quiet_airflow_logging(args.task_logs)
     warning = environment.xcom_backend_warning(conf.get("core", "xcom_backend", fallback=""))
     if warning:
         print(warning, file=sys.stderr)
-    from attune_provider.cli import loader_files
-    from attune_provider.cli.child_workflows import closure
-    from attune_provider.cli.dags import compile_dag
-
     nested = closure(workflow, _source_of(workflow, args.workflow))
-    loader = loader_files.prepare(Path(conf.get("core", "dags_folder")).expanduser(), workflow.ref, nested)
-    environment.ensure_database()
+    with home_lock(home):  # a fresh home: one process creates the DB, one writes the DAG file
+        environment.ensure_database()
+        settle_dead_runs(home)
+        loader_files.prepare(Path(conf.get("core", "dags_folder")).expanduser(), workflow.ref, nested)
+    mode, why = modes.choose_mode(
+        workflow, params, nested=len(nested) > 1, serial=args.serial, parallel=args.parallel
+    )
+    if executions.scheduler_alive():
+        mode, why = "deployment", "a scheduler heartbeats on this metadata DB: it executes the run"
+    print(f"mode: {mode} ({why})", file=sys.stderr)
     from attune_provider.cli import secrets
 
     secrets.register([workflow], params)
     dag = compile_dag(workflow)
-
-
+    from attune_provider.cli.inquiries import InquiryWatcher
     from attune_provider.cli.progress import ProgressDisplay
     from attune_provider.cli.stored import result_store
 
@@ -266,72 +259,26 @@ def _compile_and_run(workflow: Any, params: dict[str, Any], args: argparse.Names
     before = dict(store.stats.by_scope)
     before["__total__"] = store.stats.bytes_read
     before["__written__"] = store.stats.bytes_written
-    from attune_provider.cli.child_runs import ChildRunner
-    from attune_provider.cli.inquiries import InquiryWatcher
-
-    progress = None if args.no_progress else ProgressDisplay(dag.dag_id).start()
-    children = ChildRunner(loader, set(nested) if len(nested) > 1 else set()).start()
-    from attune_provider.cli.child_runs import fail_run, newest_run_row_id, runs_after
-    from attune_provider.cli.interrupt import stop_on_interrupt
-
+    progress = None if args.no_progress else ProgressDisplay(dag.dag_id, record=record).start()
     inquiries = InquiryWatcher(set(nested), interactive=sys.stdin.isatty()).start()
-    before_run = newest_run_row_id()
     started = time.monotonic()
+    timings: dict[str, float] = {}
     try:
-        with stop_on_interrupt():
-            dag_run = _test(dag, loader, params, args.mode == "parallel", api)
-    except BaseException as exc:  # Ctrl-C, or Airflow raised (e.g. SQLite locked): stop everything
-        from attune_provider.cli.interrupt import stop_descendants
-
-        # executor workers are non-daemon processes: left alive, they would keep this one running
-        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
-        print(f"{what}: stopping the run", file=sys.stderr, flush=True)
-        children.stop()
-        stop_descendants()
-        for run_id in runs_after(dag.dag_id, before_run):
-            fail_run(dag.dag_id, run_id)
-            print(f"run {run_id} marked failed", file=sys.stderr, flush=True)
-        raise
+        if mode == "in-process":
+            run_id, state = executions.in_process(dag, params, record, home)
+        elif mode == "deployment":
+            run_id, state = executions.for_deployment(dag.dag_id, params, record)
+        else:
+            width = modes.workflow_concurrency([workflow])
+            run_id, state, timings = executions.with_components(
+                list(nested), params, record, width, log=None, on_api=inquiries.use_api
+            )
+            print(
+                "airflow components: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()),
+                file=sys.stderr,
+            )
     finally:
         inquiries.stop()
-        children.stop()
         if progress is not None:
             progress.stop()
-    if dag_run is None:
-        raise CliError("Airflow returned no DAG run", exit_code=1)
-    return dag, dag_run, store, before, time.monotonic() - started
-
-
-def _test(dag: Any, loader: Path, params: dict[str, Any], use_executor: bool, api: Any = None) -> Any:
-    """dag.test() in-process (serial), or through the LocalExecutor and the execution API (``api``:
-    the CLI's own server, None when ``[core] execution_api_server_url`` names another host)."""
-    from airflow.sdk import timezone
-
-    if not use_executor:
-        from attune_provider.cli.item_order import items_in_order
-        from attune_provider.cli.task_logs import per_instance_logs
-
-        # executor workers write per-instance log files themselves; in-process runs need this
-        with per_instance_logs(), items_in_order():
-            return dag.test(run_conf=params, logical_date=timezone.utcnow())
-    from airflow.dag_processing.dagbag import DagBag
-
-    from attune_provider.cli.parallel import sqlite_for_concurrent_writers
-
-    sqlite_for_concurrent_writers()
-    # workers load the DAG from its file: use the loader's DAG (its fileloc is that file)
-    loaded = DagBag(dag_folder=str(loader)).get_dag(dag.dag_id)
-    if loaded is None:
-        raise CliError(f"{loader} does not define {dag.dag_id}", exit_code=1)
-    from attune_provider.cli.cli_executor import limit_tasks
-
-    limit_tasks([loaded])
-    from attune_provider.cli.triggerer import start_triggerer
-
-    triggerer = start_triggerer()  # deferred instances (nested workflows) resume through it
-    try:
-        if api is not None:
-            api.wait_ready()
-        return loaded.test(run_conf=params, logical_date=timezone.utcnow(), use_executor=True)
-    finally:
-        triggerer.stop()
+    return dag, run_id, state, store, before, time.monotonic() - started, mode, timings

@@ -51,10 +51,11 @@ def register(workflows: list[Any], params: Mapping[str, Any]) -> int:
 
 
 def redact(value: Any) -> Any:
-    """``value`` with every registered secret replaced by ``***`` (Airflow's masker)."""
-    from attune_provider._airflow_compat.secrets_masker import redact as airflow_redact
+    """``value`` with every registered secret replaced by ``***``: Airflow's public log processor
+    ``airflow.sdk.log.mask_logs`` applied to an event holding the value."""
+    from airflow.sdk.log import mask_logs
 
-    return airflow_redact(value)
+    return mask_logs(None, "info", {"value": value})["value"]
 
 
 def redact_text(text: str) -> str:

@@ -45,8 +45,12 @@ def run_gc(args: argparse.Namespace) -> int:
         raise CliError(f"gc: {exc}", exit_code=2) from None
     if note:
         print(f"attune-airflow gc: {note}", file=sys.stderr)
-    environment.prepare(args.airflow_home)
-    environment.ensure_database()
+    home = environment.prepare(args.airflow_home)
+    from attune_provider.cli.run_records import home_lock, settle_dead_runs
+
+    with home_lock(home):
+        environment.ensure_database()
+    settle_dead_runs(home)
     from attune_provider.store import ResultStore
 
     forget = tuple(args.forget_registrant or ())

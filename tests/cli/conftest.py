@@ -153,6 +153,7 @@ def greet_run(cli_home: Path, workflows: dict[str, Path]) -> Result:
         "--stats",
         "--stats-json",
         str(stats),
+        "--serial",  # in-process: the CLI's --stats see the store reads of every instance
         home=cli_home,
     )
     return result

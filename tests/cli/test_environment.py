@@ -59,3 +59,11 @@ def test_a_fernet_key_in_the_cfg_is_kept(clean_env):
     (clean_env / "airflow.cfg").write_text("[core]\nfernet_key = from-the-cfg\n")
     environment.prepare(str(clean_env))
     assert "AIRFLOW__CORE__FERNET_KEY" not in os.environ
+
+
+def test_load_examples_spelled_out_by_airflow_counts_as_unset(clean_env):
+    """Airflow writes `load_examples = True` into a new airflow.cfg; a CLI run's scheduler then
+    parsed and ran Airflow's ~75 example DAGs beside the workflow."""
+    (clean_env / "airflow.cfg").write_text("[core]\nload_examples = True\n")
+    environment.prepare(str(clean_env))
+    assert os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"

@@ -9,8 +9,7 @@ import shlex
 import pytest
 
 from attune_provider.cli.errors import CliError
-from attune_provider.cli.inquiries import ask_on_terminal, describe, respond_command
-from attune_provider.cli.respond_cmd import split_answer
+from attune_provider.cli.inquiries import ask_on_terminal, describe, respond_command, split_answer
 
 INQUIRY = {
     "dag_id": "x.flow",

@@ -1,4 +1,5 @@
-"""`attune-airflow run` outside the test harness: nested workflows, inquiries, Ctrl-C.
+"""`attune-airflow run` outside the test harness: nested workflows, inquiries, Ctrl-C, kill -9,
+first use of a fresh home.
 
 Every test runs the real console script in a subprocess (its own AIRFLOW_HOME defaults), the way
 a user runs it; nothing of the run is simulated.
@@ -99,18 +100,24 @@ def nested_folder(tmp_path_factory) -> Path:
     return root
 
 
-# --parallel: the parent waits deferred under an executor, so the CLI runs a triggerer (it hung without)
-@pytest.mark.parametrize("mode", ["--serial", "--parallel"])
-def test_nested_workflows_run_for_real_to_any_depth(cli_home: Path, nested_folder: Path, mode: str):
-    result = run_cli("run", str(nested_folder / "parent.yaml"), "--no-progress", mode, home=cli_home)
+def test_nested_workflows_run_for_real_to_any_depth(cli_home: Path, nested_folder: Path):
+    """Child runs are DAG runs of Airflow's scheduler (started for the run: the default for nested
+    workflows), the parent waits deferred on Airflow's triggerer."""
+    result = run_cli("run", str(nested_folder / "parent.yaml"), "--no-progress", home=cli_home)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "mode: airflow (it runs child workflows)" in result.stderr
     output = result.json()
     assert output["deep"] == 9  # parent -> middle (n=2) -> leaf (n=3): 3 * 3, two levels down
     # the child's own result reaches the parent's failed() handler unchanged, in attune's words
     # (crates/executor/src/scheduler.rs build_workflow_result_payload)
     assert output["child_error"] == "Workflow failed: 1 task(s) failed: refuse", output
     assert output["succeeded"] is True  # failed() handled the child's failure
-    assert result.stderr.count("child workflow clinest.") == 3  # middle, leaf, broken_leaf: DAG runs
+
+
+def test_serial_cannot_run_child_workflows_and_says_so(cli_home: Path, nested_folder: Path):
+    result = run_cli("run", str(nested_folder / "parent.yaml"), "--no-progress", "--serial", home=cli_home)
+    assert result.returncode == 2  # a usage error, like other argument problems
+    assert "--serial cannot run clinest.parent: it runs child workflows" in result.stderr
 
 
 def test_missing_child_workflow_is_named_before_running(cli_home: Path, nested_folder: Path):
@@ -161,10 +168,11 @@ output_map:
 """
 
 
-@pytest.mark.parametrize("mode", ["--serial", "--parallel"])
-def test_inquiry_prompt_respond_from_a_second_terminal_and_timeout(cli_home: Path, tmp_path: Path, mode: str):
+def test_inquiry_prompt_respond_from_a_second_terminal_and_timeout(cli_home: Path, tmp_path: Path):
+    """The answer goes through the run's own api-server (public HITL endpoint); the timeout is the
+    scheduler's own."""
     workflow = write(tmp_path / "ask.yaml", INQUIRY)
-    run = start_cli("run", str(workflow), "--no-progress", mode, home=cli_home)
+    run = start_cli("run", str(workflow), "--no-progress", home=cli_home)
     try:
         seen = []
         deadline = time.monotonic() + 300
@@ -214,46 +222,130 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.parametrize("mode", ["--serial", "--parallel"])
-def test_ctrl_c_stops_the_run_cleanly(cli_home: Path, tmp_path: Path, mode: str):
-    import signal
+def _wait_for_lines(path: Path, count: int, runs: list) -> list[int]:
+    deadline = time.monotonic() + 900  # Airflow's processes start slowly on a loaded machine
+    while not (path.exists() and len(path.read_text().split()) >= count):
+        assert time.monotonic() < deadline, "the actions never started"
+        for run in runs:
+            assert run.poll() is None, run.communicate()[1][-3000:]
+        time.sleep(0.2)
+    return [int(p) for p in path.read_text().split()]
+
+
+def _run_rows(home: Path, dag_id: str) -> dict[str, tuple[str, str | None]]:
+    """run_id -> (state, note) of every run of ``dag_id``."""
     import sqlite3
 
+    with sqlite3.connect(home / "airflow.db", timeout=60) as db:
+        rows = db.execute(
+            "select r.run_id, r.state, n.content from dag_run r left join dag_run_note n on n.dag_run_id = r.id "
+            "where r.dag_id = ?",
+            (dag_id,),
+        ).fetchall()
+    return {run_id: (state, note) for run_id, state, note in rows}
+
+
+def test_ctrl_c_of_one_run_stops_it_and_never_fails_another(cli_home: Path, tmp_path: Path):
+    """issue 20 item 2: before, the interrupted CLI failed every run of the DAG created after it
+    started (selected by row id), the other CLI's run included."""
+    import signal
+
+    first_pids, second_pids = tmp_path / "first", tmp_path / "second"
+    first_flow = write(tmp_path / "a" / "slow.yaml", SLOW.replace("{pids}", str(first_pids)))
+    second_flow = write(tmp_path / "b" / "slow.yaml", SLOW.replace("{pids}", str(second_pids)))
+    first = start_cli("run", str(first_flow), "--no-progress", "--serial", home=cli_home)
+    second = None
+    try:
+        started = _wait_for_lines(first_pids, 1, [first])
+        second = start_cli("run", str(second_flow), "--no-progress", "--serial", home=cli_home)
+        others = _wait_for_lines(second_pids, 1, [first, second])
+        first.send_signal(signal.SIGINT)
+        _, stderr = first.communicate(timeout=120)
+        assert first.returncode == 130, stderr[-3000:]
+        assert "interrupted" in stderr and "Traceback" not in stderr, stderr[-3000:]
+        time.sleep(1)
+        assert not [p for p in started if _alive(p)], "action processes left running"
+        assert all(_alive(p) for p in others), "the other run's action was stopped"
+        rows = _run_rows(cli_home, "clistop.slow")
+        failed = [run_id for run_id, (state, _) in rows.items() if state == "failed"]
+        running = [run_id for run_id, (state, _) in rows.items() if state == "running"]
+        assert len(failed) == 1 and len(running) == 1, rows
+        assert "interrupted" in (rows[failed[0]][1] or ""), rows
+        second.send_signal(signal.SIGINT)
+        second.communicate(timeout=120)
+        assert second.returncode == 130
+    finally:
+        for run in (first, second):
+            if run is not None and run.poll() is None:
+                run.kill()
+
+
+def _marked(pid: int) -> list[int]:
+    """Processes that carry the run marker of CLI ``pid`` (cli/run_records.py)."""
     import psutil
 
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("ATTUNE_CLI_RUN", "").startswith(f"{pid}-"):
+                found.append(process.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_kill_9_of_a_run_with_airflow_processes_leaves_nothing_and_fails_the_run(tmp_path: Path):
+    """issue 20 item 4: before, 7 processes stayed for hours and the DAG run stayed running."""
+    import signal
+
+    home = tmp_path / "home"
     pids = tmp_path / "pids"
     workflow = write(tmp_path / "slow.yaml", SLOW.replace("{pids}", str(pids)))
-    run = start_cli("run", str(workflow), "--no-progress", mode, home=cli_home)
+    run = start_cli("run", str(workflow), "--no-progress", "--parallel", home=home)
     try:
-        deadline = time.monotonic() + 300
-        while not (pids.exists() and len(pids.read_text().split()) >= (2 if mode == "--parallel" else 1)):
-            assert time.monotonic() < deadline, "the actions never started"
-            assert run.poll() is None, run.communicate()[1][-3000:]
-            time.sleep(0.2)
-        started = [int(p) for p in pids.read_text().split()]
-        assert started and all(_alive(p) for p in started)
-        # everything the CLI started: executor workers, task processes, the forked execution API
-        descendants = [child.pid for child in psutil.Process(run.pid).children(recursive=True)]
-        run.send_signal(signal.SIGINT)
-        _, stderr = run.communicate(timeout=60)
+        started = _wait_for_lines(pids, 2, [run])
+        assert _marked(run.pid), "the run's processes carry no marker"
+        run.send_signal(signal.SIGKILL)
+        run.communicate(timeout=30)
     finally:
         if run.poll() is None:
             run.kill()
-    assert run.returncode == 130, stderr[-3000:]
-    assert "interrupted" in stderr and "Traceback" not in stderr, stderr[-3000:]
-    time.sleep(1)
+    # the components got SIGTERM (parent-death signal); the next command settles the rest
+    done = run_cli("gc", "--dry-run", home=home)
+    assert done.returncode == 0, done.stderr[-3000:]
+    deadline = time.monotonic() + 30
+    while (_marked(run.pid) or [p for p in started if _alive(p)]) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _marked(run.pid) == [], "processes of the killed run are still running"
     assert not [p for p in started if _alive(p)], "action processes left running"
-    assert not [p for p in descendants if _alive(p)], "CLI child processes left running"
-    with sqlite3.connect(cli_home / "airflow.db") as db:
-        (state,) = db.execute(
-            "select state from dag_run where dag_id = 'clistop.slow' order by id desc limit 1"
-        ).fetchone()
-        unfinished = db.execute(
-            "select task_id, map_index, state from task_instance where dag_id = 'clistop.slow' and "
-            "state in ('running', 'queued', 'scheduled', 'deferred', 'up_for_retry')"
-        ).fetchall()
-    assert state == "failed"
-    assert unfinished == []
+    ((state, note),) = _run_rows(home, "clistop.slow").values()
+    assert state == "failed", (state, note)
+    assert f"pid {run.pid}" in (note or "") and "died" in (note or ""), note
+
+
+HELLO = """
+ref: clifirst.hello
+tasks:
+  - name: say
+    action: core.local
+    input: {cmd: "echo hello"}
+output_map:
+  said: "{{ task.say.stdout | trim }}"
+"""
+
+
+def test_concurrent_first_runs_on_a_fresh_home_all_succeed(tmp_path: Path):
+    """issue 20 item 5: before, 7 of 8 concurrent runs failed creating the database."""
+    home = tmp_path / "fresh"
+    workflow = write(tmp_path / "hello.yaml", HELLO)
+    runs = [start_cli("run", str(workflow), "--no-progress", home=home) for _ in range(4)]
+    results = [run.communicate(timeout=600) for run in runs]
+    for run, (stdout, stderr) in zip(runs, results, strict=True):
+        assert run.returncode == 0, stderr[-3000:]
+        assert json.loads(stdout)["said"] == "hello"
+    logs = {stderr.split("Airflow log: ", 1)[1].split(")", 1)[0] for _, stderr in results}
+    assert len(logs) == 4  # issue 22: one log file per run, even when started in the same second
+    assert sorted(state for state, _ in _run_rows(home, "clifirst.hello").values()) == ["success"] * 4
 
 
 SECRETS = """
@@ -289,7 +381,7 @@ def test_secrets_never_appear_in_the_run_log_or_printed_result(cli_home: Path, t
         assert secret not in result.stdout
         assert secret not in result.stderr  # --task-logs: Airflow's own output on stderr
     assert output["token"] == "***" and output["password"] == "***"
-    # --parallel: executor workers write per-instance task logs (what the UI's Logs tab reads)
+    # --parallel: Airflow's task supervisors write per-instance task logs (what the UI's Logs tab reads)
     parallel = run_cli(
         "run", str(workflow), "-p", f"password={password}", "--no-progress", "--parallel",
         home=cli_home, extra_env={"AIRFLOW_VAR_API_TOKEN": token, "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"},

@@ -76,8 +76,9 @@ def run_id_of(home: Path, dag_id: str) -> str:
     return rows[0][0]
 
 
-@pytest.mark.parametrize("mode", ["--serial", "--parallel"])
-def test_each_try_of_each_instance_has_its_own_masked_log(tmp_path: Path, mode: str):
+def test_each_try_of_each_instance_has_its_own_masked_log(tmp_path: Path):
+    """With Airflow's own processes (--parallel) the task supervisors write them (in-process
+    dag.test() writes task output to the run's log only: docs/running.md)."""
     home = tmp_path / "home"
     workflow = write(tmp_path / "tries.yaml", TRIES)
     result = run_cli(
@@ -88,7 +89,7 @@ def test_each_try_of_each_instance_has_its_own_masked_log(tmp_path: Path, mode: 
         "-p",
         f"marker={tmp_path / 'marker'}",
         "--no-progress",
-        mode,
+        "--parallel",
         home=home,
         extra_env={"AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"},
     )
@@ -122,75 +123,3 @@ def test_each_try_of_each_instance_has_its_own_masked_log(tmp_path: Path, mode: 
         assert PASSWORD not in text, path
         for raw in text.splitlines():
             assert json.loads(raw)["event"] is not None  # JSON lines, as the supervisor writes
-
-
-ONE_TASK = """
-ref: clilogs.one
-tasks:
-  - name: say
-    action: core.local
-    input: {cmd: "echo said-it"}
-output_map:
-  said: "{{ task.say.stdout | trim }}"
-"""
-
-
-def test_an_unwritable_log_folder_is_reported_once_and_the_run_goes_on(tmp_path: Path):
-    """Before: the hook raised inside dag.test(), which retried the instance forever."""
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("", encoding="utf-8")
-    workflow = write(tmp_path / "one.yaml", ONE_TASK)
-    result = run_cli(
-        "run",
-        str(workflow),
-        "--serial",
-        "--no-progress",
-        home=tmp_path / "home",
-        extra_env={"AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(blocker / "logs")},
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.json()["said"] == "said-it"
-    assert result.stderr.count("warning: no per-instance task logs (NotADirectoryError") == 1, result.stderr
-
-
-CHILD = """
-ref: clilogs.child
-tasks:
-  - name: shout
-    action: core.local
-    input: {cmd: "echo child-was-here"}
-output_map:
-  said: "{{ task.shout.stdout | trim }}"
-"""
-
-PARENT = """
-ref: clilogs.parent
-tasks:
-  - name: call
-    type: workflow
-    action: clilogs.child
-output_map:
-  said: "{{ task.call.said }}"
-"""
-
-
-def test_a_nested_workflow_run_has_its_own_task_logs(tmp_path: Path):
-    """Child workflow runs execute in their own process (cli/child_runs.py), serially too."""
-    home = tmp_path / "home"
-    write(tmp_path / "wf" / "child.yaml", CHILD)
-    parent = write(tmp_path / "wf" / "parent.yaml", PARENT)
-    result = run_cli(
-        "run",
-        str(parent),
-        "--serial",
-        "--no-progress",
-        home=home,
-        extra_env={"AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.json()["said"] == "child-was-here"
-    found = read_logs(home, "clilogs.child", run_id_of(home, "clilogs.child"))
-    assert "[stdout] child-was-here" in events(found, "shout.run[-1]#1"), found.get("shout.run[-1]#1")
-    parent_logs = read_logs(home, "clilogs.parent", run_id_of(home, "clilogs.parent"))
-    assert not any("Could not read served logs" in e for e in events(parent_logs, "call.run[-1]#1"))

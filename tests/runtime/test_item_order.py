@@ -34,7 +34,7 @@ output_map:
     strict=True,
     reason="known deviation of a bare dag.test(): it sets every ready mapped instance SCHEDULED at once and "
     "runs them in set order, ignoring max_active_tis_per_dagrun; the scheduler honours it and picks by "
-    "map_index, and `attune-airflow run` restores it (cli/item_order.py, docs/with_items.md)",
+    "map_index, and `attune-airflow run` hands such tasks to a scheduler (cli/modes.py, docs/with_items.md)",
 )
 def test_concurrency_1_runs_items_one_by_one_in_item_order(dag_env, tmp_path, registry):
     calls: list[str] = []

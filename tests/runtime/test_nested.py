@@ -1,8 +1,10 @@
 """reference 3 nested workflows: the child runs as its own DAG run (TriggerDagRunOperator, deferred
 wait), its output becomes the parent task's result; a failed child fails the parent task.
 
-The child run is executed by the product's own :class:`ChildRunner` (what ``attune-airflow run``
-uses), in a separate process against the same metadata DB and result store."""
+A child run needs a scheduler (``dag.test()`` runs one DAG run only): the child's result and a
+failed child are proven through Airflow's own scheduler in
+``tests/cli/test_run_features.py::test_nested_workflows_run_for_real_to_any_depth``; here the
+compiled operator and a child Airflow does not know."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import textwrap
 
 import pytest
 
-from attune_provider.cli.child_runs import ChildRunner
 from attune_provider.compiler import compile_workflow
 from attune_provider.spec.loader import load_workflow_file
 from tests.runtime.helpers import RunReport, install_nested_dag_file
@@ -92,38 +93,10 @@ def nested_dags(dag_env, tmp_path):
     dag_file.unlink()
 
 
-def run_with_children(dag, dag_file, conf):
-    runner = ChildRunner(dag_file, {"test.child"}).start()
-    try:
-        dagrun = dag.test(run_conf=conf)
-    finally:
-        runner.stop()
-    return RunReport(dag, dagrun), runner
-
-
-def test_nested_workflow_result_and_failure(nested_dags):
-    parent, dag_file, _ = nested_dags
+def test_nested_task_triggers_the_child_and_waits_deferred(nested_dags):
+    parent, _, _ = nested_dags
     assert parent.get_task("call_child.run").trigger_dag_id == "test.child"
     assert parent.get_task("call_child.run").deferrable  # the waiting parent holds no worker slot
-
-    report, runner = run_with_children(parent, dag_file, {"n": 21})
-    assert runner.errors == []
-    assert report.state == "success"
-    assert report.states["call_child.run"] == "success"
-    result = report.xcom("call_child.route")
-    assert result["succeeded"] is True
-    assert result["data"] == {"doubled": 42, "succeeded": True}
-    assert report.variables()["child_doubled"] == 42
-    assert report.output == {"doubled": 42, "succeeded": True}
-
-    report, runner = run_with_children(parent, dag_file, {"n": 1, "fail": True})
-    assert runner.errors == []  # the child run itself ended (failed), nobody had to fail it
-    assert report.states["call_child.run"] == "failed"
-    assert report.states["report.run"] == "skipped"
-    assert report.state == "failed"  # failed() fired but started no task: unhandled
-    # attune's text reaches the parent unchanged (scheduler.rs build_workflow_result_payload)
-    assert report.variables()["child_error"] == "Workflow failed: 1 task(s) failed: explode"
-    assert report.output == {"error": "Workflow failed: 1 task(s) failed: call_child", "succeeded": False}
 
 
 def test_missing_child_dag_is_a_clear_error_naming_it(nested_dags):
