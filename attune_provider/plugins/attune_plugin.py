@@ -10,6 +10,8 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
+from attune_provider.plugins import run_notes
+
 RESULT_VIEW = {
     "name": "Attune result",
     "href": "attune/result?dag_id={DAG_ID}&run_id={RUN_ID}&task_id={TASK_ID}&map_index={MAP_INDEX}",
@@ -52,3 +54,5 @@ class AttunePlugin(AirflowPlugin):
     name = "attune"
     fastapi_apps = [{"app": LazyAttuneApp(), "url_prefix": "/attune", "name": "attune"}]
     external_views = [RESULT_VIEW, WORKFLOW_VIEW]
+    # handled failures become the run's and the failed instances' notes (plugins/run_notes.py)
+    listeners = [run_notes]
