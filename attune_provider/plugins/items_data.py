@@ -97,7 +97,7 @@ def item_list(dag_id: str, run_id: str, task_id: str, *, page: int = 1, page_siz
             .where(*where, TI.map_index.in_(shown))
             .order_by(TI.map_index)
         ).all()
-        xcoms = dict(
+        xcoms: dict[int, Any] = dict(
             session.execute(
                 select(XComModel.map_index, XComModel.value).where(
                     XComModel.dag_id == dag_id,
