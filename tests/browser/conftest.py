@@ -299,6 +299,12 @@ def scheduler_run(stored_run: StoredRun, api_server: str) -> SchedulerRun:
             process.kill()
             process.wait(timeout=10)
         log.close()
+    # the story needs its gate and items to have run (a crashed task process is not the story)
+    tis = api_call(api_server, token, f"{path}/taskInstances?limit=50")["task_instances"]
+    states = {(ti["task_id"], ti["map_index"]): ti["state"] for ti in tis}
+    assert states.get(("probe.gate", -1)) == "success" and states.get(("probe.run", 2)) == "failed", (
+        f"{states}; logs under {stored_run.home / 'logs'}, scheduler log {log.name}"
+    )
     return SchedulerRun(STORY_DAG, run["dag_run_id"], state)
 
 
