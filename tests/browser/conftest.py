@@ -277,6 +277,9 @@ def scheduler_run(stored_run: StoredRun, api_server: str) -> SchedulerRun:
         "AIRFLOW__CORE__PARALLELISM": "2",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_server}/execution/",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        # a busy 2-core machine answers slowly: Airflow's 5 s default failed a task before it ran
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
+        "AIRFLOW__WORKERS__EXECUTION_API_RETRIES": "5",
     }
     process = subprocess.Popen([str(airflow), "scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT)
     path = f"/api/v2/dags/{STORY_DAG}/dagRuns/{urllib.parse.quote(run['dag_run_id'], safe='')}"
