@@ -129,7 +129,7 @@ def test_the_trigger_form_offers_no_null_for_a_required_enum_and_shows_why_a_val
     shown[options.index("thorough")].click()  # choosing closes the drop-down
     time.sleep(0.5)
     logged_in.find_element(By.ID, "element_token").send_keys("form-token-123")
-    retries = logged_in.find_element(By.ID, "element_retries")
+    retries = logged_in.find_element(By.CSS_SELECTOR, "[role=dialog] [role=spinbutton]")  # the one number field
     retries.send_keys(Keys.CONTROL, "a")
     retries.send_keys("7")
     time.sleep(1)
