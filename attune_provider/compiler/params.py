@@ -140,7 +140,10 @@ def param_schema(spec: ParameterSpec) -> dict[str, Any]:
     if spec.has_default or not spec.required:
         if "type" in schema:
             schema["type"] = _nullable(schema["type"])
-        if "enum" in schema and None not in schema["enum"]:
+        # a required choice keeps its drop-down free of null (its default is preselected);
+        # a secret's default is not on the Param, so there null stands for "use the default"
+        offers_null = not spec.required or (spec.secret and spec.has_default)
+        if offers_null and "enum" in schema and None not in schema["enum"]:
             schema["enum"] = [*schema["enum"], None]
     return schema
 

@@ -92,10 +92,12 @@ def create_app() -> FastAPI:
 
     @app.get("/workflow", dependencies=[Depends(_read_code())], response_model=None)
     def workflow(
-        dag_id: str, format: Annotated[str, Query(pattern="^(html|json)$")] = "html"
+        dag_id: str,
+        task: Annotated[str | None, Query()] = None,
+        format: Annotated[str, Query(pattern="^(html|json)$")] = "html",
     ) -> HTMLResponse | JSONResponse:
-        """The attune source files of a DAG and its compiled task table."""
-        info = workflow_data.workflow_info(dag_id)
+        """The attune source files of a DAG and its compiled task table (``task`` highlighted)."""
+        info = workflow_data.workflow_info(dag_id, task=task or None)
         if format == "json":
             return JSONResponse(dataclasses.asdict(info), status_code=200 if info.found else 404)
         return HTMLResponse(workflow_view.workflow_html(info), status_code=200 if info.found else 404)

@@ -10,6 +10,8 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
+from attune_provider.plugins import run_notes
+
 RESULT_VIEW = {
     "name": "Attune result",
     "href": "attune/result?dag_id={DAG_ID}&run_id={RUN_ID}&task_id={TASK_ID}&map_index={MAP_INDEX}",
@@ -70,3 +72,5 @@ class AttunePlugin(AirflowPlugin):
     # seals secret: true fields of a triggered run's conf before Airflow stores it
     fastapi_root_middlewares = [{"middleware": LazySecretConfMiddleware, "name": "attune-secret-conf"}]
     external_views = [RESULT_VIEW, WORKFLOW_VIEW]
+    # handled failures become the run's and the failed instances' notes (plugins/run_notes.py)
+    listeners = [run_notes]

@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from attune_provider.plugins.decision_data import Decision, is_routing_task, task_decision
+from attune_provider.plugins.items_data import ItemList, item_list
 from attune_provider.plugins.masking import Masker, run_masker
 from attune_provider.xcom.lookup import reference_of, result_store, xcom_return_value
 
@@ -50,10 +52,12 @@ class ResultPage:
     pages: int = 1
     rows: list[Row] = field(default_factory=list)
     scalar: str | None = None
-    mapped_indexes: list[int] = field(default_factory=list)
+    items: ItemList | None = None  # a mapped task's item list (the tab opened without map index)
     label: str | None = None  # the grid label of a mapped instance (rendered map index)
     warning: str | None = None  # e.g. the XCom row's preview was edited in Airflow's XCom tab
     error: str | None = None
+    routing: bool = False  # a ``<task>.route`` step: it decides, it stores no result
+    decision: Decision | None = None  # the attune task's outcome and the transition taken
 
     @property
     def title(self) -> str:
@@ -123,25 +127,6 @@ def _is_container(value: Any) -> bool:
     return isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, str | bytes))
 
 
-def mapped_indexes(dag_id: str, run_id: str, task_id: str) -> list[int]:
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        rows = session.scalars(
-            select(TaskInstance.map_index)
-            .where(
-                TaskInstance.dag_id == dag_id,
-                TaskInstance.run_id == run_id,
-                TaskInstance.task_id == task_id,
-                TaskInstance.map_index >= 0,
-            )
-            .order_by(TaskInstance.map_index)
-        ).all()
-    return list(rows)
-
-
 def task_result(
     dag_id: str,
     run_id: str,
@@ -155,13 +140,18 @@ def task_result(
     """One page of a task instance's resolved result (``path`` walks into nested values)."""
     out = ResultPage(dag_id, run_id, task_id, map_index, page=max(page, 1), page_size=page_size)
     out.label = instance_label(dag_id, run_id, task_id, map_index)
+    out.routing = is_routing_task(task_id)
+    out.decision = task_decision(dag_id, run_id, task_id)
     found, raw = xcom_return_value(dag_id, run_id, task_id, map_index)
     out.found = found
+    masker = run_masker(dag_id, run_id) if found or out.decision is not None else Masker()
+    if out.decision is not None and out.decision.error:
+        out.decision.error = masker.text(out.decision.error)
     if not found:
         if map_index < 0:
-            out.mapped_indexes = mapped_indexes(dag_id, run_id, task_id)
+            items = item_list(dag_id, run_id, task_id, page=page, page_size=page_size)
+            out.items = items if items.total else None
         return out
-    masker = run_masker(dag_id, run_id)
     try:
         value = resolve_value(raw, out)
         for step in path:

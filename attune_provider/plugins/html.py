@@ -36,7 +36,7 @@ pre.src{white-space:pre;background:var(--code);padding:0;counter-reset:line}
 pre.src span.l{display:block;padding:0 12px}
 pre.src span.l::before{counter-increment:line;content:counter(line);display:inline-block;width:3em;
 color:var(--muted);margin-right:12px;text-align:right}
-pre.src span.bad{background:#fee2e2;color:#7f1d1d} pre.src span.why{display:block;background:#fef2f2;
+pre.src span.bad{background:#fee2e2;color:#7f1d1d} pre.src span.hl{background:#fef9c3;color:#422006} pre.src span.why{display:block;background:#fef2f2;
 color:var(--err);padding:0 12px 0 calc(3em + 24px);font-family:inherit}
 .badge{display:inline-block;border-radius:9999px;padding:0 8px;font-size:12px;border:1px solid var(--border);
 background:var(--head);white-space:nowrap;margin:1px 2px 1px 0}

@@ -7,10 +7,16 @@ is collapsed; the whole value can be downloaded as JSON (``result/download``).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from attune_provider.plugins.data import ResultPage
+from attune_provider.plugins.decision_data import ROUTING_NO_RESULT, attune_task_name
 from attune_provider.plugins.html import e, page, size, table
+from attune_provider.plugins.items_view import items_html
+
+#: a ``full_value`` pointer (store/preview.py): a path under the Airflow UI's base URL
+_RESULT_TAB_PATH = re.compile(r"(/dags/[^\s\"'<>]+/plugin/attune-result)")
 
 
 def _query(page_: ResultPage, *, path: list, page_no: int = 1, map_index: int | None = None) -> str:
@@ -45,25 +51,60 @@ def download_link(page_: ResultPage) -> str:
 
 
 def _header(page_: ResultPage) -> list[str]:
-    return [
+    parts = [
         f"<h1 data-testid='attune-title'>{e(page_.title)}</h1>",
         f"<div class='sub'>attune result · {e(page_.dag_id)} · {e(page_.run_id)}</div>",
     ]
+    name = attune_task_name(page_.task_id)
+    links = []
+    if name is not None:
+        query = urlencode([("dag_id", page_.dag_id), ("task", name)])
+        links.append(f"<a class='btn' data-testid='attune-source-link' href='workflow?{e(query)}#task-{e(name)}'>"
+                     f"workflow YAML of {e(name)}</a>")
+    if page_.map_index >= 0:
+        links.append(f"<a class='btn' data-testid='attune-all-items' href='{e(_result_link(page_, path=[], map_index=-1))}'>"
+                     "all items of this task</a>")
+    if links:
+        parts.append(f"<div class='actions'>{''.join(links)}</div>")
+    if page_.decision is not None:
+        parts.append(_decision(page_))
+    return parts
+
+
+def _decision(page_: ResultPage) -> str:
+    """Outcome, error and transition taken of the attune task this instance belongs to."""
+    d = page_.decision
+    assert d is not None
+    if d.handled_failure:
+        css, verdict = "banner", "failure handled"
+    elif d.outcome == "succeeded":
+        css, verdict = "card", "succeeded"
+    else:
+        css, verdict = "card err", "failure not handled: the run fails"
+    targets = ", ".join(d.selected) or "(no task)"
+    rows = [f"<div><b>{e(verdict)}</b> · outcome <code>{e(d.outcome)}</code> · transition taken: → {e(targets)}"
+            f" <span class='muted'>(decided by {e(d.decider)})</span></div>"]
+    if d.error:
+        rows.append(f"<div>error: <code data-testid='attune-decision-error'>{e(d.error)}</code></div>")
+    return f"<div class='{css}' data-testid='attune-decision' style='padding:8px 12px'>{''.join(rows)}</div>"
+
+
+def linkify(escaped: str) -> str:
+    """Turn Attune result tab paths in already escaped text into links (relative to the base URL:
+    this page is served at ``<base>/attune/result``, so ``..`` is the base)."""
+    return _RESULT_TAB_PATH.sub(lambda m: f"<a target='_top' href='..{m.group(1)}'>{m.group(1)}</a>", escaped)
 
 
 def result_html(page_: ResultPage) -> str:
     parts = _header(page_)
     if not page_.found:
-        if page_.mapped_indexes:
-            links = " ".join(
-                f"<a class='badge' href='{e(_result_link(page_, path=[], map_index=i))}'>{i}</a>"
-                for i in page_.mapped_indexes
-            )
-            parts.append(
-                f"<p>This task is mapped ({len(page_.mapped_indexes)} instances). Open one: {links}</p>"
-            )
+        if page_.items is not None:
+            parts.append(items_html(page_.items))
+        elif page_.routing:
+            parts.append(f"<p data-testid='attune-no-result'>{e(ROUTING_NO_RESULT)}</p>")
         else:
-            parts.append("<p>No result was stored for this task instance (not run yet, skipped or failed).</p>")
+            parts.append("<p data-testid='attune-no-result'>No result was stored for this task instance "
+                         "(not run yet, skipped or failed).</p>")
         return page("attune result", "".join(parts))
     if page_.warning:
         parts.append(f"<div class='banner' data-testid='attune-warning'>{e(page_.warning)}</div>")
@@ -77,7 +118,7 @@ def result_html(page_: ResultPage) -> str:
     )
     if page_.scalar is not None:
         parts.append(f"<h2>value</h2><div class='card'><pre data-testid='attune-value' style='padding:8px 12px'>"
-                     f"{e(page_.scalar)}</pre></div>")
+                     f"{linkify(e(page_.scalar))}</pre></div>")
         return page("attune result", "".join(parts))
     parts.append(_pager(page_))
     rows = []
@@ -86,7 +127,7 @@ def result_html(page_: ResultPage) -> str:
         if row.nested:
             key_cell = f"<a href='{e(_result_link(page_, path=[*page_.path, row.key]))}'>{key_cell}</a>"
         note = " <span class='muted'>(truncated: download for the full value)</span>" if row.truncated else ""
-        cell = f"<pre>{e(row.text)}</pre>{note}"
+        cell = f"<pre>{linkify(e(row.text))}</pre>{note}"
         if row.repeats:
             cell = (
                 f"<details data-testid='attune-collapsed'><summary>same as <code>{e(row.repeats)}</code> "

@@ -23,6 +23,8 @@ class SourceFile:
     path: str
     text: str
     error_lines: dict[int, str] = field(default_factory=dict)  # line -> problem text
+    task_starts: dict[int, str] = field(default_factory=dict)  # line -> attune task starting there
+    highlight: tuple[int, int] | None = None  # first and last line of the task asked for
 
 
 @dataclass
@@ -59,8 +61,9 @@ class WorkflowInfo:
     load_error: str | None = None  # the error text of a load-error placeholder DAG
 
 
-def workflow_info(dag_id: str) -> WorkflowInfo:
-    """The compiled task table, the attune tasks/params and the files they came from."""
+def workflow_info(dag_id: str, task: str | None = None) -> WorkflowInfo:
+    """The compiled task table, the attune tasks/params and the files they came from;
+    ``task`` (an attune task name) marks that task's lines in the source."""
     from airflow.models.serialized_dag import SerializedDagModel
     from airflow.utils.session import create_session
 
@@ -92,8 +95,31 @@ def workflow_info(dag_id: str) -> WorkflowInfo:
     info.attune_tasks = [task_row(t) for t in spec.tasks]
     secrets = [str(p.default) for p in spec.parameters.values() if p.secret and p.has_default and p.default]
     for file in dict.fromkeys(f for f in (spec.action_file, spec.source_file) if f is not None):
-        info.sources.append(SourceFile(str(file), _read(Path(file), secrets)))
+        source = SourceFile(str(file), _read(Path(file), secrets))
+        mark_tasks(source, spec.tasks, task)
+        info.sources.append(source)
     return info
+
+
+def mark_tasks(source: SourceFile, tasks: Any, wanted: str | None) -> None:
+    """Where each attune task starts in ``source``; the wanted task's block (its first line up to
+    the line before the next task in the file, or the end) is highlighted."""
+    path = Path(source.path).resolve()
+    for task in tasks:
+        where = task.location
+        if where is not None and where.line and Path(where.file).resolve() == path:
+            source.task_starts[where.line] = task.name
+    if wanted is None:
+        return
+    starts = sorted(source.task_starts)
+    lines = source.text.rstrip("\n").split("\n")
+    last_line = len(lines)
+    for i, line in enumerate(starts):
+        if source.task_starts[line] == wanted:
+            end = starts[i + 1] - 1 if i + 1 < len(starts) else last_line
+            while end > line and not lines[end - 1].strip():
+                end -= 1
+            source.highlight = (line, end)
 
 
 def _read(path: Path, secrets: list[str] = ()) -> str:  # type: ignore[assignment]

@@ -93,11 +93,15 @@ def _compiled_tasks(info: WorkflowInfo) -> str:
 def source_html(source: SourceFile) -> str:
     """The file with line numbers; error lines highlighted with their problem underneath."""
     out = []
+    first, last = source.highlight or (0, -1)
     for number, line in enumerate(source.text.rstrip("\n").split("\n"), start=1):
-        if number in source.error_lines:
+        anchor = f" id='task-{e(source.task_starts[number])}'" if number in source.task_starts else ""
+        if first <= number <= last:
+            out.append(f"<span class='l hl' data-line='{number}'{anchor}>{e(line) or ' '}</span>")
+        elif number in source.error_lines:
             out.append(f"<span class='l bad' data-line='{number}'>{e(line) or ' '}</span>")
             out.append(f"<span class='why' data-testid='attune-error-line'>↑ line {number}, "
                        f"{e(source.error_lines[number])}</span>")
         else:
-            out.append(f"<span class='l'>{e(line) or ' '}</span>")
+            out.append(f"<span class='l'{anchor}>{e(line) or ' '}</span>")
     return f"<div class='card'><pre class='src' data-testid='attune-source'>{''.join(out)}</pre></div>"

@@ -14,7 +14,7 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
-from attune_provider.actions.masking import known_secrets, secret_strings
+from attune_provider.actions.masking import SecretMasker, known_secrets, secret_strings
 from attune_provider.actions.result import ActionResult
 from attune_provider.expressions import ExpressionError
 from attune_provider.runtime.context import build_context
@@ -37,14 +37,34 @@ class AttuneTaskFailed(AirflowException):
 
 
 class AttuneStep(BaseOperator):
-    """Common base: the plan, the attune task, and context building."""
+    """Common base: the plan, the attune task, and context building.
+
+    ``attune_input`` is the action's input as rendered by attune's engine (secrets masked). It
+    is a template field that Airflow's Jinja never touches (it is None until ``execute``), and
+    ``overwrite_rtif_after_execution`` makes the task runner store it as the instance's
+    rendered fields after ``execute`` (Airflow's Rendered Templates tab and REST API).
+    """
 
     ui_color = "#e8f1fb"
+    template_fields: Sequence[str] = ("attune_input",)
+    template_fields_renderers = {"attune_input": "json"}
+    overwrite_rtif_after_execution = True
 
     def __init__(self, *, workflow_plan: WorkflowPlan, attune_task: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.workflow_plan = workflow_plan
         self.attune_task = attune_task
+        self.attune_input: Any = None
+
+    def record_input(self, params: Mapping[str, Any], secrets: Sequence[str], unit: int | None = None) -> None:
+        """Keep the rendered input for Airflow's rendered fields (per unit in a chunk)."""
+        masked = SecretMasker(secrets).redact_value(dict(params))
+        if unit is None:
+            self.attune_input = masked
+        else:
+            if not isinstance(self.attune_input, dict):
+                self.attune_input = {}
+            self.attune_input[str(unit)] = masked
 
     @property
     def task_plan(self) -> TaskPlan:
@@ -67,9 +87,15 @@ class AttuneStep(BaseOperator):
 
 
 def execute_action(
-    task: TaskPlan, ctx: Any, context: Mapping[str, Any], log: Any, secrets: Sequence[str] = ()
+    task: TaskPlan,
+    ctx: Any,
+    context: Mapping[str, Any],
+    log: Any,
+    secrets: Sequence[str] = (),
+    unit: int | None = None,
 ) -> ActionResult:
-    """Render and run once; rendering errors become a failed result (routable by failed())."""
+    """Render and run once; rendering errors become a failed result (routable by failed()).
+    The rendered input is handed to the operator (``record_input``) before the action runs."""
     if task.action is None:  # type: parallel -- parsed, never executed (reference 3)
         log.warning(
             "attune: task '%s' (type: %s) is not executed; it counts as succeeded", task.name, task.spec.type
@@ -81,6 +107,9 @@ def execute_action(
     except (ExpressionError, TypeError, ValueError) as exc:
         log.error("attune: %s", exc)
         return ActionResult.failure(str(exc))
+    operator = context.get("task")
+    if isinstance(operator, AttuneStep):
+        operator.record_input(params, secrets, unit)
     return task.action.run(params, timeout=timeout, context=context, log=log, secrets=secrets)
 
 
@@ -146,7 +175,7 @@ class AttuneItemOperator(AttuneStep):
             raise AttuneTaskFailed(f"item {index} of task '{task.name}' {result.outcome}: {result.error}")
         start, units = chunk
         results = [
-            self._run_with_retries(task, ctx.with_item(unit, start + j), context)
+            self._run_with_retries(task, ctx.with_item(unit, start + j), context, start + j)
             for j, unit in enumerate(units)
         ]
         stored_list = [r.to_dict() for r in results]
@@ -157,17 +186,19 @@ class AttuneItemOperator(AttuneStep):
         # per-item retries already ran in-process; retrying the chunk would repeat good items
         raise AirflowFailException(f"items {failed} of task '{task.name}' failed")
 
-    def _run_with_retries(self, task: TaskPlan, ctx: Any, context: Mapping[str, Any]) -> ActionResult:
+    def _run_with_retries(
+        self, task: TaskPlan, ctx: Any, context: Mapping[str, Any], unit: int
+    ) -> ActionResult:
         policy = task.spec.retry
         secrets = self.workflow_secrets(ctx)
-        result = execute_action(task, ctx, context, self.log, secrets)
+        result = execute_action(task, ctx, context, self.log, secrets, unit)
         if policy is None:
             return result
         for retry_number in range(1, 1 + policy.count):
             if result.succeeded:
                 break
             time.sleep(retry_delay_seconds(policy, retry_number))
-            result = execute_action(task, ctx, context, self.log, secrets)
+            result = execute_action(task, ctx, context, self.log, secrets, unit)
         return result
 
 

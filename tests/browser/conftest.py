@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -119,6 +120,11 @@ def stored_run(browser_available, tmp_path_factory) -> StoredRun:
     return StoredRun(home, WORKFLOW_REF, run_id, json.loads(done.stdout))
 
 
+#: issue 23's story workflow (a handled item failure, a secret, a required enum), run by a scheduler
+STORY_FILE = REPO_ROOT / "tests" / "plugins" / "workflows" / "ui_story.yaml"
+STORY_DAG = "ui_story"
+STORY_SECRET = "browser-st0ry-secret-8812"
+
 BROKEN_FILE = "broken_health.yaml"
 BROKEN_LINE = 7
 BROKEN_WORKFLOW = """version: "1.0"
@@ -141,6 +147,7 @@ def deploy_as_the_readme_says(home: Path) -> None:
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     (workflows / BROKEN_FILE).write_text(BROKEN_WORKFLOW, encoding="utf-8")
+    shutil.copy(STORY_FILE, workflows / STORY_FILE.name)
     (home / "dags").mkdir(exist_ok=True)
     shutil.copy(REPO_ROOT / "dags" / "attune_dags.py", home / "dags" / "attune_dags.py")
 
@@ -218,3 +225,121 @@ def browser(browser_available) -> Iterator[object]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@dataclass
+class SchedulerRun:
+    dag_id: str
+    run_id: str
+    state: str
+
+
+def api_token(base: str) -> str:
+    request = urllib.request.Request(
+        f"{base}/auth/token",
+        data=json.dumps({"username": "admin", "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())["access_token"]
+
+
+def api_call(base: str, token: str, path: str, method: str = "GET", body: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        base + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="session")
+def scheduler_run(stored_run: StoredRun, api_server: str) -> SchedulerRun:
+    """The story workflow triggered through the REST API and run by a real ``airflow scheduler``
+    (LocalExecutor, tasks talk to the api-server's execution API); the scheduler is stopped
+    once the run is done, so later tests' triggered runs stay queued."""
+    token = api_token(api_server)
+    for dag in api_call(api_server, token, "/api/v2/dags?limit=100")["dags"]:
+        # only the story runs: runs other tests trigger (the trigger form's) stay queued
+        paused = dag["dag_id"] != STORY_DAG
+        api_call(api_server, token, f"/api/v2/dags/{dag['dag_id']}", "PATCH", {"is_paused": paused})
+    run = api_call(
+        api_server, token, f"/api/v2/dags/{STORY_DAG}/dagRuns", "POST",
+        {"logical_date": None, "conf": {"token": STORY_SECRET}},
+    )
+    log = (stored_run.home / "scheduler.log").open("w")
+    airflow = Path(sys.executable).with_name("airflow")
+    env = {
+        **server_env(stored_run.home),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "2",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_server}/execution/",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        # a busy 2-core machine answers slowly: Airflow's 5 s default failed a task before it ran
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
+        "AIRFLOW__WORKERS__EXECUTION_API_RETRIES": "5",
+    }
+    process = subprocess.Popen([str(airflow), "scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    path = f"/api/v2/dags/{STORY_DAG}/dagRuns/{urllib.parse.quote(run['dag_run_id'], safe='')}"
+    try:
+        deadline = time.monotonic() + 420
+        while True:
+            state = api_call(api_server, token, path)["state"]
+            if state in ("success", "failed"):
+                break
+            if process.poll() is not None:
+                raise AssertionError(f"scheduler exited {process.returncode}: see {log.name}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the scheduler did not finish {STORY_DAG} within 420 s ({state}): see {log.name}")
+            time.sleep(2)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+    # the story needs its gate and items to have run (a crashed task process is not the story)
+    tis = api_call(api_server, token, f"{path}/taskInstances?limit=50")["task_instances"]
+    states = {(ti["task_id"], ti["map_index"]): ti["state"] for ti in tis}
+    assert states.get(("probe.gate", -1)) == "success" and states.get(("probe.run", 2)) == "failed", (
+        f"{states}; logs under {stored_run.home / 'logs'}, scheduler log {log.name}"
+    )
+    return SchedulerRun(STORY_DAG, run["dag_run_id"], state)
+
+
+@pytest.fixture(scope="session")
+def logged_in(browser, api_server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(api_server + "/")
+    wait_for_text(browser, "Sign in")
+    browser.find_element(By.CSS_SELECTOR, "input[name=username]").send_keys("admin")
+    browser.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(PASSWORD)
+    browser.save_screenshot(str(ARTIFACTS / "01-login.png"))
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    deadline = time.monotonic() + 60
+    while not any(c["name"] == "_token" for c in browser.get_cookies()):
+        assert time.monotonic() < deadline, "login did not set the session cookie"
+        time.sleep(0.5)
+    return browser
+
+
+def wait_for_text(driver, text: str, timeout: float = 60) -> str:
+    """Body text once it contains ``text`` (the UI renders asynchronously)."""
+    from selenium.webdriver.common.by import By
+
+    deadline = time.monotonic() + timeout
+    body = ""
+    while time.monotonic() < deadline:
+        try:
+            body = driver.find_element(By.TAG_NAME, "body").text
+        except Exception:
+            body = ""
+        if text in body:
+            return body
+        time.sleep(0.5)
+    raise AssertionError(f"{text!r} not shown within {timeout}s; page text starts: {body[:800]!r}")

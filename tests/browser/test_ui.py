@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, BROKEN_FILE, BROKEN_LINE, PASSWORD, SERVER_COUNT
+from tests.browser.conftest import ARTIFACTS, BROKEN_FILE, BROKEN_LINE, SERVER_COUNT
 
 DOC_IMAGES = ARTIFACTS.parents[1] / "docs" / "images"
 
@@ -60,23 +60,6 @@ def _shot(driver, name: str, doc: str | None = None) -> None:
     if doc and os.environ.get("ATTUNE_UPDATE_DOC_IMAGES") == "1":
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(DOC_IMAGES / f"{doc}.png"))
-
-
-@pytest.fixture(scope="module")
-def logged_in(browser, api_server):
-    from selenium.webdriver.common.by import By
-
-    browser.get(api_server + "/")
-    _wait_for_text(browser, "Sign in")
-    browser.find_element(By.CSS_SELECTOR, "input[name=username]").send_keys("admin")
-    browser.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(PASSWORD)
-    _shot(browser, "01-login")
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    deadline = time.monotonic() + 60
-    while not any(c["name"] == "_token" for c in browser.get_cookies()):
-        assert time.monotonic() < deadline, "login did not set the session cookie"
-        time.sleep(0.5)
-    return browser
 
 
 def test_results_need_login(api_server, stored_run):

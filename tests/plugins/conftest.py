@@ -155,6 +155,7 @@ def attune_run(airflow_db: Path, probe_run) -> dict[str, Any]:
     folder.mkdir(exist_ok=True)
     (folder / "ui_probe.yaml").write_text(UI_WORKFLOW.lstrip(), encoding="utf-8")
     (folder / "broken_probe.yaml").write_text(BROKEN_WORKFLOW, encoding="utf-8")
+    (folder / "ui_story.yaml").write_text(STORY_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     loader = airflow_db / "dags" / "attune_ui_loader.py"
     loader.write_text(LOADER, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("attune_ui_loader", loader)
@@ -171,4 +172,20 @@ def attune_run(airflow_db: Path, probe_run) -> dict[str, Any]:
         "run_id": dag_run.run_id,
         "error_dag_id": getattr(module, error_ids[0]).dag_id,
         "broken_file": str(folder / "broken_probe.yaml"),
+        "story_dag": module.dag__ui_story,
     }
+
+
+#: the issue-23 story (also run by the scheduler in tests/browser): a mapped task whose item
+#: ``broken`` fails and is handled by ``failed()``, a secret parameter, a required enum
+STORY_FILE = Path(__file__).with_name("workflows") / "ui_story.yaml"
+STORY_SECRET = "story-t0ken-4417"
+
+
+@pytest.fixture(scope="session")
+def story_run(attune_run) -> dict[str, Any]:
+    """The story workflow run once with dag.test() (the failure is handled: the run succeeds)."""
+    dag = attune_run["story_dag"]
+    dag_run = dag.test(run_conf={"token": STORY_SECRET})
+    assert str(dag_run.state) in ("success", "DagRunState.SUCCESS"), dag_run.state
+    return {"dag_id": dag.dag_id, "run_id": dag_run.run_id}

@@ -80,7 +80,7 @@ def test_nested_path_and_mapped_instance(api_client, admin_token, probe_run):
     listing = _get(
         api_client, admin_token, "/attune/result", **probe_run, task_id="greet", map_index="{MAP_INDEX}"
     )
-    assert "mapped (3 instances)" in listing.text
+    assert "items (3: 3 success)" in listing.text  # the item list (issue 23)
     scalar = _get(
         api_client, admin_token, "/attune/result", **probe_run, task_id="scalar", format="json"
     ).json()
