@@ -5,14 +5,14 @@
 #   run-tests.sh ARGS...      one pytest process, `pytest -m "" ARGS...` (e.g. a file or -k)
 #   ATTUNE_TEST_GROUPS=1 run-tests.sh   every tier in one pytest process (the old serial run)
 #
-# Why concurrent processes: most of the suite's wall time is waiting (the integration deployment's
+# Why concurrent processes: much of the suite's wall time is waiting (the integration deployment's
 # start-up and Celery runs, the api-server, CLI subprocesses), so on 2 cores a second and third
 # process fill the idle core. Each process is a separate pytest session with its own AIRFLOW_HOME
-# (tests/conftest.py makes one per process), SQLite DB, result store and free ports, so nothing is
-# shared between them. Their logs are printed whole, one after another, as each finishes; the
-# output closes with one line `N passed, N failed[, N skipped]` summing every process (errors and a
-# process that failed without a count of its own are counted as failed), and the exit status is
-# non-zero when any process failed.
+# (tests/conftest.py makes one per process; ATTUNE_TEST_AIRFLOW_HOME is unset for them), SQLite DB,
+# result store and free ports, so nothing is shared between them. Their logs are printed whole, one
+# after another, as each finishes; the output closes with one line `N passed, N failed[, N skipped]`
+# summing every process (errors, and a process that failed without a count of its own, are counted
+# as failed), and the exit status is non-zero when any process failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -37,6 +37,9 @@ GROUPS_EXPR=(
 )
 GROUP_NAMES=(integration airflow+browser fast)
 
+PYTEST_WITH_SIGINT='import signal, sys, pytest
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.exit(pytest.console_main())'
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/attune-test-logs-XXXXXX")
 TESTS_START=$SECONDS
 declare -a PIDS STARTED
@@ -46,13 +49,21 @@ stop_groups() {
   trap - INT TERM
   for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
   wait || true
+  for log in "$LOGS"/*.log; do
+    echo "======== interrupted: $log ========"
+    cat "$log"
+  done
+  echo "run-tests.sh interrupted"
+  echo "0 passed, 1 failed"
   exit 130
 }
 trap stop_groups INT TERM
 for i in "${!GROUPS_EXPR[@]}"; do
-  # `trap - INT`: bash starts background jobs with SIGINT ignored; pytest needs it to stop cleanly.
-  (trap - INT; exec .venv/bin/python -m pytest -m "${GROUPS_EXPR[$i]}" --durations=25 \
-    </dev/null >"$LOGS/$i.log" 2>&1) &
+  # bash starts background jobs with SIGINT ignored, and a script that was itself started in the
+  # background cannot undo that (`trap - INT`): pytest gets Python's handler back itself, so an
+  # interrupt runs its fixture finalizers.
+  (unset ATTUNE_TEST_AIRFLOW_HOME; exec .venv/bin/python -c "$PYTEST_WITH_SIGINT" \
+    -m "${GROUPS_EXPR[$i]}" --durations=25 </dev/null >"$LOGS/$i.log" 2>&1) &
   PIDS[i]=$!
   STARTED[i]=$SECONDS
   echo "== pytest -m '${GROUPS_EXPR[$i]}' (${GROUP_NAMES[$i]}) started, pid ${PIDS[$i]}, log $LOGS/$i.log"
