@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the suite needs, then run the whole test suite.
 #
-#   run-tests.sh              every tier, as concurrent pytest processes (one per group below)
+#   run-tests.sh              every tier, as concurrent pytest processes (one per tier, see GROUPS_EXPR)
 #   run-tests.sh ARGS...      one pytest process, `pytest -m "" ARGS...` (e.g. a file or -k)
 #   ATTUNE_TEST_GROUPS=1 run-tests.sh   every tier in one pytest process (the old serial run)
 #
@@ -32,10 +32,11 @@ fi
 # longest-running group starts first. Browser tests carry both `browser` and `airflow`.
 GROUPS_EXPR=(
   "integration"
-  "airflow and not integration"
+  "airflow and not browser and not integration"
+  "browser and not integration"
   "not airflow and not integration and not browser"
 )
-GROUP_NAMES=(integration airflow+browser fast)
+GROUP_NAMES=(integration airflow browser fast)
 
 PYTEST_WITH_SIGINT='import signal, sys, pytest
 signal.signal(signal.SIGINT, signal.default_int_handler)
