@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the suite needs, then run the whole test suite.
 #
-#   run-tests.sh              every tier, as concurrent pytest processes (one per tier, see GROUPS_EXPR)
+#   run-tests.sh              every tier, as concurrent pytest processes (see GROUPS_EXPR)
 #   run-tests.sh ARGS...      one pytest process, `pytest -m "" ARGS...` (e.g. a file or -k)
 #   ATTUNE_TEST_GROUPS=1 run-tests.sh   every tier in one pytest process (the old serial run)
 #
@@ -28,15 +28,26 @@ if [ "$#" -gt 0 ] || [ "${ATTUNE_TEST_GROUPS:-}" = "1" ]; then
   exec .venv/bin/python -m pytest -m "" "$@"
 fi
 
-# The groups partition the suite by marker (every test matches exactly one expression); the
-# longest-running group starts first. Browser tests carry both `browser` and `airflow`.
+# The groups partition the suite (every test is in exactly one): by marker, and the in-process
+# Airflow tier also by folder, since it is the longest (tests/cli runs the CLI in subprocesses).
+# Browser tests carry both `browser` and `airflow`. GROUP_PATHS holds extra pytest arguments
+# without spaces (folders, --ignore=...). The longest-running groups start first.
+AIRFLOW_ONLY="airflow and not browser and not integration"
 GROUPS_EXPR=(
   "integration"
-  "airflow and not browser and not integration"
+  "$AIRFLOW_ONLY"
+  "$AIRFLOW_ONLY"
   "browser and not integration"
   "not airflow and not integration and not browser"
 )
-GROUP_NAMES=(integration airflow browser fast)
+GROUP_PATHS=(
+  ""
+  "tests/cli"
+  "--ignore=tests/cli"
+  ""
+  ""
+)
+GROUP_NAMES=(integration airflow-cli airflow browser fast)
 
 PYTEST_WITH_SIGINT='import signal, sys, pytest
 signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -63,11 +74,12 @@ for i in "${!GROUPS_EXPR[@]}"; do
   # bash starts background jobs with SIGINT ignored, and a script that was itself started in the
   # background cannot undo that (`trap - INT`): pytest gets Python's handler back itself, so an
   # interrupt runs its fixture finalizers.
+  read -ra paths <<<"${GROUP_PATHS[$i]}"
   (unset ATTUNE_TEST_AIRFLOW_HOME; exec .venv/bin/python -c "$PYTEST_WITH_SIGINT" \
-    -m "${GROUPS_EXPR[$i]}" --durations=25 </dev/null >"$LOGS/$i.log" 2>&1) &
+    -m "${GROUPS_EXPR[$i]}" "${paths[@]}" --durations=25 </dev/null >"$LOGS/$i.log" 2>&1) &
   PIDS[i]=$!
   STARTED[i]=$SECONDS
-  echo "== pytest -m '${GROUPS_EXPR[$i]}' (${GROUP_NAMES[$i]}) started, pid ${PIDS[$i]}, log $LOGS/$i.log"
+  echo "== pytest -m '${GROUPS_EXPR[$i]}' ${GROUP_PATHS[$i]} (${GROUP_NAMES[$i]}) started, pid ${PIDS[$i]}, log $LOGS/$i.log"
 done
 
 declare -a RCS ELAPSED
@@ -83,7 +95,7 @@ while [ "$remaining" -gt 0 ]; do
     ELAPSED[i]=$((SECONDS - STARTED[i]))
     remaining=$((remaining - 1))
     echo
-    echo "======== ${GROUP_NAMES[$i]}: pytest -m '${GROUPS_EXPR[$i]}' (exit $rc, ${ELAPSED[$i]} s wall) ========"
+    echo "======== ${GROUP_NAMES[$i]}: pytest -m '${GROUPS_EXPR[$i]}' ${GROUP_PATHS[$i]} (exit $rc, ${ELAPSED[$i]} s wall) ========"
     cat "$LOGS/$i.log"
   done
 done
