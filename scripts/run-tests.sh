@@ -58,16 +58,17 @@ signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.exit(pytest.console_main())'
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/attune-test-logs-XXXXXX")
 TESTS_START=$SECONDS
-declare -a PIDS STARTED
+declare -a PIDS STARTED RCS ELAPSED
 # Interrupted (Ctrl-C, CI timeout): interrupt every pytest still running, so each one's fixture
 # finalizers stop the servers and deployments it started, then stop.
 stop_groups() {
   trap - INT TERM
   for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
   wait || true
-  for log in "$LOGS"/*.log; do
-    echo "======== interrupted: $log ========"
-    cat "$log"
+  for i in "${!PIDS[@]}"; do
+    [ -n "${RCS[$i]:-}" ] && continue  # finished before the interrupt: its log is printed already
+    echo "======== interrupted: ${GROUP_NAMES[$i]} ($LOGS/$i.log) ========"
+    cat "$LOGS/$i.log"
   done
   echo "run-tests.sh interrupted"
   echo "0 passed, 1 failed"
@@ -86,7 +87,6 @@ for i in "${!GROUPS_EXPR[@]}"; do
   echo "== pytest -m '${GROUPS_EXPR[$i]}' ${GROUP_PATHS[$i]} (${GROUP_NAMES[$i]}) started, pid ${PIDS[$i]}, log $LOGS/$i.log"
 done
 
-declare -a RCS ELAPSED
 remaining=${#PIDS[@]}
 while [ "$remaining" -gt 0 ]; do
   sleep 2
