@@ -72,7 +72,14 @@ BACKENDS: dict[str, dict[str, str]] = {
         "AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD": "0",
     },
     "attune": {"AIRFLOW__CORE__XCOM_BACKEND": "attune_provider.xcom.AttuneXComBackend"},
+    # ours with small values kept in the XCom row ([attune] inline_threshold): only in the C ~ 0 repetitions,
+    # to show what the S3 round trip (and its client's import in every task process) costs a tiny fan-out
+    "attune-inline": {
+        "AIRFLOW__CORE__XCOM_BACKEND": "attune_provider.xcom.AttuneXComBackend",
+        "AIRFLOW__ATTUNE__INLINE_THRESHOLD": "65536",
+    },
 }
+MATRIX_BACKENDS = ("stock", "common-io", "attune")
 MAPPED_TASK = {"workflow": "process.run", "plain": "per_item"}
 
 
@@ -275,17 +282,20 @@ def check_targets(
         if stock_big and stock_small:
             lines.append(f"  (stock, same comparison: {stock_big.median_task_s / max(1e-9, stock_small.median_task_s):.2f}x)")
     plain = {b: [r for r in results if r.kind == "plain" and r.backend == b and r.context_bytes == small]
-             for b in ("stock", "attune")}
-    if plain["stock"] and plain["attune"]:
+             for b in ("stock", "attune", "attune-inline")}
+    for ours_name in ("attune", "attune-inline"):
+        if not (plain["stock"] and plain[ours_name]):
+            continue
         stock_med = statistics.median(r.median_task_s for r in plain["stock"])
-        ours_med = statistics.median(r.median_task_s for r in plain["attune"])
+        ours_med = statistics.median(r.median_task_s for r in plain[ours_name])
         stock_wall = statistics.median(r.wall_s for r in plain["stock"])
-        ours_wall = statistics.median(r.wall_s for r in plain["attune"])
+        ours_wall = statistics.median(r.wall_s for r in plain[ours_name])
         spread = max(r.wall_s for r in plain["stock"]) / max(1e-9, min(r.wall_s for r in plain["stock"]))
         lines.append(
-            f"plain @task.expand DAG at C={_fmt_bytes(small)}, median of {len(plain['attune'])} interleaved runs: task {ours_med:.2f}s "
-            f"vs stock {stock_med:.2f}s ({ours_med / max(1e-9, stock_med):.2f}x), run {ours_wall:.1f}s vs "
-            f"{stock_wall:.1f}s ({ours_wall / max(1e-9, stock_wall):.2f}x; stock's own spread {spread:.2f}x) "
+            f"plain @task.expand DAG at C={_fmt_bytes(small)}, {ours_name} vs stock, medians of "
+            f"{len(plain[ours_name])}/{len(plain['stock'])} interleaved runs: task {ours_med:.2f}s vs {stock_med:.2f}s "
+            f"({ours_med / max(1e-9, stock_med):.2f}x), run {ours_wall:.1f}s vs {stock_wall:.1f}s "
+            f"({ours_wall / max(1e-9, stock_wall):.2f}x; stock's own spread {spread:.2f}x) "
             f"(target: not slower within noise): {verdict(ours_wall <= stock_wall * spread)}"
         )
     scale = one("workflow", "attune", scale_items, scale_bytes) if scale_items else None
@@ -304,7 +314,7 @@ def plot(results: list[RunResult], items: int, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    for backend in BACKENDS:
+    for backend in MATRIX_BACKENDS:
         rows = [r for r in results if r.kind == "plain" and r.backend == backend and r.items == items]
         sizes = sorted({r.context_bytes for r in rows})
         if not sizes:
@@ -354,14 +364,15 @@ def main() -> None:
         for dag_id in dag_ids:
             deploy.unpause(dag_id)
         print(f"deployment ready in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
-        backends = list(BACKENDS)
+        backends = list(MATRIX_BACKENDS)
         timeout = 600 + 3.0 * max(args.items, args.scale_items)
         for i, size in enumerate(sizes):
             for backend in backends[i % 3:] + backends[: i % 3]:  # rotate the order: no backend always first
                 print(f"plain {backend} N={args.items} C={_fmt_bytes(size)} ...", file=sys.stderr, flush=True)
                 results.append(bench.run("plain", backend, args.items, size, timeout))
+        results.append(bench.run("plain", "attune-inline", args.items, min(sizes), timeout))
         for rep in range(1, args.plain_reps):  # the matrix ran the first repetition at the smallest C
-            for backend in (["attune", "stock"] if rep % 2 else ["stock", "attune"]):
+            for backend in (["attune", "attune-inline", "stock"] if rep % 2 else ["stock", "attune-inline", "attune"]):
                 print(f"plain {backend} N={args.items} C={_fmt_bytes(min(sizes))} rep {rep + 1} ...", file=sys.stderr,
                       flush=True)
                 results.append(bench.run("plain", backend, args.items, min(sizes), timeout))
