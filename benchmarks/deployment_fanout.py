@@ -46,6 +46,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -351,6 +352,8 @@ def main() -> None:
         args.items, args.sizes, args.scale_items, args.scale_bytes, args.plain_reps = 10, "0,100000", 20, 100_000, 2
     sizes = [int(s) for s in args.sizes.split(",")]
 
+    # SIGTERM (a CI timeout, `kill`) must still stop the deployment: turn it into SystemExit so `finally` runs
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     root = Path(tempfile.mkdtemp(prefix="deployment-fanout-"))
     workflows, dag_files = write_sources(root)
     started = time.monotonic()
