@@ -308,6 +308,43 @@ def check_targets(
     return lines
 
 
+#: S3 Standard list prices (us-east-1) per 1,000 requests, used only for the projection's cost column
+S3_GET_PRICE_PER_1000 = 0.0004
+
+
+def projection(results: list[RunResult], items: int, target_items: int, workers: tuple[int, ...]) -> list[str]:
+    """Scale the measured per-instance figures of each backend at the largest C to ``target_items``.
+
+    Everything printed here is projected (measured per-instance figure x instance count); the
+    per-instance figures themselves are this run's measurements. Worker time assumes the measured
+    median task duration and ``concurrency`` task slots per worker, i.e. no scheduler or DB limit.
+    """
+    big = max((r.context_bytes for r in results if r.kind == "plain"), default=0)
+    lines = [f"projection to {target_items:,} mapped instances from the N={items}, C={_fmt_bytes(big)} runs "
+             "(projected, not measured):"]
+    for backend in MATRIX_BACKENDS:
+        r = next((x for x in results if (x.kind, x.backend, x.items, x.context_bytes) == ("plain", backend, items, big)),
+                 None)
+        if r is None:
+            continue
+        # C grows with the item count at a fixed item size: per-instance bytes of a whole-list reader scale by
+        # target/N, an item reader's stay flat
+        item_reader = r.bytes_per_instance < big / 2
+        per_instance = r.bytes_per_instance if item_reader else r.bytes_per_instance * target_items / items
+        moved = per_instance * target_items
+        gets = r.s3_gets_per_instance * target_items
+        db = r.db_growth_bytes / max(1, r.instances) * target_items
+        hours = ", ".join(
+            f"{k} workers x 16 slots: {r.median_task_s * target_items / (k * 16) / 3600:.1f} h" for k in workers
+        )
+        lines.append(
+            f"  {backend:9s}: {_fmt_bytes(per_instance)} per instance, {_fmt_bytes(moved)} moved in total, "
+            f"{gets:,.0f} S3 GETs (${gets / 1000 * S3_GET_PRICE_PER_1000:,.2f} at list price), "
+            f"metadata DB +{_fmt_bytes(db)}; task time at the measured median: {hours}"
+        )
+    return lines
+
+
 def plot(results: list[RunResult], items: int, path: Path) -> None:
     import matplotlib
 
@@ -392,6 +429,9 @@ def main() -> None:
     print("\nratios against this run's baselines:")
     for line in lines:
         print("  " + line)
+    print()
+    for line in projection(results, args.items, 100_000, (4, 16, 64)):
+        print(line)
     failed = [r for r in results if r.state != "success"]
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
