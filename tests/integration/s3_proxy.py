@@ -8,6 +8,7 @@ it sent back. Requests are forwarded verbatim (Host header included, so signatur
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import threading
 import urllib.parse
@@ -28,6 +29,14 @@ class S3Request:
     range: str | None
     status: int
     bytes_out: int
+    #: the response body's size after content decoding (what the server handed out before gzip)
+    bytes_decoded: int = -1
+
+
+def _decoded_size(response: http.client.HTTPResponse, payload: bytes) -> int:
+    if response.getheader("Content-Encoding", "").lower() == "gzip":
+        return len(gzip.decompress(payload))
+    return len(payload)
 
 
 class CountingS3Proxy:
@@ -125,9 +134,10 @@ class CountingS3Proxy:
                         range=self.headers.get("Range"),
                         status=response.status,
                         bytes_out=0 if self.command == "HEAD" else len(payload),
+                        bytes_decoded=0 if self.command == "HEAD" else _decoded_size(response, payload),
                     )
                 )
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+            do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = _forward
 
         return Handler
