@@ -250,6 +250,11 @@ def _execute(
     from attune_provider.cli import secrets
 
     secrets.register([workflow], params)
+    # secret parameters never reach dag_run.conf in clear, whichever way the run is handed over
+    # (the runtime unseals them: plugins/secret_conf.py, runtime/context.py)
+    from attune_provider.plugins.secret_conf import seal_secret_conf
+
+    conf_params = seal_secret_conf(params, [name for name, p in workflow.parameters.items() if p.secret])
     dag = compile_dag(workflow)
     from attune_provider.cli.inquiries import InquiryWatcher
     from attune_provider.cli.progress import ProgressDisplay
@@ -265,13 +270,13 @@ def _execute(
     timings: dict[str, float] = {}
     try:
         if mode == "in-process":
-            run_id, state = executions.in_process(dag, params, record, home)
+            run_id, state = executions.in_process(dag, conf_params, record, home)
         elif mode == "deployment":
-            run_id, state = executions.for_deployment(dag.dag_id, params, record)
+            run_id, state = executions.for_deployment(dag.dag_id, conf_params, record)
         else:
             width = modes.workflow_concurrency([workflow])
             run_id, state, timings = executions.with_components(
-                list(nested), params, record, width, log=None, on_api=inquiries.use_api
+                list(nested), conf_params, record, width, log=None, on_api=inquiries.use_api
             )
             print(
                 "airflow components: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()),

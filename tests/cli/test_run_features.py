@@ -381,6 +381,13 @@ def test_secrets_never_appear_in_the_run_log_or_printed_result(cli_home: Path, t
         assert secret not in result.stdout
         assert secret not in result.stderr  # --task-logs: Airflow's own output on stderr
     assert output["token"] == "***" and output["password"] == "***"
+    # issue 22: the run's conf (Dag Run Conf view, REST API) holds the secret sealed, never in clear
+    import sqlite3
+
+    with sqlite3.connect(cli_home / "airflow.db") as db:
+        confs = [str(row[0]) for row in db.execute("select conf from dag_run where dag_id = 'clisecret.use'")]
+    assert confs and all(password not in conf for conf in confs), confs
+    assert all("attune-sealed:" in conf for conf in confs), confs
     # --parallel: Airflow's task supervisors write per-instance task logs (what the UI's Logs tab reads)
     parallel = run_cli(
         "run", str(workflow), "-p", f"password={password}", "--no-progress", "--parallel",
