@@ -100,12 +100,12 @@ def test_task_instance_view_shows_the_resolved_result(logged_in, api_server, sto
     _enter_frame(logged_in, "Attune result")
     try:
         body = _wait_for_text(logged_in, "content hash (sha256)")
-        # issue 14 item 6: titled by the item label, stdout collapsed, no mid-token wraps, download
+        # issue 14 item 6: titled by the item label, no mid-token wraps, download
         assert "check_health.run [srv-0003]" in body.splitlines()[0]  # map index 2, third server
         assert "result store reference" in body and "object size" in body
         collapsed = logged_in.find_elements(By.CSS_SELECTOR, "[data-testid='attune-collapsed']")
-        assert len(collapsed) == 1 and "same as data" in collapsed[0].text
-        assert collapsed[0].get_attribute("open") is None  # closed until clicked
+        # attune keeps no stdout once output was parsed (executor.rs): nothing repeats data, nothing to collapse
+        assert collapsed == []
         hash_cell = logged_in.find_element(By.CSS_SELECTOR, "table.meta code")
         line = float(logged_in.execute_script("return parseFloat(getComputedStyle(arguments[0]).lineHeight)", hash_cell))
         assert hash_cell.size["height"] < 1.6 * line, "the 64-char hash wrapped inside the token"
