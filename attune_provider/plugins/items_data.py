@@ -93,7 +93,9 @@ def item_list(dag_id: str, run_id: str, task_id: str, *, page: int = 1, page_siz
         start = (out.page - 1) * page_size
         shown = [row.map_index for row in all_rows[start : start + page_size]]
         page_rows = session.execute(
-            select(TI.map_index, TI._rendered_map_index, TI.state, TI.duration)
+            # the stored column (None until rendered), as plugins/data.py reads it: the public
+            # ``rendered_map_index`` falls back to str(map_index)
+            select(TI.map_index, TI.__table__.c.rendered_map_index, TI.state, TI.duration)
             .where(*where, TI.map_index.in_(shown))
             .order_by(TI.map_index)
         ).all()
@@ -111,7 +113,7 @@ def item_list(dag_id: str, run_id: str, task_id: str, *, page: int = 1, page_siz
     for row in page_rows:
         raw = xcoms.get(row.map_index)
         stored, size = ("none", None) if raw is None else result_size(raw)
-        out.rows.append(ItemRow(row.map_index, row._rendered_map_index, _state(row.state), row.duration, size, stored))
+        out.rows.append(ItemRow(row.map_index, row.rendered_map_index, _state(row.state), row.duration, size, stored))
     _fill_strip(out, [(r.map_index, _state(r.state) or "none", float(r.duration or 0.0)) for r in all_rows])
     return out
 

@@ -61,7 +61,15 @@ def test_missing_child_dag_is_an_error_naming_it(deployment: Deployment) -> None
     assert deployment.wait_for_runs(ORPHAN, [run_id], TIMEOUT) == {run_id: "failed"}
     assert _state(deployment, ORPHAN, run_id, "call_missing.run") == "failed"
     output = deployment.result(ORPHAN, run_id, "end")
-    assert "child workflow 'integration.not_deployed'" in output["error"], output
+    # the run's result in attune's words (scheduler.rs build_workflow_result_payload) ...
+    assert output == {"error": "Workflow failed: 1 task(s) failed: call_missing", "succeeded": False}, output
+    # ... and the task's own error names the child it could not start
+    path = (
+        f"/dags/{ORPHAN}/dagRuns/{run_id}/taskInstances/call_missing.run/xcomEntries/attune_child_error"
+        "?map_index=-1&stringify=false"
+    )
+    error = deployment.api("GET", path)["value"]
+    assert "child workflow 'integration.not_deployed'" in error, error
 
 
 def test_inquiry_is_answered_through_the_hitl_rest_api(deployment: Deployment) -> None:
