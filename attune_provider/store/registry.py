@@ -72,8 +72,16 @@ def _database_option(name: str) -> str:
         return ""
 
 
+#: what Airflow 3's task supervisor puts in place of the DB URL in every task process
+#: (``airflow/sdk/execution_time/supervisor.py``, ``block_orm_access``)
+BLOCKED_DB_URL_PREFIX = "airflow-db-not-allowed:"
+
+
 def _configured_conn() -> str:
-    return _database_option("sql_alchemy_conn")
+    """The metadata DB URL, or "" where this process has none: a task process under Airflow 3 sees
+    only the blocked placeholder, whose hash would make every deployment's tasks one registrant."""
+    conn = _database_option("sql_alchemy_conn")
+    return "" if conn.startswith(BLOCKED_DB_URL_PREFIX) else conn
 
 
 @functools.cache

@@ -230,3 +230,21 @@ def test_an_unmarked_object_waits_for_every_registrants_published_references(
     # B's references (published by that gc, taken 2 h after the object was written) rule it out
     late = collect(shared, dry_run=False, grace_seconds=HOURS, db=MetadataDB.at(a.url))
     assert late.deleted == [legacy] and not shared.exists(legacy)
+
+
+def test_a_task_process_with_airflows_blocked_db_url_is_no_registrant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Airflow 3 task processes see ``airflow-db-not-allowed:///`` instead of the DB URL; hashing
+    it made every deployment's tasks one bogus 'live' registrant that kept every unmarked object
+    (found when a CLI run with Airflow's processes left gc unable to delete an orphan)."""
+    from attune_provider.store.registry import current_registrant
+
+    monkeypatch.delenv("AIRFLOW__ATTUNE__STORE_REGISTRANT", raising=False)
+    monkeypatch.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "airflow-db-not-allowed:///")
+    current_registrant.cache_clear()
+    try:
+        assert current_registrant() is None
+        monkeypatch.setenv("AIRFLOW__ATTUNE__STORE_REGISTRANT", "production")
+        current_registrant.cache_clear()
+        assert current_registrant() == "production"  # the documented way for shared stores
+    finally:
+        current_registrant.cache_clear()
