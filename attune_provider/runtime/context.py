@@ -57,12 +57,17 @@ def workflow_parameters(plan: WorkflowPlan, airflow_context: Mapping[str, Any]) 
 
 
 def unsealed_parameters(plan: WorkflowPlan, values: dict[str, Any]) -> dict[str, Any]:
-    """Secret parameters sealed in the run's conf (``plugins.secret_conf``) decrypted."""
+    """Parameters sealed in the run's conf decrypted: secret fields of a triggered run
+    (``plugins.secret_conf``) and whatever a parent workflow sealed for its child
+    (``secret_values.sealed_child_conf``), declared secret here or not; each is remembered as a
+    secret of this process, so it stays masked wherever it goes."""
+    from attune_provider.actions.masking import remember_secret
     from attune_provider.store.sealed import is_sealed_text, unseal_text
 
-    for name, spec in plan.workflow.parameters.items():
-        if getattr(spec, "secret", False) and is_sealed_text(values.get(name)):
-            values[name] = unseal_text(values[name])
+    for name, value in list(values.items()):
+        if is_sealed_text(value):
+            values[name] = unseal_text(value)
+            remember_secret(values[name])
     return values
 
 

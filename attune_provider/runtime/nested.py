@@ -60,9 +60,19 @@ class AttuneNestedOperator(TriggerDagRunOperator):
             raise AirflowSkipException(reason)
         ctx = build_context(self.workflow_plan, context)
         try:
-            self.conf = render_input(task, ctx)
+            conf = render_input(task, ctx)
         except ExpressionError:
             raise
+        # the child's dag_run.conf never holds a secret in clear (issue 22): sealed, unsealed by the child
+        from attune_provider.runtime.context import sealed_variable_names
+        from attune_provider.runtime.secret_values import sealed_child_conf, secret_parameter_names
+
+        self.conf = sealed_child_conf(
+            task.spec.input,
+            conf,
+            secret_parameter_names(self.workflow_plan.workflow.parameters),
+            sealed_variable_names(self.workflow_plan, context),
+        )
         self._require_child_dag(context)
         self.log.info("attune: starting child workflow %s", self.trigger_dag_id)
         return super().execute(context)

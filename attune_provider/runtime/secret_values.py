@@ -24,7 +24,7 @@ from attune_provider.actions.masking import (
     remember_secret,
 )
 from attune_provider.spec.templates import PARAMETER_NAMESPACES, VARIABLE_NAMESPACES, namespace_references
-from attune_provider.store.sealed import is_sealed, seal, unseal
+from attune_provider.store.sealed import is_sealed, seal, seal_text, unseal
 
 
 def secret_parameter_names(parameters: Mapping[str, Any]) -> frozenset[str]:
@@ -105,4 +105,23 @@ def masked_output(
             out[key] = REPLACEMENT
         else:
             out[key] = masker.redact_value(value)
+    return out
+
+
+def sealed_child_conf(
+    raw_input: Mapping[str, Any] | None,
+    conf: Mapping[str, Any],
+    secret_parameters: Collection[str],
+    sealed_variables: Collection[str],
+) -> dict[str, Any]:
+    """A nested child's run conf with every field that is (or was made from) a secret sealed, so
+    the child's ``dag_run.conf`` never holds it in clear; the child unseals it
+    (``runtime.context.unsealed_parameters``) whether or not it declares the field secret."""
+    raw = raw_input or {}
+    out = dict(conf)
+    for key, value in conf.items():
+        if value in (None, "") or is_sealed(value):
+            continue
+        if reads_secret(raw.get(key), secret_parameters, sealed_variables) or contains_secret(value):
+            out[key] = seal_text(value)
     return out
