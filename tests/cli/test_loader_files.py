@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from attune_provider.cli import loader_files
+from attune_provider.dag_loading.published import workflows_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,7 +82,7 @@ def test_the_ui_reads_back_which_workflows_a_cli_file_publishes(deployment, tmp_
     """The workflow view finds a CLI-run DAG's YAML through its loader file (format owned here)."""
     dags, _, elsewhere = deployment
     used = loader_files.prepare(dags, "cli.mine", {"cli.mine": elsewhere / "mine.yaml"})
-    assert loader_files.workflows_in(used) == {"cli.mine": str((elsewhere / "mine.yaml").resolve())}
+    assert workflows_in(used) == {"cli.mine": str((elsewhere / "mine.yaml").resolve())}
     broken = tmp_path / "broken.py"
     broken.write_text("publish(globals(), {'x': open('y')}, __file__)\n")
-    assert loader_files.workflows_in(broken) == {}  # never evaluates code: not a literal, nothing
+    assert workflows_in(broken) == {}  # never evaluates code: not a literal, nothing
