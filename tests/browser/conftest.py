@@ -107,9 +107,6 @@ def stored_run(browser_available, tmp_path_factory) -> StoredRun:
                 "-p",
                 f"server_count={SERVER_COUNT}",
                 "--no-progress",
-                # Airflow's own processes run it, so each instance has its task log (in-process
-                # dag.test() writes none: docs/running.md, Logs)
-                "--parallel",
             ],
             # Airflow's default level (the servers here log at WARNING): task logs keep INFO lines
             env={**server_env(home), "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"},
