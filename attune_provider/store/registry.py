@@ -45,15 +45,35 @@ def sanitized_db_url(conn: str) -> str:
     try:
         from sqlalchemy.engine import make_url
 
+        # hide_password: ``url.set(password=None)`` kept the password in the rendered text (the lease
+        # file, which every user of a shared store reads, held the DB password in clear)
+        return make_url(conn).render_as_string(hide_password=True)
+    except Exception:  # not a URL sqlalchemy knows: keep only what cannot be a password
+        return conn.split("@")[-1]
+
+
+#: URL options that tune a connection but never choose the database: one DB reached with or
+#: without them (the CLI adds ``?timeout=60`` to SQLite, its Airflow processes may not) is one registrant
+CONNECTION_TUNING_OPTIONS = frozenset(
+    {"timeout", "connect_timeout", "check_same_thread", "application_name", "sslmode", "charset"}
+)
+
+
+def _identity_url(conn: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
         url = make_url(conn)
-        return url.set(password=None).render_as_string(hide_password=False) if url.password else str(url)
+        query = {k: v for k, v in url.query.items() if k not in CONNECTION_TUNING_OPTIONS}
+        return url.set(query=query).render_as_string(hide_password=True)  # the password shows as ***
     except Exception:  # not a URL sqlalchemy knows: keep only what cannot be a password
         return conn.split("@")[-1]
 
 
 def registrant_for(conn: str) -> str:
-    """The registrant id of the database at ``conn`` (password excluded, so rotating it keeps the id)."""
-    return "db-" + hashlib.sha256(sanitized_db_url(conn).encode("utf-8")).hexdigest()[:20]
+    """The registrant id of the database at ``conn``: password and connection-tuning options
+    excluded (rotating a password, or a different timeout, keeps the id)."""
+    return "db-" + hashlib.sha256(_identity_url(conn).encode("utf-8")).hexdigest()[:20]
 
 
 def _database_option(name: str) -> str:

@@ -248,3 +248,25 @@ def test_a_task_process_with_airflows_blocked_db_url_is_no_registrant(monkeypatc
         assert current_registrant() == "production"  # the documented way for shared stores
     finally:
         current_registrant.cache_clear()
+
+
+def test_one_database_is_one_registrant_whatever_its_connection_options() -> None:
+    """The CLI reaches its SQLite DB as ``...airflow.db?timeout=60``, its Airflow processes without
+    the option: two ids for one DB made gc keep every unmarked object as another 'live' home's."""
+    from attune_provider.store.registry import registrant_for
+
+    home = "sqlite:////tmp/home/airflow.db"
+    assert registrant_for(home + "?timeout=60") == registrant_for(home) == registrant_for("sqlite:////tmp/home/airflow.db?check_same_thread=False")
+    assert registrant_for("postgresql://a:pw1@db/prod?connect_timeout=5") == registrant_for("postgresql://a:pw2@db/prod")
+    assert registrant_for("postgresql://a@db/prod") != registrant_for("postgresql://a@db/staging")
+    # an option that names the database (ODBC) still counts
+    odbc = "mssql+pyodbc:///?odbc_connect="
+    assert registrant_for(odbc + "DSN%3Dprod") != registrant_for(odbc + "DSN%3Dstaging")
+
+
+def test_the_lease_file_never_holds_the_database_password() -> None:
+    """The registry's ``db`` field is read by every user of a shared store: no password in it."""
+    from attune_provider.store.registry import sanitized_db_url
+
+    shown = sanitized_db_url("postgresql://airflow:s3cr3t-db-pw@db:5432/prod?connect_timeout=5")
+    assert "s3cr3t-db-pw" not in shown and "db:5432/prod" in shown
