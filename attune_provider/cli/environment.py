@@ -55,9 +55,19 @@ def home_fernet_key(home: Path) -> str:
     if not path.is_file():
         from cryptography.fernet import Fernet
 
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # concurrent first runs of one home: each writes a complete key aside and links it into
+        # place; the first link wins and the others use that key (O_EXCL on the final name made the
+        # losers fail with FileExistsError, or read a key not yet written)
+        spare = path.with_name(f".{FERNET_KEY_FILE}.{os.getpid()}.tmp")
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(Fernet.generate_key().decode("ascii"))
+        try:
+            os.link(spare, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(spare)
     return path.read_text(encoding="ascii").strip()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,18 @@ def test_load_examples_spelled_out_by_airflow_counts_as_unset(clean_env):
     (clean_env / "airflow.cfg").write_text("[core]\nload_examples = True\n")
     environment.prepare(str(clean_env))
     assert os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+
+
+def _key_of(home: str) -> str:
+    return environment.home_fernet_key(Path(home))
+
+
+def test_concurrent_first_runs_of_a_home_share_one_fernet_key(tmp_path):
+    """Seen in CI: of several first runs of one fresh home, the losers of the key file's O_EXCL
+    creation failed with FileExistsError."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(8) as pool:
+        keys = pool.map(_key_of, [str(tmp_path)] * 32)
+    assert len(set(keys)) == 1 and keys[0]
+    assert [p.name for p in tmp_path.iterdir()] == [environment.FERNET_KEY_FILE]  # no spare left behind
