@@ -61,6 +61,15 @@ def _inline_threshold() -> int:
     return store_settings().inline_threshold
 
 
+def _inline_row(value: Any, key: str) -> Any | None:
+    """The plain ``BaseXCom`` row for a value under ``[attune] inline_threshold``, else None."""
+    threshold = _inline_threshold()
+    if threshold <= 0:
+        return None
+    inline = BaseXCom.serialize_value(value, key=key)
+    return inline if len(json.dumps(inline, default=str)) < threshold else None
+
+
 def _enter_reader_scope(store: ResultStore) -> None:
     """Attribute reads (and a fresh cache) to the running task instance, if there is one."""
     try:
@@ -89,6 +98,11 @@ class AttuneXComBackend(BaseXCom):
     ) -> Any:
         if key != BaseXCom.XCOM_RETURN_KEY or not offloads_current_task(dag_id):
             return BaseXCom.serialize_value(value, key=key, task_id=task_id, dag_id=dag_id, run_id=run_id)
+        if not is_view(value):
+            value = to_plain(value)
+            inline = _inline_row(value, key)  # decided before the store is touched: no S3 for it
+            if inline is not None:
+                return inline
         store = _store()
         registrant = heartbeat(store)  # this deployment's lease on the (maybe shared) store
         holder = (
@@ -103,11 +117,9 @@ class AttuneXComBackend(BaseXCom):
                 kind = "list" if isinstance(value, LazySequence) else "dict"
                 size = _object_size(store, ref)
                 return make_reference(ref, path, kind=kind, length=len(value), size=size, preview=None)
-        value = to_plain(value)
-        threshold = _inline_threshold()
-        if threshold > 0:
-            inline = BaseXCom.serialize_value(value, key=key)
-            if len(json.dumps(inline, default=str)) < threshold:
+            value = to_plain(value)  # a view of another store: copied into this one
+            inline = _inline_row(value, key)
+            if inline is not None:
                 return inline
         if holder:  # the hold comes before the write: see store.holders for why
             key, data = store.encode_object(value)

@@ -69,6 +69,16 @@ def test_inline_threshold_keeps_small_values_in_the_row(monkeypatch: pytest.Monk
     assert is_reference(big)
 
 
+def test_an_inline_value_never_opens_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deployment benchmark: with a threshold, a small value paid the S3 client's import anyway
+    (the store and its lease were opened before the threshold was checked)."""
+    monkeypatch.setenv("AIRFLOW__ATTUNE__INLINE_THRESHOLD", "1000")
+    monkeypatch.setenv("AIRFLOW__ATTUNE__STORE_URL", "nosuchprotocol://bucket/attune-store")
+    assert AttuneXComBackend.serialize_value({"small": 1}, key="return_value") == {"small": 1}
+    with pytest.raises(Exception, match="nosuchprotocol"):
+        AttuneXComBackend.serialize_value({"big": "x" * 2000}, key="return_value")
+
+
 def test_missing_object_is_an_error_not_the_reference() -> None:
     ref = AttuneXComBackend.serialize_value(["a", "b"], key="return_value")
     ref = {**ref, "key": "0" * 64}
