@@ -373,56 +373,8 @@ def plot(results: list[RunResult], items: int, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--items", type=int, default=200, help="N, items per fan-out")
-    parser.add_argument("--sizes", default="0,1000000,10000000", help="C values in bytes, comma-separated")
-    parser.add_argument("--scale-items", type=int, default=2000, help="N of the scale point at C = 1 MB (0: skip)")
-    parser.add_argument("--scale-bytes", type=int, default=1_000_000, help="C of the scale point")
-    parser.add_argument("--plain-reps", type=int, default=3, help="interleaved runs of the plain DAG per backend")
-    parser.add_argument("--concurrency", type=int, default=4, help="Celery worker concurrency per backend")
-    parser.add_argument("--quick", action="store_true", help="smallest variant (a functional check, not a figure)")
-    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "deployment_fanout.json")
-    parser.add_argument("--plot", type=Path, default=None, help="PNG path (e.g. docs/images/deployment_fanout.png)")
-    args = parser.parse_args()
-    if args.quick:
-        args.items, args.sizes, args.scale_items, args.scale_bytes, args.plain_reps = 10, "0,100000", 20, 100_000, 2
-    sizes = [int(s) for s in args.sizes.split(",")]
-
-    # SIGTERM (a CI timeout, `kill`) must still stop the deployment: turn it into SystemExit so `finally` runs
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    root = Path(tempfile.mkdtemp(prefix="deployment-fanout-"))
-    workflows, dag_files = write_sources(root)
-    started = time.monotonic()
-    deploy = start_deployment(dag_files=[REPO / "dags" / "attune_dags.py", *dag_files], workflow_files=workflows,
-                              worker_concurrency=1)
-    results: list[RunResult] = []
-    try:
-        bench = Bench(deploy, root / "rss", args.concurrency)
-        dag_ids = [f"bench.fanout_{_name(b)}" for b in BACKENDS] + [f"bench_plain_{_name(b)}" for b in BACKENDS]
-        deploy.wait_for_dags(dag_ids, timeout=300)
-        for dag_id in dag_ids:
-            deploy.unpause(dag_id)
-        print(f"deployment ready in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
-        backends = list(MATRIX_BACKENDS)
-        timeout = 600 + 3.0 * max(args.items, args.scale_items)
-        for i, size in enumerate(sizes):
-            for backend in backends[i % 3:] + backends[: i % 3]:  # rotate the order: no backend always first
-                print(f"plain {backend} N={args.items} C={_fmt_bytes(size)} ...", file=sys.stderr, flush=True)
-                results.append(bench.run("plain", backend, args.items, size, timeout))
-        results.append(bench.run("plain", "attune-inline", args.items, min(sizes), timeout))
-        for rep in range(1, args.plain_reps):  # the matrix ran the first repetition at the smallest C
-            for backend in (["attune", "attune-inline", "stock"] if rep % 2 else ["stock", "attune-inline", "attune"]):
-                print(f"plain {backend} N={args.items} C={_fmt_bytes(min(sizes))} rep {rep + 1} ...", file=sys.stderr,
-                      flush=True)
-                results.append(bench.run("plain", backend, args.items, min(sizes), timeout))
-        if args.scale_items:
-            for n in (args.items, args.scale_items):
-                print(f"workflow attune N={n} C={_fmt_bytes(args.scale_bytes)} ...", file=sys.stderr, flush=True)
-                results.append(bench.run("workflow", "attune", n, args.scale_bytes, timeout))
-    finally:
-        deploy.stop()
-
+def report(results: list[RunResult], args: argparse.Namespace, sizes: list[int]) -> None:
+    """The table, the targets, the projection, the JSON and the picture, from measured runs."""
     print("\ndeployment_fanout: Celery + Postgres + S3 (moto on loopback), one worker per backend\n")
     print_table(results)
     lines = check_targets(results, args.items, sizes, args.scale_items, args.scale_bytes)
@@ -432,14 +384,91 @@ def main() -> None:
     print()
     for line in projection(results, args.items, 100_000, (4, 16, 64)):
         print(line)
-    failed = [r for r in results if r.state != "success"]
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
-                                     "results": [asdict(r) for r in results], "targets": lines}, indent=2))
+    save(results, args, lines)
     print(f"\nwrote {args.json}")
     if args.plot:
         plot(results, args.items, args.plot)
         print(f"wrote {args.plot}")
+
+
+def save(results: list[RunResult], args: argparse.Namespace, targets: list[str] | None = None) -> None:
+    """Written after every run too (``targets`` None): an interrupted benchmark keeps what it measured."""
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items() if k != "report"},
+                                     "complete": targets is not None,
+                                     "results": [asdict(r) for r in results], "targets": targets or []}, indent=2))
+
+
+def load(paths: list[Path]) -> list[RunResult]:
+    """Runs saved by earlier invocations (``--report``), all kept, in file order (the targets take
+    the first run of a configuration; repetitions of the plain DAG at the smallest C all count)."""
+    results: list[RunResult] = []
+    for path in paths:
+        results.extend(RunResult(**row) for row in json.loads(path.read_text())["results"])
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=200, help="N, items per fan-out")
+    parser.add_argument("--sizes", default="0,1000000,10000000", help="C values in bytes, comma-separated")
+    parser.add_argument("--scale-items", type=int, default=2000, help="N of the scale point at C = 1 MB (0: skip)")
+    parser.add_argument("--scale-bytes", type=int, default=1_000_000, help="C of the scale point")
+    parser.add_argument("--plain-reps", type=int, default=3, help="interleaved runs of the plain DAG per backend")
+    parser.add_argument("--concurrency", type=int, default=4, help="Celery worker concurrency per backend")
+    parser.add_argument("--quick", action="store_true", help="smallest variant (a functional check, not a figure)")
+    parser.add_argument("--skip-matrix", action="store_true", help="only the scale point (N=items and N=scale-items)")
+    parser.add_argument("--report", type=Path, nargs="+", default=None,
+                        help="no runs: report the runs saved in these JSON files (e.g. a matrix and a scale run)")
+    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "deployment_fanout.json")
+    parser.add_argument("--plot", type=Path, default=None, help="PNG path (e.g. docs/images/deployment_fanout.png)")
+    args = parser.parse_args()
+    if args.quick:
+        args.items, args.sizes, args.scale_items, args.scale_bytes, args.plain_reps = 10, "0,100000", 20, 100_000, 2
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.report:
+        report(load(args.report), args, sizes)
+        return
+
+    # SIGTERM (a CI timeout, `kill`) must still stop the deployment: turn it into SystemExit so `finally` runs
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    root = Path(tempfile.mkdtemp(prefix="deployment-fanout-"))
+    workflows, dag_files = write_sources(root)
+    started = time.monotonic()
+    deploy = start_deployment(dag_files=[REPO / "dags" / "attune_dags.py", *dag_files], workflow_files=workflows,
+                              worker_concurrency=1)
+    results: list[RunResult] = []
+
+    def measure(kind: str, backend: str, n: int, c: int, label: str = "") -> None:
+        print(f"{kind} {backend} N={n} C={_fmt_bytes(c)}{label} ...", file=sys.stderr, flush=True)
+        results.append(bench.run(kind, backend, n, c, timeout))
+        save(results, args)
+
+    try:
+        bench = Bench(deploy, root / "rss", args.concurrency)
+        dag_ids = [f"bench.fanout_{_name(b)}" for b in BACKENDS] + [f"bench_plain_{_name(b)}" for b in BACKENDS]
+        deploy.wait_for_dags(dag_ids, timeout=300)
+        for dag_id in dag_ids:
+            deploy.unpause(dag_id)
+        print(f"deployment ready in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+        backends = list(MATRIX_BACKENDS)
+        timeout = 600 + 3.0 * max(args.items, args.scale_items)
+        if not args.skip_matrix:
+            for i, size in enumerate(sizes):
+                for backend in backends[i % 3:] + backends[: i % 3]:  # rotate the order: no backend always first
+                    measure("plain", backend, args.items, size)
+            measure("plain", "attune-inline", args.items, min(sizes))
+            for rep in range(1, args.plain_reps):  # the matrix ran the first repetition at the smallest C
+                for backend in (["attune", "attune-inline", "stock"] if rep % 2 else ["stock", "attune-inline", "attune"]):
+                    measure("plain", backend, args.items, min(sizes), f" rep {rep + 1}")
+        if args.scale_items:
+            for n in (args.items, args.scale_items):
+                measure("workflow", "attune", n, args.scale_bytes)
+    finally:
+        deploy.stop()
+
+    report(results, args, sizes)
+    failed = [r for r in results if r.state != "success"]
     if failed:
         raise SystemExit(f"{len(failed)} run(s) did not succeed: {[(r.kind, r.backend, r.state) for r in failed]}")
     if os.environ.get("BENCH_KEEP") is None:

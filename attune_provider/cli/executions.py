@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from attune_provider.cli.errors import CliError
-from attune_provider.cli.run_records import RunRecord, fail_run, home_lock
+from attune_provider.cli.run_records import RunRecord, claim_run, fail_run, home_lock
 
 FINISHED = ("success", "failed")
 
@@ -143,6 +143,7 @@ def in_process(dag: Any, params: Mapping[str, Any], record: RunRecord, home: Pat
         raise
     finally:
         returned.set()
+        _claim(dag.dag_id, run_id)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if not released.is_set():
@@ -157,6 +158,14 @@ def in_process(dag: Any, params: Mapping[str, Any], record: RunRecord, home: Pat
         fail_run(dag.dag_id, run_id, "attune-airflow run: dag.test() returned before the run finished")
         state = "failed"
     return run_id, state
+
+
+def _claim(dag_id: str, run_id: str) -> None:
+    """Once ``dag.test()`` is done with the run (it writes its own ``dag_test`` back while it runs)."""
+    try:
+        claim_run(dag_id, run_id)
+    except Exception as exc:  # cosmetic: the run stays as dag.test() created it
+        print(f"attune-airflow run: could not record who triggered {run_id}: {exc}", file=sys.stderr)
 
 
 def _stop_actions(returned: threading.Event) -> None:

@@ -174,3 +174,23 @@ def fail_run(dag_id: str, run_id: str, reason: str) -> bool:
         run.state = DagRunState.FAILED
         run.note = reason[:1000]
     return True
+
+
+def claim_run(dag_id: str, run_id: str) -> None:
+    """Record who triggered an in-process run: ``dag.test()`` names every run it creates
+    ``triggered_by=test`` by user ``dag_test`` (``airflow.models.dagrun.get_or_create_dagrun``),
+    and the UI would show that instead of the person who ran ``attune-airflow run``."""
+    import getpass
+
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.types import DagRunTriggeredByType
+    from sqlalchemy import update
+
+    with create_session() as session:
+        session.execute(
+            update(DagRun)
+            .where(DagRun.dag_id == dag_id, DagRun.run_id == run_id, DagRun.triggering_user_name == "dag_test")
+            .values(triggered_by=DagRunTriggeredByType.CLI, triggering_user_name=getpass.getuser())
+            .execution_options(synchronize_session=False)
+        )

@@ -22,6 +22,7 @@ from attune_provider.runtime.inputs import render_input, render_timeout
 from attune_provider.runtime.items import item_label, unpack_chunk
 from attune_provider.runtime.outcome import FAILED_OUTCOME, SUCCEEDED, task_outcome
 from attune_provider.runtime.plan import TaskPlan, WorkflowPlan
+from attune_provider.runtime.rendered_input import input_outside_a_run
 from attune_provider.runtime.results import task_result
 from attune_provider.runtime.retry import is_final_try, retry_delay_seconds
 from attune_provider.runtime.routing import route
@@ -55,6 +56,13 @@ class AttuneStep(BaseOperator):
         self.workflow_plan = workflow_plan
         self.attune_task = attune_task
         self.attune_input: Any = None
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """Airflow's Jinja leaves ``attune_input`` alone; outside a run (``airflow tasks render``)
+        it shows the input the instance got, as stored, or says it has not run yet."""
+        super().render_template_fields(context, jinja_env)
+        if self.attune_input is None:
+            self.attune_input = input_outside_a_run(context.get("ti"))
 
     def record_input(self, params: Mapping[str, Any], secrets: Sequence[str], unit: int | None = None) -> None:
         """Keep the rendered input for Airflow's rendered fields (per unit in a chunk)."""

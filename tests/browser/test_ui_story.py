@@ -124,3 +124,40 @@ def test_the_required_enum_drop_down_offers_no_null(logged_in, api_server, sched
     assert "fast" in options and "thorough" in options, options
     assert not any(o.lower() in ("null", "none", "") for o in options), options
     _shot(logged_in, "26-enum", doc=None)
+
+
+def test_a_refused_trigger_shows_the_reason_in_the_dialog(logged_in, api_server, scheduler_run):
+    """Point 4: a parameter the API refuses (retries = 7, maximum 3) must show why, not only the
+    toast's bare "Bad Request"; and no run may be created."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    token = api_token(api_server)
+    before = api_call(api_server, token, f"/api/v2/dags/{scheduler_run.dag_id}/dagRuns?limit=100")["total_entries"]
+    logged_in.get(f"{api_server}/dags/{scheduler_run.dag_id}")
+    _wait_for_text(logged_in, "Trigger")
+    buttons = [b for b in logged_in.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Trigger"]
+    buttons[0].click()
+    deadline = time.monotonic() + 60
+    while not logged_in.find_elements(By.ID, "element_retries"):
+        assert time.monotonic() < deadline, "the trigger form has no retries field"
+        time.sleep(0.5)
+    logged_in.find_element(By.ID, "element_token").send_keys("a-token")
+    retries = logged_in.find_element(By.ID, "element_retries")
+    retries.send_keys(Keys.CONTROL, "a")
+    retries.send_keys("7")
+    time.sleep(1)
+    submit = [
+        b for b in logged_in.find_elements(By.CSS_SELECTOR, "[role=dialog] button") if b.text.strip() == "Trigger"
+    ]
+    assert submit, "no Trigger button in the trigger dialog"
+    submit[-1].click()
+    body = _wait_for_text(logged_in, "retries", timeout=30)
+    deadline = time.monotonic() + 30
+    while "7 is greater than the maximum of 3" not in body and time.monotonic() < deadline:
+        time.sleep(0.5)
+        body = logged_in.find_element(By.TAG_NAME, "body").text
+    _shot(logged_in, "27-refused-trigger", doc="ui-refused-trigger")
+    assert "7 is greater than the maximum of 3" in body, body[-2000:]
+    after = api_call(api_server, token, f"/api/v2/dags/{scheduler_run.dag_id}/dagRuns?limit=100")["total_entries"]
+    assert after == before

@@ -54,6 +54,18 @@ def test_run_succeeds_and_prints_the_result(greet_run, cli_home: Path):
     assert "publish(globals()" in loader.read_text()
 
 
+def test_an_in_process_run_names_who_triggered_it(greet_run, cli_home: Path):
+    """Issue 23: the UI showed ``dag_test`` as the triggering user of every in-process CLI run."""
+    import getpass
+
+    assert greet_run.returncode == 0, greet_run.stderr[-3000:]
+    with sqlite3.connect(cli_home / "airflow.db") as db:
+        rows = db.execute(
+            "select triggered_by, triggering_user_name from dag_run where dag_id = 'clitest.greet'"
+        ).fetchall()
+    assert rows and all(row == ("CLI", getpass.getuser()) for row in rows), rows
+
+
 def test_failed_run_exits_non_zero(cli_home: Path, workflows, greet_run):
     result = run_cli("run", str(workflows["broken"]), "--no-progress", home=cli_home)
     assert result.returncode == 1, result.stderr[-3000:]

@@ -6,6 +6,7 @@ test fails, and a failing test gets the tail of every component's log in its rep
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,17 @@ ATTUNE_DAGS = (
     "integration.rerun",
     "integration.daily",
     "integration.load",
+    "integration.sdk_pack",
 )
+
+#: issue 21, "Done when": attune-packs/python_example (a real SDK-based pack), read unchanged from
+#: $ATTUNE_PUBLIC_PACKS when that folder holds it (kept outside the project; skipped otherwise)
+PUBLIC_SDK_PACK = Path(os.environ.get("ATTUNE_PUBLIC_PACKS") or "/nonexistent") / "python_example"
+PUBLIC_SDK_DAG = "python_example.timeline_demo"
+
+
+def public_sdk_pack() -> Path | None:
+    return PUBLIC_SDK_PACK if (PUBLIC_SDK_PACK / "pack.yaml").is_file() else None
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -39,10 +50,15 @@ def deployment(request) -> Iterator[Deployment]:
     deploy = start_deployment(
         dag_files=[REPO_ROOT / "dags" / "attune_dags.py", HERE / "dags" / "plain_mapped.py"],
         workflow_files=sorted((HERE / "workflows").glob("*.yaml")),
-        pack_dirs=[REPO_ROOT / "tests" / "actions" / "envpacks" / "reqpack"],  # issue 21: pack envs
+        pack_dirs=[  # issue 21: pack environments built on the Celery workers
+            REPO_ROOT / "tests" / "actions" / "envpacks" / "reqpack",
+            REPO_ROOT / "tests" / "actions" / "envpacks" / "sdkpack",
+            *filter(None, [public_sdk_pack()]),
+        ],
     )
+    public = [PUBLIC_SDK_DAG] if public_sdk_pack() else []
     try:
-        deploy.wait_for_dags(["plain_mapped", *ATTUNE_DAGS], timeout=240)
+        deploy.wait_for_dags(["plain_mapped", *ATTUNE_DAGS, *public], timeout=240)
         yield deploy
     except BaseException:
         print(deploy.logs_report())

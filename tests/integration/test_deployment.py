@@ -114,6 +114,39 @@ def test_parallel_branches_publish_every_variable(deployment: Deployment) -> Non
     }
 
 
+def test_an_sdk_based_pack_runs_on_the_celery_workers(deployment: Deployment) -> None:
+    """Issue 21: actions bootstrapped by the real attune SDK (``attune.run_action``) run on a Celery
+    worker with the SDK from their pack's own virtualenv, not the provider's."""
+    dag_id = "integration.sdk_pack"
+    deployment.unpause(dag_id)
+    run_id = deployment.trigger(dag_id, {"names": ["ada", "grace", "linus"]})
+    assert deployment.wait_for_runs(dag_id, [run_id], RUN_TIMEOUT) == {run_id: "success"}
+    output = deployment.result(dag_id, run_id, "end")
+    assert output["messages"] == ["Hello, ada", "HELLO, GRACE", "Hello, linus"], output
+    envs = (deployment.airflow_home / "attune-runtime-envs" / "sdkpack").resolve()
+    for sdk_file in output["sdk_files"]:
+        assert Path(sdk_file).resolve().is_relative_to(envs), sdk_file
+
+
+def test_the_public_python_example_pack_runs_unchanged_on_celery(deployment: Deployment) -> None:
+    """Issue 21, "Done when": attune-packs/python_example, unchanged, in the Celery deployment
+    (its timeline_demo workflow: SDK actions, fan-out/fan-in, with_items, retries, publish)."""
+    from tests.integration.conftest import PUBLIC_SDK_DAG, public_sdk_pack
+
+    if public_sdk_pack() is None:
+        pytest.skip("set ATTUNE_PUBLIC_PACKS to a folder holding attune-packs/python_example")
+    deployment.unpause(PUBLIC_SDK_DAG)
+    conf = {"item_count": 3, "build_duration": 0.2, "lint_duration": 0.2, "scan_duration": 0.2,
+            "item_duration": 0.1}  # fmt: skip
+    run_id = deployment.trigger(PUBLIC_SDK_DAG, conf)
+    assert deployment.wait_for_runs(PUBLIC_SDK_DAG, [run_id], RUN_TIMEOUT) == {run_id: "success"}
+    output = deployment.result(PUBLIC_SDK_DAG, run_id, "end")
+    assert output["status"] == "success" and output["items_processed"] == 3 and output["succeeded"] is True
+    sdk = list((deployment.airflow_home / "attune-runtime-envs" / "python_example").glob(
+        "python-*/lib/python*/site-packages/attune/__init__.py"))  # fmt: skip
+    assert sdk, "the SDK did not come from python_example's own environment"
+
+
 @pytest.fixture(scope="module")
 def cleared_rerun(deployment: Deployment) -> dict:
     """Run integration.rerun, clear its task through the REST API and wait for the second try."""

@@ -32,6 +32,35 @@ def test_rendered_fields_hold_each_instances_input_with_the_secret_masked(api_cl
         assert STORY_SECRET not in str(ti)
 
 
+def test_airflow_tasks_render_agrees_with_the_tab(story_run, attune_run, capsys):
+    """Point 1: ``airflow tasks render`` printed ``None`` for every attune task; it now shows the
+    stored input of an instance that ran (the tab's row) and says when one has not run yet.
+    (A mapped task cannot be rendered by that command at all in Airflow 3.3: expanding it pulls
+    XCom through the task supervisor, which the CLI process lacks; docs/ui.md.)"""
+    from airflow.cli import cli_parser
+    from airflow.cli.commands.task_command import task_render
+
+    from attune_provider.runtime.rendered_input import NOT_RUN_YET
+
+    parser = cli_parser.get_parser()
+    dag = attune_run["story_dag"]
+    ran = parser.parse_args(["tasks", "render", dag.dag_id, "recover.run", story_run["run_id"]])
+    task_render(ran, dag=dag)
+    printed = capsys.readouterr().out
+    assert "property: attune_input" in printed
+    assert "'message': 'some probes failed; recovering'" in printed, printed
+    # an instance with no stored row (no such run yet) says so; one being executed is left alone
+    # (the operator records its input itself). The story's required secret keeps the command
+    # itself from creating a run for it, so the key is asked directly.
+    from types import SimpleNamespace
+
+    from attune_provider.runtime.rendered_input import input_outside_a_run
+
+    key = {"dag_id": dag.dag_id, "task_id": "recover.run", "run_id": "not-run-yet", "map_index": -1}
+    assert input_outside_a_run(SimpleNamespace(**key, state=None)) == NOT_RUN_YET
+    assert input_outside_a_run(SimpleNamespace(**key, state="running")) is None
+
+
 def test_a_handled_failure_is_noted_on_the_run_and_the_failed_instance(api_client, admin_token, story_run):
     """Point 2: Airflow's own notes say what failed and which transition answered it."""
     run = _get(api_client, admin_token, _run_path(story_run)).json()
