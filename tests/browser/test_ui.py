@@ -195,49 +195,69 @@ def test_xcom_tab_preview_is_json_and_points_to_the_result_tab(logged_in, api_se
     assert preview["full_value"].endswith("/tasks/check_health.run/mapped/2/plugin/attune-result")
 
 
-def test_trigger_form_offers_json_for_object_arrays(logged_in, api_server, stored_run):
-    """Issue 14 item 4: `servers` (array of records) gets the JSON editor and arrives as dicts."""
+def _open_trigger_form(driver, api_server: str, dag_id: str, field: str, timeout: float = 60) -> None:
+    """Open the DAG's trigger dialog and wait until its form shows parameter ``field``."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{api_server}/dags/{dag_id}")
+    _wait_for_text(driver, "Trigger")
+    buttons = [b for b in driver.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Trigger"]
+    assert buttons, "no Trigger button on the DAG page"
+    buttons[0].click()
+    deadline = time.monotonic() + timeout
+    while not driver.find_elements(By.ID, f"element_{field}"):
+        assert time.monotonic() < deadline, f"the trigger form has no {field} field"
+        time.sleep(0.5)
+
+
+def _dialog_trigger_button(driver):
+    """The trigger dialog's own Trigger button (not the DAG page's)."""
+    from selenium.webdriver.common.by import By
+
+    found = [b for b in driver.find_elements(By.CSS_SELECTOR, "[role=dialog] button") if b.text.strip() == "Trigger"]
+    assert found, "no Trigger button in the trigger dialog"
+    return found[-1]
+
+
+def _paste_json(driver, api_server: str, field: str, text: str) -> None:
+    """Replace the text of parameter ``field``'s JSON editor by pasting, as a user would (typed
+    keys fight the editor's auto-closing brackets)."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    logged_in.get(f"{api_server}/dags/{stored_run.dag_id}")
-    _wait_for_text(logged_in, "Trigger")
-    buttons = [b for b in logged_in.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Trigger"]
-    assert buttons, "no Trigger button on the DAG page"
-    buttons[0].click()
-    deadline = time.monotonic() + 60
-    while not logged_in.find_elements(By.ID, "element_servers"):
-        assert time.monotonic() < deadline, "the trigger form has no servers field"
-        time.sleep(0.5)
+    driver.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"], "origin": api_server},
+    )
+    editor = driver.find_element(By.ID, f"element_{field}")
+    ActionChains(driver).click(editor.find_element(By.CSS_SELECTOR, ".view-lines")).perform()
+    copied = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "navigator.clipboard.writeText(arguments[0]).then(() => done('ok'), e => done('ERR ' + e));",
+        text,
+    )
+    assert copied == "ok", copied
+    ActionChains(driver).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).key_down(
+        Keys.CONTROL
+    ).send_keys("v").key_up(Keys.CONTROL).perform()
+
+
+def test_trigger_form_offers_json_for_object_arrays(logged_in, api_server, stored_run):
+    """Issue 14 item 4: `servers` (array of records) gets the JSON editor and arrives as dicts."""
+    from selenium.webdriver.common.by import By
+
+    _open_trigger_form(logged_in, api_server, stored_run.dag_id, "servers")
     field = logged_in.find_element(By.ID, "element_servers")
     assert field.tag_name != "textarea", "servers is still 'one string per line'"
     body = logged_in.find_element(By.TAG_NAME, "body").text
     assert "Explicit server records" in body  # the description is shown
     _shot(logged_in, "08-trigger-form", doc="ui-trigger-form")
 
-    # typed keys fight the editor's auto-closing brackets: paste, as a user would
-    logged_in.execute_cdp_cmd(
-        "Browser.grantPermissions",
-        {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"], "origin": api_server},
-    )
-    ActionChains(logged_in).click(field.find_element(By.CSS_SELECTOR, ".view-lines")).perform()
-    copied = logged_in.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "navigator.clipboard.writeText(arguments[0]).then(() => done('ok'), e => done('ERR ' + e));",
-        '[{"id": 1, "name": "web-1"}]',
-    )
-    assert copied == "ok", copied
-    ActionChains(logged_in).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).key_down(
-        Keys.CONTROL
-    ).send_keys("v").key_up(Keys.CONTROL).perform()
+    _paste_json(logged_in, api_server, "servers", '[{"id": 1, "name": "web-1"}]')
     logged_in.find_element(By.ID, "element_base_url").send_keys("http://127.0.0.1:9")
     time.sleep(1)
-    submit = [
-        b for b in logged_in.find_elements(By.CSS_SELECTOR, "[role=dialog] button") if b.text.strip() == "Trigger"
-    ]
-    assert submit, "no Trigger button in the trigger dialog"
-    submit[-1].click()
+    _dialog_trigger_button(logged_in).click()
     deadline = time.monotonic() + 60
     token = _token(logged_in)
     while True:

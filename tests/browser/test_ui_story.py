@@ -13,7 +13,14 @@ import urllib.parse
 import pytest
 
 from tests.browser.conftest import STORY_SECRET, api_call, api_token
-from tests.browser.test_ui import _enter_frame, _shot, _wait_for_text
+from tests.browser.test_ui import (
+    _dialog_trigger_button,
+    _enter_frame,
+    _open_trigger_form,
+    _paste_json,
+    _shot,
+    _wait_for_text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.airflow]
 
@@ -109,14 +116,7 @@ def test_a_routing_task_explains_why_it_has_no_result(logged_in, api_server, sch
 def test_the_required_enum_drop_down_offers_no_null(logged_in, api_server, scheduler_run):
     from selenium.webdriver.common.by import By
 
-    logged_in.get(f"{api_server}/dags/{scheduler_run.dag_id}")
-    _wait_for_text(logged_in, "Trigger")
-    buttons = [b for b in logged_in.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Trigger"]
-    buttons[0].click()
-    deadline = time.monotonic() + 60
-    while not logged_in.find_elements(By.ID, "element_mode"):
-        assert time.monotonic() < deadline, "the trigger form has no mode field"
-        time.sleep(0.5)
+    _open_trigger_form(logged_in, api_server, scheduler_run.dag_id, "mode")
     logged_in.find_element(By.ID, "element_mode").click()
     time.sleep(1)
     shown = [o for o in logged_in.find_elements(By.CSS_SELECTOR, "[role=option]") if o.is_displayed()]
@@ -124,44 +124,6 @@ def test_the_required_enum_drop_down_offers_no_null(logged_in, api_server, sched
     assert "fast" in options and "thorough" in options, options
     assert not any(o.lower() in ("null", "none", "") for o in options), options
     _shot(logged_in, "26-enum", doc=None)
-
-
-def _paste_json(driver, api_server: str, field_id: str, text: str) -> None:
-    """Replace the JSON editor's text by pasting, as a user would (typed keys fight the editor's
-    auto-closing brackets)."""
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-
-    driver.execute_cdp_cmd(
-        "Browser.grantPermissions",
-        {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"], "origin": api_server},
-    )
-    field = driver.find_element(By.ID, field_id)
-    ActionChains(driver).click(field.find_element(By.CSS_SELECTOR, ".view-lines")).perform()
-    copied = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "navigator.clipboard.writeText(arguments[0]).then(() => done('ok'), e => done('ERR ' + e));",
-        text,
-    )
-    assert copied == "ok", copied
-    ActionChains(driver).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).key_down(
-        Keys.CONTROL
-    ).send_keys("v").key_up(Keys.CONTROL).perform()
-    time.sleep(1)
-
-
-def _body_with(driver, text: str, timeout: float = 30) -> str:
-    from selenium.webdriver.common.by import By
-
-    deadline = time.monotonic() + timeout
-    body = ""
-    while time.monotonic() < deadline:
-        body = driver.find_element(By.TAG_NAME, "body").text
-        if text in body:
-            break
-        time.sleep(0.5)
-    return body
 
 
 def test_a_refused_trigger_shows_the_reason_in_the_dialog(logged_in, api_server, scheduler_run):
@@ -174,32 +136,21 @@ def test_a_refused_trigger_shows_the_reason_in_the_dialog(logged_in, api_server,
     token = api_token(api_server)
     runs_path = f"/api/v2/dags/{scheduler_run.dag_id}/dagRuns?limit=100"
     before = api_call(api_server, token, runs_path)["total_entries"]
-    logged_in.get(f"{api_server}/dags/{scheduler_run.dag_id}")
-    _wait_for_text(logged_in, "Trigger")
-    buttons = [b for b in logged_in.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Trigger"]
-    buttons[0].click()
-    deadline = time.monotonic() + 60
-    while not logged_in.find_elements(By.ID, "element_targets"):
-        assert time.monotonic() < deadline, "the trigger form has no targets field"
-        time.sleep(0.5)
+    _open_trigger_form(logged_in, api_server, scheduler_run.dag_id, "targets")
     logged_in.find_element(By.ID, "element_token").send_keys("a-token")
 
-    def trigger_button():
-        found = [b for b in logged_in.find_elements(By.CSS_SELECTOR, "[role=dialog] button") if b.text.strip() == "Trigger"]
-        assert found, "no Trigger button in the trigger dialog"
-        return found[-1]
-
-    _paste_json(logged_in, api_server, "element_hosts", '{"not": "a list"}')
-    body = _body_with(logged_in, "Value must be an array")
-    assert "Value must be an array" in body, body[-2000:]
-    assert not trigger_button().is_enabled()
+    _paste_json(logged_in, api_server, "hosts", '{"not": "a list"}')
+    _wait_for_text(logged_in, "Value must be an array", timeout=30)
+    assert not _dialog_trigger_button(logged_in).is_enabled()
     _shot(logged_in, "27-refused-in-the-form", doc="ui-refused-in-the-form")
 
-    _paste_json(logged_in, api_server, "element_hosts", '["alpha"]')
-    _paste_json(logged_in, api_server, "element_targets", '[{"name": "web-1"}]')
-    trigger_button().click()
+    _paste_json(logged_in, api_server, "hosts", '["alpha"]')
+    time.sleep(1)
+    _paste_json(logged_in, api_server, "targets", '[{"name": "web-1"}]')
+    time.sleep(1)
+    _dialog_trigger_button(logged_in).click()
     reason = "'id' is a required property"
-    body = _body_with(logged_in, reason)
+    body = _wait_for_text(logged_in, reason, timeout=30)
     assert reason in body and "Invalid input for param targets" in body, body[-2000:]
     shown = [e for e in logged_in.find_elements(By.XPATH, f"//*[contains(text(), \"{reason}\")]") if e.is_displayed()]
     assert shown, "the reason is in the page but not displayed"
