@@ -40,18 +40,6 @@ _LAST_BEAT: dict[tuple[str, str], float] = {}
 _BEAT_LOCK = threading.Lock()
 
 
-def sanitized_db_url(conn: str) -> str:
-    """``conn`` without its password (the registrant's description; never a secret)."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        # hide_password: ``url.set(password=None)`` kept the password in the rendered text (the lease
-        # file, which every user of a shared store reads, held the DB password in clear)
-        return make_url(conn).render_as_string(hide_password=True)
-    except Exception:  # not a URL sqlalchemy knows: keep only what cannot be a password
-        return conn.split("@")[-1]
-
-
 #: URL options that tune a connection but never choose the database: one DB reached with or
 #: without them (the CLI adds ``?timeout=60`` to SQLite, its Airflow processes may not) is one registrant
 CONNECTION_TUNING_OPTIONS = frozenset(
@@ -59,13 +47,18 @@ CONNECTION_TUNING_OPTIONS = frozenset(
 )
 
 
-def _identity_url(conn: str) -> str:
+def sanitized_db_url(conn: str, *, drop_options: frozenset[str] = frozenset()) -> str:
+    """``conn`` without its password (the registrant's description; never a secret), and without
+    the query options ``drop_options`` names."""
     try:
         from sqlalchemy.engine import make_url
 
         url = make_url(conn)
-        query = {k: v for k, v in url.query.items() if k not in CONNECTION_TUNING_OPTIONS}
-        return url.set(query=query).render_as_string(hide_password=True)  # the password shows as ***
+        if drop_options:
+            url = url.set(query={k: v for k, v in url.query.items() if k not in drop_options})
+        # hide_password: ``url.set(password=None)`` kept the password in the rendered text (the lease
+        # file, which every user of a shared store reads, held the DB password in clear)
+        return url.render_as_string(hide_password=True)
     except Exception:  # not a URL sqlalchemy knows: keep only what cannot be a password
         return conn.split("@")[-1]
 
@@ -73,7 +66,8 @@ def _identity_url(conn: str) -> str:
 def registrant_for(conn: str) -> str:
     """The registrant id of the database at ``conn``: password and connection-tuning options
     excluded (rotating a password, or a different timeout, keeps the id)."""
-    return "db-" + hashlib.sha256(_identity_url(conn).encode("utf-8")).hexdigest()[:20]
+    identity = sanitized_db_url(conn, drop_options=CONNECTION_TUNING_OPTIONS)
+    return "db-" + hashlib.sha256(identity.encode("utf-8")).hexdigest()[:20]
 
 
 def _database_option(name: str) -> str:
